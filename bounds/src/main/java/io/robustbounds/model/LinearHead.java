@@ -1,0 +1,41 @@
+package io.robustbounds.model;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The linear output layer read through softmax: logits {@code W h + b}, class {@code argmax} (thesis §3.2).
+ * W has shape [classes, features], b shape [classes].
+ */
+public record LinearHead(INDArray weight, INDArray bias) {
+
+    public LinearHead {
+        Tensors.requireRank(weight, 2, "output", "weight");
+        Tensors.requireRank(bias, 1, "output", "bias");
+        if (bias.length() != weight.size(0)) {
+            throw new ModelException("output: bias has " + bias.length() + " values, expected " + weight.size(0)
+                    + " (rows of weight " + Arrays.toString(weight.shape()) + ")");
+        }
+        if (weight.size(0) < 2) {
+            throw new ModelException("output: a classifier needs at least 2 classes, weight has shape "
+                    + Arrays.toString(weight.shape()));
+        }
+    }
+
+    public int classes() {
+        return (int) weight.size(0);
+    }
+
+    public int inputSize() {
+        return (int) weight.size(1);
+    }
+
+    public Map<String, INDArray> tensors() {
+        Map<String, INDArray> t = new LinkedHashMap<>();
+        t.put("weight", weight);
+        t.put("bias", bias);
+        return t;
+    }
+}

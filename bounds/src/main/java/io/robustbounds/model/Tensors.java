@@ -1,0 +1,23 @@
+package io.robustbounds.model;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Checks shared by the layer records; messages name the layer and the field. */
+final class Tensors {
+    private Tensors() {
+    }
+
+    static void requireRank(INDArray a, int rank, String layer, String field) {
+        if (a == null) {
+            throw new ModelException(layer + ": " + field + " is missing");
+        }
+        if (a.rank() != rank) {
+            throw new ModelException(layer + ": " + field + " must have rank " + rank + ", got shape "
+                    + Arrays.toString(a.shape()));
+        }
+        if (!a.dataType().isFPType()) {
+            throw new ModelException(layer + ": " + field + " must be floating point, got " + a.dataType());
+        }
+    }
+}
