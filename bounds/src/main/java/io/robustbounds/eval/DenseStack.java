@@ -1,0 +1,312 @@
+package io.robustbounds.eval;
+
+import io.robustbounds.bounds.PaperBounds;
+import io.robustbounds.linalg.Arrays2;
+import io.robustbounds.model.Activation;
+import io.robustbounds.model.DenseLayer;
+import io.robustbounds.model.Model;
+import io.robustbounds.model.ModelException;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * m MLPs (or linear classifiers) of one architecture compiled into stacked tensors, so that one ND4J op
+ * serves every model of the stack: samples are [m, N, d], the i-th layer's weights [m, n_i, n_{i−1}].
+ * A single model is a stack of one. Per-model constants of the bounds (Algorithm 4.1's M, the head's
+ * pairwise row distances of Theorem 3.6) are computed once here, in double precision.
+ *
+ * <p>Methods that return arrays must run inside a workspace ({@link io.robustbounds.linalg.Workspaces}).
+ */
+public final class DenseStack {
+    final int models;
+    final int inputSize;
+    final int classes;
+    final int[] widths;
+    final Activation[] activations;
+    final DataType dataType;
+    final INDArray[] weights;
+    final INDArray[] biases;
+    final INDArray headWeight;
+    final INDArray headBias;
+    /** V₁V₁ᵀ per model when n₁ < d: the Jacobian products then never leave the first hidden layer. */
+    final INDArray firstGram;
+    /** ‖w_c' − w_c‖ per model, row-major [c][c']. */
+    final double[][] headRowDistances;
+    /** Algorithm 4.1's M per model, with the thesis' B for ReLU. */
+    final double[] paperM;
+
+    private DenseStack(List<Model> stack, DataType dataType) {
+        Model first = stack.get(0);
+        if (!first.isMlp() || first.input().shape().length != 1) {
+            throw new ModelException("model '" + first.name() + "' is not an MLP on vector input; input "
+                    + Arrays.toString(first.input().shape()));
+        }
+        List<DenseLayer> layers = first.denseLayers();
+        this.models = stack.size();
+        this.dataType = dataType;
+        this.inputSize = (int) first.input().shape()[0];
+        this.classes = first.classes();
+        this.widths = layers.stream().mapToInt(DenseLayer::outputSize).toArray();
+        this.activations = layers.stream().map(DenseLayer::activation).toArray(Activation[]::new);
+        for (Model m : stack) {
+            requireSameArchitecture(first, m);
+        }
+        int depth = widths.length;
+        this.weights = new INDArray[depth];
+        this.biases = new INDArray[depth];
+        this.headRowDistances = new double[models][];
+        this.paperM = new double[models];
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            for (int i = 0; i < depth; i++) {
+                int layer = i;
+                weights[i] = stacked(stack, m -> m.denseLayers().get(layer).weight(), widths[i], i == 0 ? inputSize : widths[i - 1]);
+                biases[i] = stacked(stack, m -> m.denseLayers().get(layer).bias(), 1, widths[i]);
+            }
+            int features = depth == 0 ? inputSize : widths[depth - 1];
+            headWeight = stacked(stack, m -> m.head().weight(), classes, features);
+            headBias = stacked(stack, m -> m.head().bias(), 1, classes);
+            firstGram = depth > 0 && widths[0] < inputSize
+                    ? Nd4j.matmul(weights[0], weights[0], false, true, false) : null;
+        }
+        for (int k = 0; k < models; k++) {
+            Model m = stack.get(k);
+            headRowDistances[k] = rowDistances(Arrays2.toDoubles(m.head().weight()), classes);
+            paperM[k] = PaperBounds.secondDerivativeBound(m.denseLayers());
+        }
+    }
+
+    /** Compiles one model. */
+    public static DenseStack of(Model model, DataType dataType) {
+        return new DenseStack(List.of(model), dataType);
+    }
+
+    /** Compiles models that share one architecture (same input size, widths, activations, classes). */
+    public static DenseStack of(List<Model> models, DataType dataType) {
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("no models to stack");
+        }
+        if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
+            throw new IllegalArgumentException("data type must be FLOAT or DOUBLE, got " + dataType);
+        }
+        return new DenseStack(models, dataType);
+    }
+
+    public int models() {
+        return models;
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    public int depth() {
+        return widths.length;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** Features of the last hidden layer (n in Theorem 4.2); the input size for a linear classifier. */
+    public int featureSize() {
+        return widths.length == 0 ? inputSize : widths[widths.length - 1];
+    }
+
+    public double paperM(int model) {
+        return paperM[model];
+    }
+
+    private static void requireSameArchitecture(Model a, Model b) {
+        boolean same = Arrays.equals(a.input().shape(), b.input().shape()) && a.classes() == b.classes()
+                && a.layers().size() == b.layers().size() && b.isMlp();
+        for (int i = 0; same && i < a.layers().size(); i++) {
+            DenseLayer x = (DenseLayer) a.layers().get(i);
+            DenseLayer y = (DenseLayer) b.layers().get(i);
+            same = x.outputSize() == y.outputSize() && x.activation() == y.activation();
+        }
+        if (!same) {
+            throw new ModelException("models '" + a.name() + "' and '" + b.name() + "' differ in architecture and cannot be stacked");
+        }
+    }
+
+    private INDArray stacked(List<Model> stack, java.util.function.Function<Model, INDArray> tensor, int rows, int cols) {
+        double[] all = new double[models * rows * cols];
+        for (int k = 0; k < models; k++) {
+            double[] v = Arrays2.toDoubles(tensor.apply(stack.get(k)));
+            System.arraycopy(v, 0, all, k * rows * cols, rows * cols);
+        }
+        return Arrays2.fromDoubles(all, dataType, models, rows, cols);
+    }
+
+    private static double[] rowDistances(double[] w, int classes) {
+        int n = w.length / classes;
+        double[] out = new double[classes * classes];
+        for (int c = 0; c < classes; c++) {
+            for (int e = c + 1; e < classes; e++) {
+                double s = 0;
+                for (int j = 0; j < n; j++) {
+                    double t = w[e * n + j] - w[c * n + j];
+                    s += t * t;
+                }
+                out[c * classes + e] = out[e * classes + c] = Math.sqrt(s);
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- forward pass
+
+    /** Activations of one batch [m, N, d]: pre-activations z_i, outputs a_i, derivatives g'(z_i), logits. */
+    public final class Forward {
+        final INDArray input;
+        final INDArray[] pre;
+        final INDArray[] post;
+        final INDArray[] slope;
+        final INDArray logits;
+        final int samplesPerModel;
+
+        private Forward(INDArray input) {
+            if (input.rank() != 3 || input.size(0) != models || input.size(2) != inputSize) {
+                throw new IllegalArgumentException("expected samples of shape [" + models + ", N, " + inputSize
+                        + "], got " + Arrays.toString(input.shape()));
+            }
+            this.input = input.dataType() == dataType ? input : input.castTo(dataType);
+            this.samplesPerModel = (int) input.size(1);
+            int depth = widths.length;
+            pre = new INDArray[depth];
+            post = new INDArray[depth];
+            slope = new INDArray[depth];
+            INDArray h = this.input;
+            for (int i = 0; i < depth; i++) {
+                pre[i] = affine(h, i);
+                post[i] = activate(activations[i], pre[i]);
+                slope[i] = derivative(activations[i], pre[i], post[i]);
+                h = post[i];
+            }
+            logits = Nd4j.matmul(h, headWeight, false, true, false).addi(headBias);
+        }
+
+        public int samplesPerModel() {
+            return samplesPerModel;
+        }
+
+        /** Logits as Java doubles, [m·N·C] in C order. */
+        public double[] logits() {
+            return Arrays2.toDoubles(logits);
+        }
+    }
+
+    /** Forward pass of a batch shaped [m, N, d]. */
+    public Forward forward(INDArray samples) {
+        return new Forward(samples);
+    }
+
+    private INDArray affine(INDArray h, int layer) {
+        return Nd4j.matmul(h, weights[layer], false, true, false).addi(biases[layer]);
+    }
+
+    static INDArray activate(Activation g, INDArray z) {
+        return switch (g) {
+            case TANH -> Transforms.tanh(z, true);
+            case SIGMOID -> Transforms.sigmoid(z, true);
+            case SOFTPLUS -> Transforms.softPlus(z, true);
+            case RELU -> Transforms.relu(z, true);
+            case IDENTITY -> z;
+        };
+    }
+
+    static INDArray derivative(Activation g, INDArray z, INDArray a) {
+        return switch (g) {
+            case TANH -> a.mul(a).rsubi(1.0);
+            case SIGMOID -> a.rsub(1.0).muli(a);
+            case SOFTPLUS -> Transforms.sigmoid(z, true);
+            case RELU -> Transforms.step(z, true);
+            case IDENTITY -> Nd4j.onesLike(z);
+        };
+    }
+
+    /** Per-sample scalars [m·N] as an array [m, N, 1] that broadcasts over features. */
+    INDArray perSample(double[] values, int samplesPerModel) {
+        return Arrays2.fromDoubles(values, dataType, models, samplesPerModel, 1);
+    }
+
+    // ---------------------------------------------------------------- Jacobian products
+
+    /**
+     * K q with K = J Jᵀ, J the Jacobian of h_L at each sample: J = D_L V_L ⋯ D_1 V_1 (D_i = diag g_i'(z_i)).
+     * q and the result live in the last hidden layer's space [m, N, n_L]. When n₁ < d the innermost
+     * V₁V₁ᵀ is the precomputed Gram matrix, so no product ever touches the input dimension.
+     */
+    INDArray jacobianGram(Forward f, INDArray q) {
+        int depth = widths.length;
+        INDArray w = q;
+        for (int i = depth - 1; i >= 1; i--) {           // Jᵀ down to layer 1: w ← (w ⊙ D_i) V_i
+            w = Nd4j.matmul(w.mul(f.slope[i]), weights[i]);
+        }
+        w = w.mul(f.slope[0]);
+        if (firstGram != null) {
+            w = Nd4j.matmul(w, firstGram);
+        } else {
+            w = Nd4j.matmul(Nd4j.matmul(w, weights[0]), weights[0], false, true, false);
+        }
+        w.muli(f.slope[0]);
+        for (int i = 1; i < depth; i++) {                // J back up: w ← D_i (V_i w)
+            w = Nd4j.matmul(w, weights[i], false, true, false).muli(f.slope[i]);
+        }
+        return w;
+    }
+
+    /**
+     * Input gradient of the cross-entropy at class c, up to a positive factor: the caller gives per sample
+     * r = softmax(logits) − e_c scaled so that it cannot underflow; this returns rᵀ·∂logits/∂x [m, N, d].
+     */
+    INDArray inputGradient(Forward f, double[] outputWeights) {
+        INDArray g = Nd4j.matmul(Arrays2.fromDoubles(outputWeights, dataType, models, f.samplesPerModel, classes), headWeight);
+        for (int i = widths.length - 1; i >= 0; i--) {
+            g = Nd4j.matmul(g.muli(f.slope[i]), weights[i]);
+        }
+        return g;
+    }
+
+    // ---------------------------------------------------------------- rays x + ε s
+
+    /**
+     * The classifier along rays x + ε s for a batch: the first affine map is precomputed as
+     * z₁(ε) = (V₁x + c₁) + ε (V₁s), so each evaluation skips the widest product.
+     */
+    final class Ray implements io.robustbounds.attack.Ray {
+        private final Forward f;
+        private final INDArray direction;
+        private final int samplesPerModel;
+
+        Ray(Forward f, INDArray signs) {
+            this.f = f;
+            this.samplesPerModel = f.samplesPerModel;
+            this.direction = widths.length == 0
+                    ? Nd4j.matmul(signs, headWeight, false, true, false)
+                    : Nd4j.matmul(signs, weights[0], false, true, false);
+        }
+
+        @Override
+        public double[] logitsAt(double[] eps) {
+            INDArray e = perSample(eps, samplesPerModel);
+            if (widths.length == 0) {
+                return Arrays2.toDoubles(direction.mul(e).addi(f.logits));
+            }
+            INDArray h = activate(activations[0], direction.mul(e).addi(f.pre[0]));
+            for (int i = 1; i < widths.length; i++) {
+                h = activate(activations[i], affine(h, i));
+            }
+            return Arrays2.toDoubles(Nd4j.matmul(h, headWeight, false, true, false).addi(headBias));
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.robustbounds.eval;
+
+import io.robustbounds.attack.Classes;
+import io.robustbounds.attack.FastGradientSign;
+import io.robustbounds.bounds.PaperBounds;
+import io.robustbounds.linalg.Arrays2;
+import io.robustbounds.linalg.Workspaces;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Bound and FGS estimate for every sample of a batch of linear classifiers or MLPs (thesis ch. 3–4):
+ * one forward pass, δ at the head (Theorem 3.6), ‖J‖ by Lanczos, the bound of Theorem 4.2, the
+ * cross-entropy gradient's sign, and the binary search of Algorithm 2.1 along x + ε·sign(∇).
+ * Every step works on the whole [m, N, d] block; per-sample work is plain Java on a few numbers.
+ */
+public final class MlpEvaluator {
+    private final EvalSettings settings;
+
+    public MlpEvaluator(EvalSettings settings) {
+        this.settings = settings;
+    }
+
+    public EvalSettings settings() {
+        return settings;
+    }
+
+    /** Samples as a Java array [m·N·d] in C order (model-major). */
+    public SampleResults evaluate(DenseStack net, double[] samples, int samplesPerModel) {
+        try (MemoryWorkspace ignored = Workspaces.batch()) {
+            INDArray x = Arrays2.fromDoubles(samples, net.dataType, net.models, samplesPerModel, net.inputSize);
+            return evaluateInWorkspace(net, x);
+        }
+    }
+
+    /** Samples shaped [m, N, d]. */
+    public SampleResults evaluate(DenseStack net, INDArray samples) {
+        try (MemoryWorkspace ignored = Workspaces.batch()) {
+            return evaluateInWorkspace(net, samples);
+        }
+    }
+
+    private SampleResults evaluateInWorkspace(DenseStack net, INDArray samples) {
+        if (net.dataType != settings.dataType()) {
+            throw new IllegalArgumentException("network compiled for " + net.dataType + ", settings ask for " + settings.dataType());
+        }
+        DenseStack.Forward f = net.forward(samples);
+        int perModel = f.samplesPerModel;
+        int count = net.models * perModel;
+        int classes = net.classes;
+        double[] logits = f.logits();
+        int[] predicted = Classes.argmax(logits, classes);
+
+        // Theorem 3.6 at h_L(x)
+        double[] delta = new double[count];
+        int[] runnerUp = new int[count];
+        double[] pair = new double[2];
+        for (int i = 0; i < count; i++) {
+            PaperBounds.margin(logits, i * classes, classes, predicted[i], net.headRowDistances[i / perModel], pair);
+            delta[i] = pair[0];
+            runnerUp[i] = (int) pair[1];
+        }
+
+        // Theorem 4.2 (L = 0: J = I and M = 0, and the formula reduces to δ)
+        double[] jacobian = new double[count];
+        int lanczosSteps = 0;
+        int unconverged = 0;
+        if (net.depth() > 0) {
+            JacobianNorm.Result jn = JacobianNorm.compute(net, f, settings.jacobianTolerance(), settings.maxLanczosSteps());
+            jacobian = jn.upper();
+            lanczosSteps = jn.steps();
+            unconverged = jn.unconverged();
+        } else {
+            java.util.Arrays.fill(jacobian, 1.0);
+        }
+        double[] m = new double[count];
+        double[] bound = new double[count];
+        double[] kappas = new double[2 * count];
+        int n = net.featureSize();
+        for (int i = 0; i < count; i++) {
+            m[i] = net.depth() > 0 ? net.paperM[i / perModel] : 0.0;
+            bound[i] = PaperBounds.mlp(delta[i], jacobian[i], m[i], n);
+            kappas[2 * i] = bound[i];
+            kappas[2 * i + 1] = delta[i];
+        }
+
+        // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)), then the binary search on ε
+        INDArray signs = Transforms.sign(net.inputGradient(f, crossEntropyDirection(logits, predicted, classes)), false);
+        double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).sum(2));
+        FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(net.new Ray(f, signs), predicted, classes,
+                settings.fgsUpper(), settings.fgsTolerance());
+
+        double[] eta = new double[count];
+        double[] deviation = new double[count];
+        boolean[] violation = new boolean[count];
+        for (int i = 0; i < count; i++) {
+            eta[i] = fgs.epsilon()[i] * Math.sqrt(nonZero[i]);
+            deviation[i] = eta[i] - bound[i];
+            violation[i] = fgs.success()[i] && bound[i] > eta[i];
+        }
+        return new SampleResults(settings.mode(), perModel, predicted, runnerUp, delta, jacobian, m, bound, 2, kappas,
+                fgs.epsilon(), fgs.success(), eta, fgs.adversarialClass(), deviation, violation, lanczosSteps, unconverged);
+    }
+
+    /**
+     * softmax(L) − e_c times the positive factor Σ_j e^{L_j} / e^{L_r} (r the largest logit other than c):
+     * entries e^{L_j − L_r} for j ≠ c and minus their sum at c. The factor leaves the gradient's sign
+     * unchanged, and unlike the plain form it neither rounds p_c − 1 to 0 nor underflows every entry when
+     * the margin is large.
+     */
+    static double[] crossEntropyDirection(double[] logits, int[] predicted, int classes) {
+        double[] r = new double[logits.length];
+        for (int i = 0; i < predicted.length; i++) {
+            int base = i * classes;
+            int c = predicted[i];
+            double runner = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                if (j != c) {
+                    runner = Math.max(runner, logits[base + j]);
+                }
+            }
+            double sum = 0;
+            for (int j = 0; j < classes; j++) {
+                if (j != c) {
+                    r[base + j] = Math.exp(logits[base + j] - runner);
+                    sum += r[base + j];
+                }
+            }
+            r[base + c] = -sum;
+        }
+        return r;
+    }
+}
