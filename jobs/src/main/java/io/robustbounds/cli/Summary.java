@@ -1,0 +1,55 @@
+package io.robustbounds.cli;
+
+import io.robustbounds.bounds.BoundMode;
+import io.robustbounds.eval.SampleResults;
+import java.util.Locale;
+import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
+
+/** The thesis' table columns over a run: deviation mean, median, std, min, max; violations; success rate. */
+final class Summary {
+    private final BoundMode mode;
+    private final DescriptiveStatistics deviation = new DescriptiveStatistics();
+    private final DescriptiveStatistics bound = new DescriptiveStatistics();
+    private final DescriptiveStatistics epsilon = new DescriptiveStatistics();
+    private long samples;
+    private long successes;
+    private long violations;
+
+    Summary(BoundMode mode) {
+        this.mode = mode;
+    }
+
+    void add(SampleResults r) {
+        for (int i = 0; i < r.size(); i++) {
+            samples++;
+            bound.addValue(r.bound()[i]);
+            if (r.fgsSuccess()[i]) {
+                successes++;
+                deviation.addValue(r.deviation()[i]);
+                epsilon.addValue(r.fgsEpsilon()[i]);
+            }
+        }
+        violations += r.violations();
+    }
+
+    long samples() {
+        return samples;
+    }
+
+    long violations() {
+        return violations;
+    }
+
+    String render(String what, double seconds) {
+        StringBuilder b = new StringBuilder();
+        b.append("## ").append(what).append("\n\n");
+        b.append(String.format(Locale.ROOT, "%d samples in %.2f s (%.0f samples/s); bounds in %s mode%s%n%n", samples, seconds,
+                samples / seconds, mode.id(), mode == BoundMode.PAPER ? " (the published bounds, not guarantees: BOUNDS.md §3)" : ""));
+        b.append("| n | FGS rate | violations | deviation mean | median | std | min | max | bound mean | ε mean |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        b.append(String.format(Locale.ROOT, "| %d | %.4f | %d | %.6g | %.6g | %.6g | %.6g | %.6g | %.6g | %.6g |%n", samples,
+                samples == 0 ? 0 : (double) successes / samples, violations, deviation.getMean(), deviation.getPercentile(50),
+                deviation.getStandardDeviation(), deviation.getMin(), deviation.getMax(), bound.getMean(), epsilon.getMean()));
+        return b.toString();
+    }
+}
