@@ -4,7 +4,6 @@ import io.robustbounds.model.ModelException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,10 +28,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * version byte pair, little-endian header length (2 bytes in 1.0, 4 in 2.0 and 3.0), a Python-literal dict
  * header {@code {'descr', 'fortran_order', 'shape'}} padded with spaces and {@code \n}, then the raw data.
  *
- * <p>Reads versions 1.0, 2.0 and 3.0 with dtypes {@code f2 f4 f8} (kept as HALF, FLOAT, DOUBLE: bit-exact) in
+ * <p>Reads versions 1.0, 2.0 and 3.0 with dtypes {@code f2 f4 f8} (kept as FLOAT16, FLOAT, DOUBLE: bit-exact) in
  * either byte order, and {@code u1} (converted to FLOAT, exact), {@code i4} and {@code i8} (converted to DOUBLE;
  * exact for |v| ≤ 2^53, rounded beyond). Fortran-order files are read into the same logical array, returned in C
- * order. Writes HALF/FLOAT/DOUBLE as C-order little-endian version 1.0 (2.0 if the header needs it), with the
+ * order. Writes FLOAT16/FLOAT/DOUBLE as C-order little-endian version 1.0 (2.0 if the header needs it), with the
  * header laid out exactly as {@code np.save} does. Data moves in bulk between byte chunks and native memory.
  * Every error is a {@link ModelException} whose message starts with the file name.
  */
@@ -49,7 +48,7 @@ public final class Npy {
 
     /** The element types read: numpy kind and size, the ND4J type they become. */
     private enum Dtype {
-        F2("f2", DataType.HALF), F4("f4", DataType.FLOAT), F8("f8", DataType.DOUBLE),
+        F2("f2", DataType.FLOAT16), F4("f4", DataType.FLOAT), F8("f8", DataType.DOUBLE),
         U1("u1", DataType.FLOAT), I4("i4", DataType.DOUBLE), I8("i8", DataType.DOUBLE);
 
         final String code;
@@ -112,8 +111,9 @@ public final class Npy {
         }
     }
 
-    /** Writes HALF/FLOAT/DOUBLE as a C-order little-endian .npy file (replacing the file). */
+    /** Writes FLOAT16/FLOAT/DOUBLE as a C-order little-endian .npy file (replacing the file). */
     public static void write(INDArray array, Path file) {
+        dtypeOf(array); // refuse before truncating the file
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             write(array, out);
         } catch (IOException e) {
@@ -121,20 +121,19 @@ public final class Npy {
         }
     }
 
-    /** The bytes of the .npy file {@link #write(INDArray, Path)} would write. */
+    /** The bytes of the .npy file {@link #write(INDArray, Path)} would write (one bulk copy of the data). */
     public static byte[] toBytes(INDArray array) {
         Dtype dtype = dtypeOf(array);
-        long size = array.length() * dtype.size + 128;
-        if (size > Integer.MAX_VALUE - 64) {
-            throw new ModelException("array of shape " + Arrays.toString(array.shape()) + " is too large for a byte[]");
+        byte[] header = header("<" + dtype.code, array.shape());
+        long size = header.length + array.length() * dtype.size;
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new ModelException("array of shape " + pyShape(array.shape()) + " is too large for a byte[]; write it to a file");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) size);
-        try {
-            write(array, out);
-        } catch (IOException e) {
-            throw new AssertionError(e); // a ByteArrayOutputStream does not fail
+        byte[] npy = Arrays.copyOf(header, (int) size);
+        if (!array.isEmpty()) {
+            copyLittleEndian(contiguous(array), 0, npy, header.length, npy.length - header.length, dtype.size);
         }
-        return out.toByteArray();
+        return npy;
     }
 
     /** Writes the array as .npy to the stream, in chunks; does not close the stream. */
@@ -145,29 +144,36 @@ public final class Npy {
             return;
         }
         INDArray c = contiguous(array);
-        BytePointer src = c.data().pointer().getPointer(BytePointer.class);
-        long base = src.position();
         long bytes = c.length() * dtype.size;
         byte[] buf = new byte[(int) Math.min(CHUNK, bytes)];
         for (long done = 0; done < bytes; ) {
             int len = (int) Math.min(buf.length, bytes - done);
-            src.position(base + done).get(buf, 0, len);
-            if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-                swap(buf, len, dtype.size);
-            }
+            copyLittleEndian(c, done, buf, 0, len, dtype.size);
             out.write(buf, 0, len);
             done += len;
         }
     }
 
+    /** Copies len bytes of a contiguous array's buffer, from byte offset from, into dst as little-endian. */
+    private static void copyLittleEndian(INDArray c, long from, byte[] dst, int offset, int len, int size) {
+        BytePointer src = c.data().pointer().getPointer(BytePointer.class);
+        src.position(src.position() + from).get(dst, offset, len);
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            swap(dst, offset, len, size);
+        }
+    }
+
+    /** Whether {@link #write} takes arrays of this type: the floating types numpy has (FLOAT16 is HALF). */
+    static boolean writable(DataType type) {
+        return type == DataType.FLOAT || type == DataType.DOUBLE || type == DataType.FLOAT16;
+    }
+
     private static Dtype dtypeOf(INDArray a) {
-        return switch (a.dataType()) {
-            case HALF -> Dtype.F2;
-            case FLOAT -> Dtype.F4;
-            case DOUBLE -> Dtype.F8;
-            default -> throw new ModelException("cannot write a " + a.dataType()
-                    + " array as .npy: only HALF, FLOAT and DOUBLE are written");
-        };
+        DataType t = a.dataType();
+        if (!writable(t)) {
+            throw new ModelException("cannot write a " + t + " array as .npy: only FLOAT16, FLOAT and DOUBLE are written");
+        }
+        return t == DataType.FLOAT ? Dtype.F4 : t == DataType.DOUBLE ? Dtype.F8 : Dtype.F2;
     }
 
     /** The array itself if its buffer holds exactly its elements in C order, else a C-order copy. */
@@ -323,7 +329,7 @@ public final class Npy {
     private static byte[] toNative(byte[] src, int k, Header h, byte[] dst) {
         if (h.dtype.raw()) {
             if (h.order != ByteOrder.nativeOrder()) {
-                swap(src, k * h.dtype.size, h.dtype.size);
+                swap(src, 0, k * h.dtype.size, h.dtype.size);
             }
             return src;
         }
@@ -340,9 +346,9 @@ public final class Npy {
         return dst;
     }
 
-    /** Reverses the bytes of each size-byte element. */
-    private static void swap(byte[] b, int len, int size) {
-        for (int i = 0; i < len; i += size) {
+    /** Reverses the bytes of each size-byte element in b[offset, offset + len). */
+    private static void swap(byte[] b, int offset, int len, int size) {
+        for (int i = offset; i < offset + len; i += size) {
             for (int j = i, k = i + size - 1; j < k; j++, k--) {
                 byte t = b[j];
                 b[j] = b[k];

@@ -89,7 +89,7 @@ class NpyTest {
 
     @Test
     void roundTripsHalfAndEmptyArrays() {
-        INDArray half = Nd4j.createFromArray(1f, -0.5f, 65504f).castTo(DataType.HALF);
+        INDArray half = Nd4j.createFromArray(1f, -0.5f, 65504f).castTo(DataType.FLOAT16);
         assertSameBits(half, Npy.fromBytes(Npy.toBytes(half), "half"));
         INDArray empty = Nd4j.create(DataType.FLOAT, 2, 0);
         INDArray back = Npy.fromBytes(Npy.toBytes(empty), "empty");
@@ -140,7 +140,7 @@ class NpyTest {
         assertEquals(6.0, r4.getDouble(0, 0, 1, 2));
 
         INDArray f2 = Npy.read(fixture("f2_3.npy"));
-        assertEquals(DataType.HALF, f2.dataType());
+        assertEquals(DataType.FLOAT16, f2.dataType());
         assertArrayEquals(new double[] {1.0, -0.5, 65504.0}, f2.toDoubleVector());
     }
 
@@ -257,7 +257,7 @@ class NpyTest {
         String missing = assertThrows(ModelException.class, () -> Npy.read(dir.resolve("none.npy"))).getMessage();
         assertTrue(missing.startsWith(dir.resolve("none.npy") + ": cannot read"), missing);
 
-        String integer = assertThrows(ModelException.class, () -> Npy.toBytes(Nd4j.create(DataType.INT, 2))).getMessage();
-        assertEquals("cannot write a INT array as .npy: only HALF, FLOAT and DOUBLE are written", integer);
+        String integer = assertThrows(ModelException.class, () -> Npy.toBytes(Nd4j.create(DataType.INT32, 2))).getMessage();
+        assertEquals("cannot write a INT array as .npy: only FLOAT16, FLOAT and DOUBLE are written", integer);
     }
 }
