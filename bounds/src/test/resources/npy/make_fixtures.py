@@ -1,9 +1,12 @@
-"""Writes the .npy fixtures read by NpyTest (run from this folder: python3 make_fixtures.py).
+"""Writes the fixtures: .npy files read by NpyTest, and numpy_model/ read by ModelFormatTest.
+(run from this folder: python3 make_fixtures.py)
 
 Generated with numpy 2.4.6. NpyTest also checks that our writer produces byte-identical files for the
 plain C-order ones, so regenerating with a numpy whose header layout differs would show up there.
 """
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 from numpy.lib import format as npf
@@ -25,3 +28,19 @@ with open("v2_f4_2.npy", "wb") as f:
     npf.write_array(f, np.array([1.0, 2.0], dtype="<f4"), version=(2, 0))
 with open("v3_f8_2x1.npy", "wb") as f:
     npf.write_array(f, np.array([[1.0], [2.0]], dtype="<f8"), version=(3, 0))
+
+# A model folder built with numpy alone, as a numpy user would bring one in (ModelFormatTest reads it).
+model = Path("numpy_model")
+model.mkdir(exist_ok=True)
+np.save(model / "hidden_w.npy", np.array([[1.0, -1.0], [0.5, 0.25], [0.0, 2.0]], dtype="<f8"))  # [out=3, in=2]
+np.save(model / "hidden_b.npy", np.array([0.0, 0.1, -0.1], dtype="<f8"))
+np.save(model / "out_w.npy", np.array([[1.0, 0.0, -1.0], [-1.0, 0.5, 1.0]], dtype="<f4"))  # [classes=2, features=3]
+np.save(model / "out_b.npy", np.array([0.0, 0.5], dtype="<f4"))
+(model / "model.json").write_text(json.dumps({
+    "format": "robustbounds-model", "version": 1, "name": "numpy-2-3-2",
+    "input": {"shape": [2], "range": [0.0, 1.0]},
+    "classes": ["no", "yes"],
+    "layers": [{"kind": "dense", "activation": "sigmoid", "weight": "hidden_w.npy", "bias": "hidden_b.npy"}],
+    "output": {"kind": "linear", "weight": "out_w.npy", "bias": "out_b.npy"},
+    "provenance": {"created-by": "make_fixtures.py", "numpy": np.__version__},
+}, indent=2) + "\n")
