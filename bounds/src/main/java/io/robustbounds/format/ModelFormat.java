@@ -1,0 +1,661 @@
+package io.robustbounds.format;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.robustbounds.model.Activation;
+import io.robustbounds.model.DenseLayer;
+import io.robustbounds.model.InputSpec;
+import io.robustbounds.model.Layer;
+import io.robustbounds.model.LinearHead;
+import io.robustbounds.model.Model;
+import io.robustbounds.model.ModelException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * The portable model format: a folder (or a zip of the same files) holding {@code model.json} and one NumPy
+ * {@code .npy} per weight tensor, so {@code np.load} reads every weight and numpy-built models can be brought in.
+ *
+ * <pre>
+ * {"format": "robustbounds-model", "version": 1, "name": "iris-4-5-3",
+ *  "input": {"shape": [4], "range": [-1.0, 1.0]},
+ *  "classes": ["setosa", "versicolor", "virginica"],            (optional)
+ *  "layers": [{"kind": "dense", "activation": "tanh", "weight": "layer0.weight.npy", "bias": "layer0.bias.npy"}],
+ *  "output": {"kind": "linear", "weight": "output.weight.npy", "bias": "output.bias.npy"},
+ *  "provenance": {...}}                                          (optional, free JSON object)
+ * </pre>
+ *
+ * Dense weights have shape [out, in] (as PyTorch's {@code nn.Linear.weight}), biases [out]; the output weight is
+ * [classes, features]. Reading validates everything and every error is a {@link ModelException} naming the file,
+ * the layer and the field. Models travel as zip bytes ({@link #toZipBytes}), never by Java serialization.
+ * Unknown fields are rejected rather than ignored: a field this reader does not understand could change what the
+ * weights mean, and the version number is how the format grows.
+ */
+public final class ModelFormat {
+    public static final String FORMAT = "robustbounds-model";
+    public static final int VERSION = 1;
+    public static final String MODEL_JSON = "model.json";
+
+    private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final ObjectWriter PRETTY = JSON.writer(new DefaultPrettyPrinter().withSeparators(
+            Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)));
+    /** Zip entries get a fixed time so that the same model always gives the same bytes. */
+    private static final LocalDateTime ZIP_TIME = LocalDateTime.of(1980, 1, 1, 0, 0);
+
+    private ModelFormat() {
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /**
+     * Reads a model folder, a zip of one (its files at the root or in a single top folder), or a model.json
+     * file (meaning its folder).
+     */
+    public static Model read(Path path) {
+        if (Files.isDirectory(path)) {
+            return read(new Folder(path));
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new ModelException(path + ": no such model folder or zip");
+        }
+        if (path.getFileName().toString().equals(MODEL_JSON)) {
+            return read(new Folder(path.toAbsolutePath().getParent()));
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(path))) {
+            return read(unzip(in, path.toString()));
+        } catch (IOException e) {
+            throw new ModelException(path + ": cannot read: " + e, e);
+        }
+    }
+
+    /** Reads a model from the bytes of its zip ({@link #toZipBytes}); {@code nameForErrors} names it in messages. */
+    public static Model fromZipBytes(byte[] zip, String nameForErrors) {
+        try {
+            return read(unzip(new ByteArrayInputStream(zip), nameForErrors));
+        } catch (IOException e) {
+            throw new ModelException(nameForErrors + ": cannot read: " + e, e);
+        }
+    }
+
+    /** The files of one model: a folder or the entries of a zip. */
+    private interface Source {
+        /** The file's content, or null when there is no such file. */
+        InputStream open(String file) throws IOException;
+
+        /** The container, for messages. */
+        String where();
+
+        default String where(String file) {
+            return where() + "/" + file;
+        }
+    }
+
+    private record Folder(Path dir) implements Source {
+        @Override
+        public InputStream open(String file) throws IOException {
+            Path p = dir.resolve(file);
+            return Files.isRegularFile(p) ? new BufferedInputStream(Files.newInputStream(p)) : null;
+        }
+
+        @Override
+        public String where() {
+            return dir.toString();
+        }
+    }
+
+    /** Zip entries read into memory; {@code root} is "" or the single top folder holding model.json. */
+    private record Zip(Map<String, byte[]> entries, String root, String name) implements Source {
+        @Override
+        public InputStream open(String file) {
+            byte[] b = entries.get(root + file);
+            return b == null ? null : new ByteArrayInputStream(b);
+        }
+
+        @Override
+        public String where() {
+            return name + (root.isEmpty() ? "" : "!/" + root.substring(0, root.length() - 1));
+        }
+
+        @Override
+        public String where(String file) {
+            return name + "!/" + root + file;
+        }
+    }
+
+    private static Zip unzip(InputStream in, String name) throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (ZipInputStream zip = new ZipInputStream(in)) {
+            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                if (!e.isDirectory() && entries.put(e.getName(), zip.readAllBytes()) != null) {
+                    throw new ModelException(name + ": the zip holds '" + e.getName() + "' twice");
+                }
+            }
+        } catch (ZipException e) {
+            throw new ModelException(name + ": not a readable zip: " + e.getMessage(), e);
+        }
+        if (entries.isEmpty()) {
+            throw new ModelException(name + ": not a model folder or zip (no zip entries found)");
+        }
+        if (entries.containsKey(MODEL_JSON)) {
+            return new Zip(entries, "", name);
+        }
+        // A zip of the folder itself ("zip -r m.zip m/") has its files under one top folder.
+        List<String> roots = entries.keySet().stream()
+                .filter(n -> n.endsWith("/" + MODEL_JSON) && n.indexOf('/') == n.length() - MODEL_JSON.length() - 1)
+                .map(n -> n.substring(0, n.length() - MODEL_JSON.length())).toList();
+        return new Zip(entries, roots.size() == 1 ? roots.get(0) : "", name);
+    }
+
+    /** One JSON object of model.json and where it is, for messages like "…/model.json: layers[1] (dense): …". */
+    private record Obj(JsonNode node, String where) {
+        static Obj of(JsonNode node, String where) {
+            if (node == null || !node.isObject()) {
+                throw new ModelException(where + ": must be a JSON object, got " + (node == null ? "nothing" : node));
+            }
+            return new Obj(node, where);
+        }
+
+        Obj at(String where) {
+            return new Obj(node, where);
+        }
+
+        JsonNode get(String field) {
+            JsonNode v = node.get(field);
+            if (v == null) {
+                throw new ModelException(where + ": field '" + field + "' is missing");
+            }
+            return v;
+        }
+
+        /** The field, or null when it is absent or JSON null. */
+        JsonNode optional(String field) {
+            JsonNode v = node.get(field);
+            return v == null || v.isNull() ? null : v;
+        }
+
+        String text(String field) {
+            JsonNode v = get(field);
+            if (!v.isTextual()) {
+                throw wrong(field, "a string", v);
+            }
+            return v.textValue();
+        }
+
+        JsonNode array(String field) {
+            JsonNode v = get(field);
+            if (!v.isArray()) {
+                throw wrong(field, "an array", v);
+            }
+            return v;
+        }
+
+        ModelException wrong(String field, String expected, JsonNode got) {
+            return new ModelException(where + ": field '" + field + "' must be " + expected + ", got " + got);
+        }
+
+        void only(String... known) {
+            Set<String> allowed = Set.of(known);
+            for (String f : (Iterable<String>) () -> node.fieldNames()) {
+                if (!allowed.contains(f)) {
+                    throw new ModelException(where + ": unknown field '" + f + "' (known: " + String.join(", ", known) + ")");
+                }
+            }
+        }
+    }
+
+    /** A weight tensor as read, with its file, for messages. */
+    private record Tensor(String field, String file, INDArray array) {
+        @Override
+        public String toString() {
+            return field + " '" + file + "' " + Npy.pyShape(array.shape());
+        }
+    }
+
+    private static Model read(Source src) {
+        String json = src.where(MODEL_JSON);
+        JsonNode root;
+        try (InputStream in = src.open(MODEL_JSON)) {
+            if (in == null) {
+                throw new ModelException(src.where() + ": " + MODEL_JSON + " not found (not a model folder or zip?)");
+            }
+            root = JSON.readTree(in);
+        } catch (JsonProcessingException e) {
+            throw new ModelException(json + ": not valid JSON: " + e.getOriginalMessage() + " (line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+        } catch (IOException e) {
+            throw new ModelException(json + ": cannot read: " + e, e);
+        }
+        Obj top = Obj.of(root, json);
+        String format = top.text("format");
+        if (!FORMAT.equals(format)) {
+            throw new ModelException(json + ": unknown format '" + format + "', expected '" + FORMAT + "'");
+        }
+        JsonNode version = top.get("version");
+        if (!version.isIntegralNumber() || version.longValue() != VERSION) {
+            throw new ModelException(json + ": unsupported version " + version + " (this reader knows version " + VERSION + ")");
+        }
+        top.only("format", "version", "name", "input", "classes", "layers", "output", "provenance");
+        String name = top.text("name");
+        InputSpec input = input(Obj.of(top.get("input"), json + ": input"));
+
+        List<String> classes = new ArrayList<>();
+        JsonNode cs = top.optional("classes");
+        if (cs != null) {
+            for (JsonNode c : top.array("classes")) {
+                if (!c.isTextual()) {
+                    throw top.wrong("classes", "an array of strings", cs);
+                }
+                classes.add(c.textValue());
+            }
+        }
+
+        List<Layer> layers = new ArrayList<>();
+        List<String> files = new ArrayList<>();
+        JsonNode ls = top.array("layers");
+        for (int i = 0; i < ls.size(); i++) {
+            Obj o = Obj.of(ls.get(i), json + ": layers[" + i + "]");
+            String kind = o.text("kind");
+            if (!kind.equals("dense")) {
+                throw new ModelException(o.where + ": unknown layer kind '" + kind + "' (known: dense)");
+            }
+            o = o.at(o.where + " (dense)");
+            o.only("kind", "activation", "weight", "bias");
+            Activation activation = Activation.parse(o.text("activation"), o.where);
+            Tensor w = tensor(src, o, "weight");
+            Tensor b = tensor(src, o, "bias");
+            try {
+                layers.add(new DenseLayer(w.array, b.array, activation));
+            } catch (ModelException e) {
+                throw new ModelException(o.where + ": " + strip(e.getMessage(), "dense: ") + " (" + w + ", " + b + ")", e);
+            }
+            files.add(w + ", " + b);
+        }
+
+        Obj out = Obj.of(top.get("output"), json + ": output");
+        String kind = out.text("kind");
+        if (!kind.equals("linear")) {
+            throw new ModelException(out.where + ": unknown output kind '" + kind + "' (known: linear)");
+        }
+        out = out.at(out.where + " (linear)");
+        out.only("kind", "weight", "bias");
+        Tensor w = tensor(src, out, "weight");
+        Tensor b = tensor(src, out, "bias");
+        LinearHead head;
+        try {
+            head = new LinearHead(w.array, b.array);
+        } catch (ModelException e) {
+            throw new ModelException(out.where + ": " + strip(e.getMessage(), "output: ") + " (" + w + ", " + b + ")", e);
+        }
+
+        // Shapes must chain input -> layers -> head; say which files do not fit, and fed by what.
+        long[] shape = input.shape();
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            try {
+                shape = layer.outputShape(shape, i);
+            } catch (ModelException e) {
+                throw new ModelException(json + ": layers[" + i + "] (" + layer.kind() + "): "
+                        + strip(e.getMessage(), "layer " + i + " (" + layer.kind() + "): ") + " (" + files.get(i) + "; "
+                        + fedBy(i) + ")", e);
+            }
+        }
+        if (shape.length != 1 || shape[0] != head.inputSize()) {
+            throw new ModelException(out.where + ": expected input [" + head.inputSize() + "], got "
+                    + Arrays.toString(shape) + " (" + w + ", " + b + "; " + fedBy(layers.size()) + ")");
+        }
+
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        if (top.optional("provenance") != null) {
+            provenance = asMap(Obj.of(top.get("provenance"), json + ": provenance").node);
+        }
+        try {
+            return new Model(name, input, layers, head, classes, provenance);
+        } catch (ModelException e) {
+            throw new ModelException(json + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String fedBy(int layer) {
+        return layer == 0 ? "its input is the model input" : "its input is the output of layers[" + (layer - 1) + "]";
+    }
+
+    private static String strip(String message, String prefix) {
+        return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+    }
+
+    private static InputSpec input(Obj o) {
+        o.only("shape", "range");
+        JsonNode shape = o.array("shape");
+        long[] dims = new long[shape.size()];
+        for (int i = 0; i < dims.length; i++) {
+            if (!shape.get(i).canConvertToLong() || !shape.get(i).isIntegralNumber()) {
+                throw o.wrong("shape", "an array of integers", shape);
+            }
+            dims[i] = shape.get(i).longValue();
+        }
+        JsonNode range = o.array("range");
+        if (range.size() != 2 || !range.get(0).isNumber() || !range.get(1).isNumber()) {
+            throw o.wrong("range", "[low, high]", range);
+        }
+        try {
+            return new InputSpec(dims, range.get(0).doubleValue(), range.get(1).doubleValue());
+        } catch (ModelException e) {
+            throw new ModelException(o.where + ": " + strip(e.getMessage(), "input."), e);
+        }
+    }
+
+    /**
+     * Reads the .npy file the field names. The name must be a file directly in the model folder: no separators,
+     * no leading dot (so no "..").
+     */
+    private static Tensor tensor(Source src, Obj o, String field) {
+        String file = o.text(field);
+        if (!file.endsWith(".npy") || file.startsWith(".")
+                || file.chars().anyMatch(c -> c == '/' || c == '\\' || c == ':' || c < 0x20)) {
+            throw new ModelException(o.where + ": " + field + " file '" + file + "' must be a file name inside "
+                    + src.where() + " ending in .npy (no '/', '\\', ':' or leading '.')");
+        }
+        INDArray a;
+        try (InputStream in = src.open(file)) {
+            if (in == null) {
+                throw new ModelException(o.where + ": " + field + " file '" + file + "' not found in " + src.where());
+            }
+            try {
+                a = Npy.read(in, file, true);
+            } catch (ModelException e) {
+                throw new ModelException(o.where + ": " + field + ": " + e.getMessage(), e);
+            }
+        } catch (IOException e) {
+            throw new ModelException(o.where + ": " + field + ": cannot read " + src.where(file) + ": " + e, e);
+        }
+        // The Model constructor checks this too, but only knows the layer index, not the file.
+        if (BooleanIndexing.or(a, Conditions.isNan()) || BooleanIndexing.or(a, Conditions.isInfinite())) {
+            throw new ModelException(o.where + ": " + field + " '" + file + "' holds NaN or infinite values");
+        }
+        return new Tensor(field, file, a);
+    }
+
+    /** JSON to plain Java: Map (LinkedHashMap), List, String, Boolean, Long or BigInteger, Double, null. */
+    private static Map<String, Object> asMap(JsonNode object) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : object.properties()) {
+            m.put(e.getKey(), plain(e.getValue()));
+        }
+        return m;
+    }
+
+    private static Object plain(JsonNode n) {
+        if (n.isObject()) {
+            return asMap(n);
+        }
+        if (n.isArray()) {
+            List<Object> l = new ArrayList<>();
+            n.forEach(x -> l.add(plain(x)));
+            return l;
+        }
+        if (n.isIntegralNumber()) {
+            return n.canConvertToLong() ? (Object) n.longValue() : n.bigIntegerValue();
+        }
+        if (n.isNumber()) {
+            return n.doubleValue();
+        }
+        if (n.isBoolean()) {
+            return n.booleanValue();
+        }
+        return n.isTextual() ? n.textValue() : null;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /**
+     * Writes the model as a folder. An existing folder is replaced, but only if it holds nothing besides
+     * model.json and .npy files: the new content is written to a sibling temporary folder, then moved in place.
+     */
+    public static void write(Model model, Path folder) {
+        Path target = folder.toAbsolutePath().normalize();
+        Layout layout = layout(model);
+        Path tmp = null;
+        try {
+            requireReplaceable(target);
+            Files.createDirectories(target.getParent());
+            tmp = Files.createDirectory(sibling(target, "tmp"));
+            Files.write(tmp.resolve(MODEL_JSON), layout.json);
+            for (Map.Entry<String, INDArray> t : layout.tensors.entrySet()) {
+                Npy.write(t.getValue(), tmp.resolve(t.getKey()));
+            }
+            if (Files.exists(target)) {
+                Path old = sibling(target, "old");
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+                    throw e;
+                }
+                deleteTree(old);
+            } else {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new ModelException(folder + ": cannot write model: " + e, e);
+        } finally {
+            if (tmp != null) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    /**
+     * A hidden unused name next to the target. Created with Files.createDirectory/createFile rather than
+     * createTemp*, which would make the model readable by its owner only.
+     */
+    private static Path sibling(Path target, String tag) {
+        return target.resolveSibling("." + target.getFileName() + "." + tag + "-" + UUID.randomUUID());
+    }
+
+    private static void requireReplaceable(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        if (!Files.isDirectory(folder)) {
+            throw new ModelException(folder + ": exists and is not a folder; refusing to replace it with a model");
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String n = f.getFileName().toString();
+                if (!Files.isRegularFile(f) || !(n.equals(MODEL_JSON) || n.endsWith(".npy"))) {
+                    throw new ModelException(folder + ": refusing to replace this folder: '" + n
+                            + "' is not part of a model (only model.json and .npy files are)");
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        try (Stream<Path> all = Files.walk(p)) {
+            for (Path f : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            // best effort: a leftover hidden temporary folder is harmless
+        }
+    }
+
+    /** Writes the model as a zip file (model.json and the .npy files at its root), replacing it. */
+    public static void writeZip(Model model, Path zipFile) {
+        Path target = zipFile.toAbsolutePath().normalize();
+        Layout layout = layout(model);
+        Path tmp = null;
+        try {
+            Files.createDirectories(target.getParent());
+            tmp = Files.createFile(sibling(target, "tmp"));
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+                zip(layout, out);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+        } catch (IOException e) {
+            throw new ModelException(zipFile + ": cannot write model: " + e, e);
+        } finally {
+            if (tmp != null) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    /** The model as zip bytes: the same for the same model, for broadcasting ({@link #fromZipBytes}). */
+    public static byte[] toZipBytes(Model model) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            zip(layout(model), out);
+        } catch (IOException e) {
+            throw new AssertionError(e); // a ByteArrayOutputStream does not fail
+        }
+        return out.toByteArray();
+    }
+
+    private static void zip(Layout layout, OutputStream out) throws IOException {
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            zip.setLevel(Deflater.BEST_SPEED); // float bits barely compress; do not spend time on it
+            zip.putNextEntry(entry(MODEL_JSON));
+            zip.write(layout.json);
+            for (Map.Entry<String, INDArray> t : layout.tensors.entrySet()) {
+                zip.putNextEntry(entry(t.getKey()));
+                Npy.write(t.getValue(), zip);
+            }
+        }
+    }
+
+    private static ZipEntry entry(String name) {
+        ZipEntry e = new ZipEntry(name);
+        e.setTimeLocal(ZIP_TIME);
+        return e;
+    }
+
+    /** What a model is written as: model.json's bytes and the tensors by file name. */
+    private record Layout(byte[] json, Map<String, INDArray> tensors) {
+    }
+
+    /** Files are named layer{i}.{role}.npy and output.{role}.npy, roles as the records name their tensors. */
+    static Layout layout(Model model) {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", FORMAT).put("version", VERSION).put("name", model.name());
+        ObjectNode input = root.putObject("input");
+        ArrayNode shape = input.putArray("shape");
+        Arrays.stream(model.input().shape()).forEach(shape::add);
+        input.putArray("range").add(model.input().low()).add(model.input().high());
+        if (!model.classNames().isEmpty()) {
+            model.classNames().forEach(root.putArray("classes")::add);
+        }
+        ArrayNode layers = root.putArray("layers");
+        for (int i = 0; i < model.layers().size(); i++) {
+            Layer layer = model.layers().get(i);
+            ObjectNode o = layers.addObject().put("kind", layer.kind());
+            if (layer instanceof DenseLayer d) {
+                o.put("activation", d.activation().id());
+            }
+            files(layer.tensors(), "layer" + i, o, tensors);
+        }
+        files(model.head().tensors(), "output", root.putObject("output").put("kind", "linear"), tensors);
+        root.set("provenance", json(model.provenance(), "provenance"));
+        try {
+            byte[] text = PRETTY.writeValueAsBytes(root);
+            byte[] withNewline = Arrays.copyOf(text, text.length + 1);
+            withNewline[text.length] = '\n';
+            return new Layout(withNewline, tensors);
+        } catch (JsonProcessingException e) {
+            throw new ModelException("model '" + model.name() + "': cannot write model.json: " + e.getMessage(), e);
+        }
+    }
+
+    private static void files(Map<String, INDArray> roles, String prefix, ObjectNode o, Map<String, INDArray> tensors) {
+        for (Map.Entry<String, INDArray> t : roles.entrySet()) {
+            String file = prefix + "." + t.getKey() + ".npy";
+            if (!Npy.writable(t.getValue().dataType())) {
+                throw new ModelException(file + ": cannot write a " + t.getValue().dataType()
+                        + " tensor (only FLOAT, DOUBLE and FLOAT16 are written)");
+            }
+            o.put(t.getKey(), file);
+            tensors.put(file, t.getValue());
+        }
+    }
+
+    /** Plain Java to JSON; anything but String, Number, Boolean, List, Map with string keys and null is refused. */
+    private static JsonNode json(Object v, String where) {
+        JsonNodeFactory f = JSON.getNodeFactory();
+        if (v == null) {
+            return f.nullNode();
+        } else if (v instanceof String s) {
+            return f.textNode(s);
+        } else if (v instanceof Boolean b) {
+            return f.booleanNode(b);
+        } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+            return f.numberNode(((Number) v).longValue());
+        } else if (v instanceof BigInteger b) {
+            return f.numberNode(b);
+        } else if (v instanceof BigDecimal b) {
+            return f.numberNode(b);
+        } else if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            if (!Double.isFinite(d)) {
+                throw new ModelException(where + ": " + d + " cannot be written as JSON");
+            }
+            return f.numberNode(d);
+        } else if (v instanceof List<?> list) {
+            ArrayNode a = f.arrayNode();
+            for (int i = 0; i < list.size(); i++) {
+                a.add(json(list.get(i), where + "[" + i + "]"));
+            }
+            return a;
+        } else if (v instanceof Map<?, ?> map) {
+            ObjectNode o = f.objectNode();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (!(e.getKey() instanceof String k)) {
+                    throw new ModelException(where + ": keys must be strings, got " + e.getKey());
+                }
+                o.set(k, json(e.getValue(), where + "." + k));
+            }
+            return o;
+        }
+        throw new ModelException(where + ": cannot write a " + v.getClass().getName()
+                + " as JSON (use String, Number, Boolean, List, Map or null)");
+    }
+}
