@@ -245,22 +245,23 @@ public final class DenseStack {
      * K q with K = J Jᵀ, J the Jacobian of h_L at each sample: J = D_L V_L ⋯ D_1 V_1 (D_i = diag g_i'(z_i)).
      * q and the result live in the last hidden layer's space [m, N, n_L]. When n₁ < d the innermost
      * V₁V₁ᵀ is the precomputed Gram matrix, so no product ever touches the input dimension.
+     * {@code slope} holds g_i'(z_i) for the rows of q (all of a forward pass, or a subset of its samples).
      */
-    INDArray jacobianGram(Forward f, INDArray q) {
+    INDArray jacobianGram(INDArray[] slope, INDArray q) {
         int depth = widths.length;
         INDArray w = q;
         for (int i = depth - 1; i >= 1; i--) {           // Jᵀ down to layer 1: w ← (w ⊙ D_i) V_i
-            w = Nd4j.matmul(w.mul(f.slope[i]), weights[i]);
+            w = Nd4j.matmul(w.mul(slope[i]), weights[i]);
         }
-        w = w.mul(f.slope[0]);
+        w = w.mul(slope[0]);
         if (firstGram != null) {
             w = Nd4j.matmul(w, firstGram);
         } else {
             w = Nd4j.matmul(Nd4j.matmul(w, weights[0]), weights[0], false, true, false);
         }
-        w.muli(f.slope[0]);
+        w.muli(slope[0]);
         for (int i = 1; i < depth; i++) {                // J back up: w ← D_i (V_i w)
-            w = Nd4j.matmul(w, weights[i], false, true, false).muli(f.slope[i]);
+            w = Nd4j.matmul(w, weights[i], false, true, false).muli(slope[i]);
         }
         return w;
     }

@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * ‖J‖, the spectral norm of the Jacobian of h_L at each sample (Theorem 4.2), matrix-free and batched:
@@ -18,11 +19,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * r = ‖K y − θ y‖ = |β_j s_j| and an eigenvalue of K lies in [θ − r, θ + r]. A sample stops when
  * r ≤ τ·θ; the bound then uses √(θ + r), which is not below that eigenvalue and exceeds √θ by a factor of
  * at most √(1 + τ). When n_L ≤ {@value #EXACT_DIMENSION} the Krylov space is exhausted after n_L steps and
- * the result is exact up to rounding, so no intermediate checks are made.
+ * the result is exact up to rounding, so no intermediate checks are made. For a single model, samples that
+ * have converged are dropped from the batch (compaction), so the slowest samples do not keep the rest busy.
  */
 final class JacobianNorm {
     static final int EXACT_DIMENSION = 16;
-    private static final int CHECK_EVERY = 4;
+    private static final int CHECK_EVERY = 2;
+    /** Compact when at most this fraction of the current rows is still running. */
+    private static final double COMPACT_BELOW = 0.8;
 
     /** Per sample: √(θ + r) (used by the bound) and √θ (the estimate); steps used and samples not converged. */
     record Result(double[] upper, double[] estimate, int steps, int unconverged) {
@@ -36,17 +40,30 @@ final class JacobianNorm {
         int count = net.models * f.samplesPerModel;
         int steps = Math.min(dim, maxSteps);
         boolean exhaust = dim <= EXACT_DIMENSION && steps == dim;
+        boolean compactable = net.models == 1 && !exhaust;
         double breakdown = net.dataType == DataType.FLOAT ? 1e-5 : 1e-12;
 
-        double[][] alpha = new double[steps][];
-        double[][] beta = new double[steps][];
+        double[][] alpha = new double[steps][count];
+        double[][] beta = new double[steps][count];
         double[] theta = new double[count];
         double[] residual = new double[count];
         boolean[] done = new boolean[count];
         double[] scale = new double[count];
         int remaining = count;
 
-        INDArray q = startVectors(net, f.samplesPerModel, dim);
+        // rows of the working arrays → sample index; all samples at first
+        int[] active = new int[count];
+        for (int i = 0; i < count; i++) {
+            active[i] = i;
+        }
+        int rowsPerModel = f.samplesPerModel;
+        INDArray[] slope = f.slope.clone();
+        if (compactable) { // compaction rewrites these in place; the forward pass keeps its own
+            for (int l = 0; l < slope.length; l++) {
+                slope[l] = slope[l].dup();
+            }
+        }
+        INDArray q = startVectors(net, rowsPerModel, dim);
         INDArray qPrev = Nd4j.zerosLike(q);
         double[] pair = new double[2];
         double[] a = new double[steps];
@@ -55,17 +72,26 @@ final class JacobianNorm {
         for (int j = 0; j < steps && remaining > 0; j++) {
             used = j + 1;
             try (MemoryWorkspace ignored = Workspaces.step(0)) {
-                INDArray w = net.jacobianGram(f, q);
-                alpha[j] = Arrays2.toDoubles(w.mul(q).sum(2));
-                w.subi(q.mul(net.perSample(alpha[j], f.samplesPerModel)));
+                int rows = active.length;
+                INDArray w = net.jacobianGram(slope, q);
+                double[] alphaRows = Arrays2.toDoubles(w.mul(q).sum(2));
+                w.subi(q.mul(net.perSample(alphaRows, rowsPerModel)));
                 if (j > 0) {
-                    w.subi(qPrev.mul(net.perSample(beta[j - 1], f.samplesPerModel)));
+                    double[] previous = new double[rows];
+                    for (int r = 0; r < rows; r++) {
+                        previous[r] = beta[j - 1][active[r]];
+                    }
+                    w.subi(qPrev.mul(net.perSample(previous, rowsPerModel)));
                 }
-                beta[j] = Arrays2.toDoubles(w.norm2(2));
+                double[] betaRows = Arrays2.toDoubles(w.norm2(2));
                 boolean last = j == steps - 1;
-                boolean check = last || (!exhaust && (j + 1) % CHECK_EVERY == 0);
-                double[] inverse = new double[count];
-                for (int i = 0; i < count; i++) {
+                boolean check = last || (!exhaust && (j + 1) >= 4 && (j + 1) % CHECK_EVERY == 0);
+                double[] inverse = new double[rows];
+                int running = 0;
+                for (int r = 0; r < rows; r++) {
+                    int i = active[r];
+                    alpha[j][i] = alphaRows[r];
+                    beta[j][i] = betaRows[r];
                     if (done[i]) {
                         continue;
                     }
@@ -77,19 +103,41 @@ final class JacobianNorm {
                             b[k] = beta[k][i];
                         }
                         SymmetricTridiagonal.largestEigenpair(a, b, j + 1, pair);
-                        double r = brokeDown ? 0 : Math.abs(beta[j][i] * pair[1]);
-                        if (brokeDown || last || r <= tolerance * pair[0]) {
+                        double res = brokeDown ? 0 : Math.abs(beta[j][i] * pair[1]);
+                        if (brokeDown || last || res <= tolerance * pair[0]) {
                             theta[i] = Math.max(pair[0], 0);
-                            residual[i] = r;
+                            residual[i] = res;
                             done[i] = true;
                             remaining--;
                             continue;
                         }
                     }
-                    inverse[i] = 1.0 / beta[j][i];
+                    inverse[r] = 1.0 / beta[j][i];
+                    running++;
                 }
-                if (remaining > 0) {
-                    INDArray next = w.muli(net.perSample(inverse, f.samplesPerModel));
+                if (remaining == 0) {
+                    break;
+                }
+                INDArray next = w.muli(net.perSample(inverse, rowsPerModel));
+                if (compactable && check && running <= COMPACT_BELOW * rows) {
+                    int[] keep = new int[running];
+                    int[] kept = new int[running];
+                    for (int r = 0, k = 0; r < rows; r++) {
+                        if (!done[active[r]]) {
+                            keep[k] = r;
+                            kept[k++] = active[r];
+                        }
+                    }
+                    INDArray nextRows = rowsOf(next, keep); // gather everything before any buffer is overwritten
+                    INDArray currentRows = rowsOf(q, keep);
+                    qPrev = intoPrefix(qPrev, currentRows);
+                    q = intoPrefix(q, nextRows);
+                    for (int l = 0; l < slope.length; l++) {
+                        slope[l] = intoPrefix(slope[l], rowsOf(slope[l], keep));
+                    }
+                    active = kept;
+                    rowsPerModel = running;
+                } else {
                     qPrev.assign(q);
                     q.assign(next);
                 }
@@ -106,6 +154,20 @@ final class JacobianNorm {
             }
         }
         return new Result(upper, estimate, used, unconverged);
+    }
+
+    /** Rows {@code keep} of a single model's [1, N, k] array, as a new [1, |keep|, k] array. */
+    private static INDArray rowsOf(INDArray a, int[] keep) {
+        return Nd4j.pullRows(a.reshape(a.size(1), a.size(2)), 1, keep).reshape(1, keep.length, a.size(2));
+    }
+
+    /**
+     * Writes {@code rows} to the first rows of {@code buffer} (in the batch workspace) and returns that
+     * prefix as a view: compaction reuses the existing buffers, so the batch workspace keeps its size.
+     */
+    private static INDArray intoPrefix(INDArray buffer, INDArray rows) {
+        INDArray prefix = buffer.get(NDArrayIndex.all(), NDArrayIndex.interval(0, rows.size(1)), NDArrayIndex.all());
+        return prefix.assign(rows);
     }
 
     /** The same fixed unit vector for every sample (a Weyl sequence, so it is unlikely to be orthogonal to any eigenvector). */

@@ -22,12 +22,15 @@ public final class Workspaces {
             .policySpill(SpillPolicy.REALLOCATE)
             .build();
 
+    /** The id of the batch workspace, for arrays that must outlive a step ({@code leverageTo}). */
+    public static final String BATCH = "robustbounds-batch";
+
     private Workspaces() {
     }
 
     /** Opens the workspace for one batch. */
     public static MemoryWorkspace batch() {
-        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, "robustbounds-batch");
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, BATCH);
     }
 
     /** Opens the workspace for one loop iteration inside a batch ({@code depth} distinguishes nested loops). */
