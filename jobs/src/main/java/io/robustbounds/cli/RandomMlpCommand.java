@@ -6,6 +6,8 @@ import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
+import io.robustbounds.format.ModelFormat;
+import io.robustbounds.format.Npy;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
 import io.robustbounds.random.RandomMlp;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,6 +57,7 @@ final class RandomMlpCommand implements Callable<Integer> {
         EvalSettings eval = evalSettings(s);
         int batchModels = s.getInt("evaluation.batch-models", 1);
         Path out = Path.of(s.getString("output"));
+        boolean writeModels = s.getBoolean("random.write-models");
 
         Summary summary = new Summary(eval.mode());
         Progress progress = new Progress("random-mlp", (long) models * perModel);
@@ -68,9 +72,15 @@ final class RandomMlpCommand implements Callable<Integer> {
                 List<Model> group = new ArrayList<>(size);
                 double[] x = new double[size * perModel * spec.inputSize()];
                 for (int k = 0; k < size; k++) {
-                    group.add(spec.model(seed, first + k));
+                    Model model = spec.model(seed, first + k);
+                    group.add(model);
                     double[] v = spec.samples(seed, first + k, 0, perModel);
                     System.arraycopy(v, 0, x, k * v.length, v.length);
+                    if (writeModels) { // for independent checks (scripts/crosscheck-peer): numpy reads both
+                        Path folder = out.resolve("models").resolve("model-" + (first + k));
+                        ModelFormat.write(model, folder);
+                        Npy.write(Nd4j.createFromArray(v).reshape(perModel, spec.inputSize()), folder.resolveSibling("model-" + (first + k) + ".samples.npy"));
+                    }
                 }
                 SampleResults r = evaluator.evaluate(DenseStack.of(group, eval.dataType()), x, perModel);
                 for (int i = 0; i < r.size(); i++) {

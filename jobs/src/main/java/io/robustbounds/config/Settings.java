@@ -107,6 +107,16 @@ public final class Settings {
         }
     }
 
+    public boolean getBoolean(String key) {
+        try {
+            return config.getBoolean(key);
+        } catch (Missing e) {
+            throw missing(key);
+        } catch (WrongType e) {
+            throw wrong(key, "true or false");
+        }
+    }
+
     /** A two-element numeric list [low, high] with low < high. */
     public double[] getInterval(String key) {
         List<Double> v;
