@@ -44,16 +44,7 @@ final class RandomMlpCommand implements Callable<Integer> {
         long seed = s.getLong("random.seed");
         int models = s.getInt("random.models", 1);
         int perModel = s.getInt("random.samples-per-model", 1);
-        double[] params = s.getInterval("random.parameter-interval");
-        double[] samples = s.getInterval("random.sample-interval");
-        Activation activation;
-        try {
-            activation = Activation.parse(s.getString("random.activation"), "random.activation");
-        } catch (RuntimeException e) {
-            throw s.invalid("random.activation", "must be one of tanh, sigmoid, softplus, relu, identity");
-        }
-        RandomMlp spec = RandomMlp.of(s.getInt("random.input-size", 1), s.getInt("random.layers", 0), s.getInt("random.units", 1),
-                activation, s.getInt("random.classes", 2), params[0], params[1], samples[0], samples[1]);
+        RandomMlp spec = spec(s);
         EvalSettings eval = evalSettings(s);
         int batchModels = s.getInt("evaluation.batch-models", 1);
         Path out = Path.of(s.getString("output"));
@@ -100,6 +91,19 @@ final class RandomMlpCommand implements Callable<Integer> {
         Files.writeString(out.resolve("summary.md"), table);
         Provenance.write(out.resolve("_provenance.json"), s, seed, seconds, summary.samples(), summary.violations());
         return summary.violations() > 0 ? 1 : 0;
+    }
+
+    static RandomMlp spec(Settings s) {
+        double[] params = s.getInterval("random.parameter-interval");
+        double[] samples = s.getInterval("random.sample-interval");
+        Activation activation;
+        try {
+            activation = Activation.parse(s.getString("random.activation"), "random.activation");
+        } catch (RuntimeException e) {
+            throw s.invalid("random.activation", "must be one of tanh, sigmoid, softplus, relu, identity");
+        }
+        return RandomMlp.of(s.getInt("random.input-size", 1), s.getInt("random.layers", 0), s.getInt("random.units", 1),
+                activation, s.getInt("random.classes", 2), params[0], params[1], samples[0], samples[1]);
     }
 
     static EvalSettings evalSettings(Settings s) {
