@@ -12,12 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record DenseLayer(INDArray weight, INDArray bias, Activation activation) implements Layer {
 
     public DenseLayer {
-        Tensors.requireRank(weight, 2, "dense", "weight");
-        Tensors.requireRank(bias, 1, "dense", "bias");
-        if (bias.length() != weight.size(0)) {
-            throw new ModelException("dense: bias has " + bias.length() + " values, expected " + weight.size(0)
-                    + " (rows of weight " + Arrays.toString(weight.shape()) + ")");
-        }
+        Tensors.requireAffine(weight, bias, "dense");
         if (activation == null) {
             throw new ModelException("dense: activation is missing");
         }

@@ -12,12 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record LinearHead(INDArray weight, INDArray bias) {
 
     public LinearHead {
-        Tensors.requireRank(weight, 2, "output", "weight");
-        Tensors.requireRank(bias, 1, "output", "bias");
-        if (bias.length() != weight.size(0)) {
-            throw new ModelException("output: bias has " + bias.length() + " values, expected " + weight.size(0)
-                    + " (rows of weight " + Arrays.toString(weight.shape()) + ")");
-        }
+        Tensors.requireAffine(weight, bias, "output");
         if (weight.size(0) < 2) {
             throw new ModelException("output: a classifier needs at least 2 classes, weight has shape "
                     + Arrays.toString(weight.shape()));

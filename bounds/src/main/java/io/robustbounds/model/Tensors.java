@@ -8,6 +8,16 @@ final class Tensors {
     private Tensors() {
     }
 
+    /** A [rows, cols] weight and a [rows] bias of one affine layer. */
+    static void requireAffine(INDArray weight, INDArray bias, String layer) {
+        requireRank(weight, 2, layer, "weight");
+        requireRank(bias, 1, layer, "bias");
+        if (bias.length() != weight.size(0)) {
+            throw new ModelException(layer + ": bias has " + bias.length() + " values, expected " + weight.size(0)
+                    + " (rows of weight " + Arrays.toString(weight.shape()) + ")");
+        }
+    }
+
     static void requireRank(INDArray a, int rank, String layer, String field) {
         if (a == null) {
             throw new ModelException(layer + ": " + field + " is missing");

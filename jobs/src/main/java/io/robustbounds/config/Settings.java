@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A configuration file of {@code conf/} (HOCON) with {@code --set key=value} overrides, read through typed
@@ -68,65 +69,39 @@ public final class Settings {
     }
 
     public long getLong(String key) {
-        try {
-            return config.getLong(key);
-        } catch (Missing e) {
-            throw missing(key);
-        } catch (WrongType e) {
-            throw wrong(key, "a whole number");
-        }
+        return get(key, "a whole number", config::getLong);
     }
 
     public int getInt(String key) {
-        try {
-            return config.getInt(key);
-        } catch (Missing e) {
-            throw missing(key);
-        } catch (WrongType e) {
-            throw wrong(key, "a whole number");
-        }
+        return get(key, "a whole number", config::getInt);
     }
 
     public double getDouble(String key) {
-        try {
-            return config.getDouble(key);
-        } catch (Missing e) {
-            throw missing(key);
-        } catch (WrongType e) {
-            throw wrong(key, "a number");
-        }
+        return get(key, "a number", config::getDouble);
     }
 
     public String getString(String key) {
-        try {
-            return config.getString(key);
-        } catch (Missing e) {
-            throw missing(key);
-        } catch (WrongType e) {
-            throw wrong(key, "a string");
-        }
+        return get(key, "a string", config::getString);
     }
 
     public boolean getBoolean(String key) {
+        return get(key, "true or false", config::getBoolean);
+    }
+
+    /** Reads {@code key} with {@code getter}, turning Typesafe's errors into ones that name the key and value. */
+    private <T> T get(String key, String expected, Function<String, T> getter) {
         try {
-            return config.getBoolean(key);
+            return getter.apply(key);
         } catch (Missing e) {
             throw missing(key);
         } catch (WrongType e) {
-            throw wrong(key, "true or false");
+            throw wrong(key, expected);
         }
     }
 
     /** A two-element numeric list [low, high] with low < high. */
     public double[] getInterval(String key) {
-        List<Double> v;
-        try {
-            v = config.getDoubleList(key);
-        } catch (Missing e) {
-            throw missing(key);
-        } catch (WrongType e) {
-            throw wrong(key, "an interval [low, high]");
-        }
+        List<Double> v = get(key, "an interval [low, high]", config::getDoubleList);
         if (v.size() != 2 || !(v.get(0) < v.get(1))) {
             throw invalid(key, "must be an interval [low, high] with low < high");
         }
