@@ -14,7 +14,7 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "sweep | wide")
     String workload;
 
-    @Option(names = "--batch", description = "models per stack (sweep) or samples per batch (wide); default: sweep 500, wide 1000")
+    @Option(names = "--batch", description = "models per stack (sweep) or samples per batch (wide); default: sweep 500, wide 2000")
     Integer batch;
 
     @Option(names = "--repeats", defaultValue = "3", description = "timed repetitions after one warm-up; the best is reported")
@@ -22,7 +22,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int b = batch != null ? batch : "wide".equals(workload) ? 1000 : 500;
+        int b = batch != null ? batch : "wide".equals(workload) ? 2000 : 500;
         System.out.println(new ObjectMapper().writeValueAsString(Workloads.run(workload, b, repeats)));
         return 0;
     }
