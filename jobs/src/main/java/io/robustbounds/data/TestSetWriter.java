@@ -1,0 +1,128 @@
+package io.robustbounds.data;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.avro.AvroWriteSupport;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
+
+/**
+ * Writes a test set as partitioned Parquet without Spark (parquet-avro): {@code part-00000.parquet}, … of at
+ * most {@code rowsPerFile} rows each, every footer carrying the {@link TestSetMetadata}. The files are
+ * written into a sibling folder and moved into place on {@link #close()}, so a reader never sees half a set
+ * and a re-run replaces the old set whole.
+ */
+public final class TestSetWriter implements Closeable {
+    private final Path target;
+    private final Path staging;
+    private final TestSetMetadata metadata;
+    private final boolean doubles;
+    private final long rowsPerFile;
+    private final Schema schema;
+    private ParquetWriter<GenericRecord> writer;
+    private int files;
+    private long rowsInFile;
+    private long rows;
+    private final List<Float> floatBuffer = new ArrayList<>();
+
+    public TestSetWriter(Path target, TestSetMetadata metadata, boolean doubles, long rowsPerFile) throws IOException {
+        if (rowsPerFile < 1) {
+            throw new IllegalArgumentException("rows per file must be >= 1, got " + rowsPerFile);
+        }
+        this.target = target.toAbsolutePath();
+        this.staging = this.target.resolveSibling("." + this.target.getFileName() + ".writing");
+        this.metadata = metadata;
+        this.doubles = doubles;
+        this.rowsPerFile = rowsPerFile;
+        this.schema = TestSetSchema.avro(doubles);
+        deleteRecursively(staging);
+        Files.createDirectories(staging);
+    }
+
+    /** Appends one row; {@code label} may be null. */
+    public void write(long id, double[] features, Integer label) throws IOException {
+        if (features.length != metadata.size()) {
+            throw new IllegalArgumentException("row " + id + ": features has " + features.length + " values, expected " + metadata.size());
+        }
+        if (writer == null || rowsInFile == rowsPerFile) {
+            roll();
+        }
+        GenericRecord r = new GenericData.Record(schema);
+        r.put(TestSetSchema.ID, id);
+        if (doubles) {
+            List<Double> v = new ArrayList<>(features.length);
+            for (double f : features) {
+                v.add(f);
+            }
+            r.put(TestSetSchema.FEATURES, v);
+        } else {
+            floatBuffer.clear();
+            for (double f : features) {
+                floatBuffer.add((float) f);
+            }
+            r.put(TestSetSchema.FEATURES, new ArrayList<>(floatBuffer));
+        }
+        r.put(TestSetSchema.LABEL, label);
+        writer.write(r);
+        rowsInFile++;
+        rows++;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    private void roll() throws IOException {
+        if (writer != null) {
+            writer.close();
+        }
+        PlainParquetConfiguration conf = new PlainParquetConfiguration();
+        conf.setBoolean(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, false); // the standard 3-level list Spark writes too
+        writer = AvroParquetWriter.<GenericRecord>builder(new LocalOutputFile(staging.resolve(String.format("part-%05d.parquet", files++))))
+                .withSchema(schema)
+                .withConf(conf)
+                .withCompressionCodec(CompressionCodecName.SNAPPY)
+                .withExtraMetaData(Map.of(TestSetMetadata.KEY, metadata.toJson()))
+                .build();
+        rowsInFile = 0;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (writer != null) {
+            writer.close();
+        }
+        deleteRecursively(target);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(Comparator.reverseOrder()).forEach(x -> {
+                try {
+                    Files.delete(x);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}

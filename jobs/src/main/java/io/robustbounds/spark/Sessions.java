@@ -1,0 +1,33 @@
+package io.robustbounds.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark session of a job. Under {@code spark-submit} the master and settings come from the submit
+ * command; started directly (java -jar / scripts/robustbounds) the job runs on an embedded local Spark with
+ * the master of the configuration ({@code local[*]} by default).
+ */
+public final class Sessions {
+    private Sessions() {
+    }
+
+    /** True when spark-submit (or SPARK_MASTER in the environment) decided the master. */
+    public static boolean submitted() {
+        return new SparkConf().contains("spark.master");
+    }
+
+    public static SparkSession create(String appName, String localMaster) {
+        SparkConf conf = new SparkConf().setAppName(appName);
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(localMaster)
+                    .set("spark.ui.enabled", "false")
+                    .set("spark.sql.shuffle.partitions", "8")
+                    .set("spark.driver.bindAddress", "127.0.0.1")
+                    .set("spark.driver.host", "127.0.0.1");
+        }
+        // the libnd4j OpenMP threads must not spin against OpenBLAS's (see scripts/robustbounds)
+        conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+}
