@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "robustbounds", mixinStandardHelpOptions = true, version = "robustbounds 0.1.0",
         description = "Lower bounds on the robustness to adversarial perturbations (Peck et al., NIPS 2017), "
                 + "checked against fast-gradient-sign attacks.",
-        subcommands = {RandomMlpCommand.class, BenchCommand.class})
+        subcommands = {JobCommands.Pipeline.class, JobCommands.ImportCsv.class, JobCommands.Evaluate.class, JobCommands.Aggregate.class,
+                RandomMlpCommand.class, BenchCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

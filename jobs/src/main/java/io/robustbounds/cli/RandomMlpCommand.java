@@ -8,6 +8,8 @@ import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.format.Npy;
+import io.robustbounds.jobs.Provenance;
+import java.util.Map;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
 import io.robustbounds.random.RandomMlp;
@@ -89,7 +91,12 @@ final class RandomMlpCommand implements Callable<Integer> {
         String table = summary.render(spec.toString(), seconds);
         System.out.println(table);
         Files.writeString(out.resolve("summary.md"), table);
-        Provenance.write(out.resolve("_provenance.json"), s, seed, seconds, summary.samples(), summary.violations());
+        Map<String, Object> provenance = Provenance.common(s);
+        provenance.put("seed", seed);
+        provenance.put("seconds", seconds);
+        provenance.put("samples", summary.samples());
+        provenance.put("violations", summary.violations());
+        Provenance.write(out.resolve("_provenance.json"), provenance);
         return summary.violations() > 0 ? 1 : 0;
     }
 

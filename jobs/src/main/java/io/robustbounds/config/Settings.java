@@ -88,6 +88,14 @@ public final class Settings {
         return get(key, "true or false", config::getBoolean);
     }
 
+    public List<String> getStringList(String key) {
+        return get(key, "a list of strings", config::getStringList);
+    }
+
+    public List<Double> getDoubleList(String key) {
+        return get(key, "a list of numbers", config::getDoubleList);
+    }
+
     /** Reads {@code key} with {@code getter}, turning Typesafe's errors into ones that name the key and value. */
     private <T> T get(String key, String expected, Function<String, T> getter) {
         try {

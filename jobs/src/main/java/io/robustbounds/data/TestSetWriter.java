@@ -38,7 +38,6 @@ public final class TestSetWriter implements Closeable {
     private int files;
     private long rowsInFile;
     private long rows;
-    private final List<Float> floatBuffer = new ArrayList<>();
 
     public TestSetWriter(Path target, TestSetMetadata metadata, boolean doubles, long rowsPerFile) throws IOException {
         if (rowsPerFile < 1) {
@@ -71,11 +70,11 @@ public final class TestSetWriter implements Closeable {
             }
             r.put(TestSetSchema.FEATURES, v);
         } else {
-            floatBuffer.clear();
+            List<Float> v = new ArrayList<>(features.length);
             for (double f : features) {
-                floatBuffer.add((float) f);
+                v.add((float) f);
             }
-            r.put(TestSetSchema.FEATURES, new ArrayList<>(floatBuffer));
+            r.put(TestSetSchema.FEATURES, v);
         }
         r.put(TestSetSchema.LABEL, label);
         writer.write(r);

@@ -1,0 +1,20 @@
+package io.robustbounds.cli;
+
+import io.robustbounds.config.Settings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The options every job command shares: the configuration file and its overrides. */
+final class ConfigOptions {
+    @Option(names = {"-c", "--config"}, defaultValue = "conf/robustbounds.conf", description = "configuration file (default: ${DEFAULT-VALUE})")
+    Path config;
+
+    @Option(names = "--set", description = "override a configuration key, e.g. --set evaluate.batch-size=4096")
+    List<String> overrides = new ArrayList<>();
+
+    Settings load() {
+        return Settings.load(config, overrides);
+    }
+}

@@ -1,0 +1,119 @@
+package io.robustbounds.cli;
+
+import io.robustbounds.config.Settings;
+import io.robustbounds.data.CsvImport;
+import io.robustbounds.jobs.AggregateJob;
+import io.robustbounds.jobs.EvaluateJob;
+import io.robustbounds.jobs.Provenance;
+import io.robustbounds.spark.Sessions;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** The job subcommands: import-csv, evaluate, aggregate, and pipeline (all three in one session). */
+final class JobCommands {
+    private JobCommands() {
+    }
+
+    @Command(name = "import-csv", mixinStandardHelpOptions = true, description = "Import a CSV file as a Parquet test set (no Spark).")
+    static final class ImportCsv implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            importCsv(options.load(), System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "evaluate", mixinStandardHelpOptions = true,
+            description = "Bound and FGS estimate for every row of a Parquet test set; per-sample results, rejects and provenance.")
+    static final class Evaluate implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            Settings s = options.load();
+            EvaluateJob.Config c = SparkCommands.evaluate(s);
+            try (SparkSession spark = Sessions.create("robustbounds evaluate", s.getString("spark.master"))) {
+                evaluate(spark, s, c, System.out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "aggregate", mixinStandardHelpOptions = true, description = "Per-model tables (means, medians, std, min/max, violations, rates).")
+    static final class Aggregate implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            Settings s = options.load();
+            AggregateJob.Config c = SparkCommands.aggregate(s);
+            try (SparkSession spark = Sessions.create("robustbounds aggregate", s.getString("spark.master"))) {
+                aggregate(spark, s, c, System.out);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "import-csv, evaluate and aggregate in one go.")
+    static final class Pipeline implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            Settings s = options.load();
+            EvaluateJob.Config e = SparkCommands.evaluate(s);
+            AggregateJob.Config a = SparkCommands.aggregate(s);
+            importCsv(s, System.out);
+            try (SparkSession spark = Sessions.create("robustbounds pipeline", s.getString("spark.master"))) {
+                evaluate(spark, s, e, System.out);
+                aggregate(spark, s, a, System.out);
+            }
+            return 0;
+        }
+    }
+
+    static void importCsv(Settings s, PrintStream out) throws Exception {
+        CsvImport.Config c = SparkCommands.importCsv(s);
+        CsvImport.Outcome o = CsvImport.run(c);
+        out.printf(Locale.ROOT, "import-csv: %s → %s: %d rows, %d rejected%s; shape %s, range [%g, %g], classes %s%n", c.input(), c.output(),
+                o.rows(), o.rejects(), o.rejects() > 0 ? " (see " + c.output().resolve("_rejects.csv") + ")" : "",
+                java.util.Arrays.toString(o.metadata().shape()), o.metadata().low(), o.metadata().high(), o.metadata().classes());
+    }
+
+    static EvaluateJob.Outcome evaluate(SparkSession spark, Settings s, EvaluateJob.Config c, PrintStream out) {
+        Map<String, Object> provenance = Provenance.common(s);
+        EvaluateJob.Outcome o;
+        try (SparkProgress ignored = new SparkProgress(spark, "evaluate")) {
+            o = EvaluateJob.run(spark, c, provenance);
+        }
+        out.printf(Locale.ROOT, "%nevaluate (%s bounds%s) on %s, %.1f s%n", c.evaluation().mode().id(),
+                c.evaluation().mode().id().equals("paper") ? ": the published formulas, not guarantees" : "", spark.sparkContext().master(), o.seconds());
+        out.printf(Locale.ROOT, "  rows in %d, evaluated %d, rejected %d%s%n", o.rowsIn(), o.results(), o.rejects(),
+                o.rejects() > 0 ? " → " + o.rejectsPath() : "");
+        out.printf(Locale.ROOT, "  FGS found a flip for %d of %d (%.1f%%); violations (bound > ‖η‖): %d%n", o.fgsSuccesses(), o.results(),
+                o.results() == 0 ? 0.0 : 100.0 * o.fgsSuccesses() / o.results(), o.violations());
+        out.printf("  results → %s%n", o.resultsPath());
+        return o;
+    }
+
+    static AggregateJob.Outcome aggregate(SparkSession spark, Settings s, AggregateJob.Config c, PrintStream out) {
+        AggregateJob.Outcome o;
+        try (SparkProgress ignored = new SparkProgress(spark, "aggregate")) {
+            o = AggregateJob.run(spark, c, Provenance.common(s));
+        }
+        out.printf(Locale.ROOT, "%naggregate: %d group(s), %.1f s → %s (Parquet; also table.csv, table.md)%n%n%s%n", o.groups(), o.seconds(),
+                o.path(), o.markdown());
+        return o;
+    }
+}

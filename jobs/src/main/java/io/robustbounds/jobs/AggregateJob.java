@@ -1,0 +1,123 @@
+package io.robustbounds.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code aggregate}: per-sample results → one row per group (model, and later sweep cell) with the thesis'
+ * table columns. ε statistics are over samples where FGS succeeded; deviations over the same samples.
+ * Medians are exact ({@code percentile}, computed in the aggregation on the executors — no rows are
+ * collected to the driver); "normalized" columns divide by the number of input elements (thesis Table 5.1).
+ */
+public final class AggregateJob {
+
+    public record Config(List<String> results, String outputRoot, String runId, List<String> groupBy) {
+    }
+
+    public record Outcome(long groups, String path, String markdown, double seconds) {
+    }
+
+    /** Output columns in order, with the SQL that computes each. */
+    static final String[][] COLUMNS = {
+            {"n", "count(*)"},
+            {"accuracy", "avg(CASE WHEN label IS NULL THEN NULL WHEN predicted = label THEN 1.0 ELSE 0.0 END)"},
+            {"fgs_rate", "avg(CASE WHEN fgs_success THEN 1.0 ELSE 0.0 END)"},
+            {"eps_min", "min(fgs_eps)"},
+            {"eps_max", "max(fgs_eps)"},
+            {"eps_mean", "avg(fgs_eps)"},
+            {"eps_median", "percentile(fgs_eps, 0.5)"},
+            {"eps_std", "stddev_samp(fgs_eps)"},
+            {"eta_mean", "avg(eta_norm)"},
+            {"deviation_mean", "avg(deviation)"},
+            {"deviation_median", "percentile(deviation, 0.5)"},
+            {"deviation_std", "stddev_samp(deviation)"},
+            {"deviation_min", "min(deviation)"},
+            {"deviation_max", "max(deviation)"},
+            {"bound_mean", "avg(bound)"},
+            {"bound_median", "percentile(bound, 0.5)"},
+            {"normalized_bound_mean", "avg(bound / input_size)"},
+            {"normalized_bound_median", "percentile(bound / input_size, 0.5)"},
+            {"normalized_eta_mean", "avg(eta_norm / input_size)"},
+            {"violations", "sum(CASE WHEN violation THEN 1 ELSE 0 END)"},
+    };
+
+    private AggregateJob() {
+    }
+
+    public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) {
+        long t0 = System.nanoTime();
+        Dataset<Row> results = spark.read().parquet(c.results().toArray(String[]::new));
+        for (String g : c.groupBy()) {
+            if (!List.of(results.columns()).contains(g)) {
+                throw new IllegalArgumentException("aggregate.group-by: column '" + g + "' is not in the results " + c.results()
+                        + " (columns: " + List.of(results.columns()) + ")");
+            }
+        }
+        List<Column> aggs = new ArrayList<>();
+        for (String[] column : COLUMNS) {
+            aggs.add(expr(column[1]).as(column[0]));
+        }
+        List<String> keys = new ArrayList<>(c.groupBy());
+        if (!keys.contains("bound_mode")) {
+            keys.add("bound_mode"); // a table never mixes bounds of two modes
+        }
+        Dataset<Row> table = results.groupBy(keys.stream().map(k -> col(k)).toArray(Column[]::new))
+                .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
+                .orderBy(keys.stream().map(k -> col(k)).toArray(Column[]::new));
+
+        RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "aggregate", spark.sparkContext().hadoopConfiguration());
+        try {
+            table.write().mode(SaveMode.Overwrite).parquet(out.staging("table"));
+            Dataset<Row> written = spark.read().parquet(out.staging("table"));
+            written.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").csv(out.staging("table.csv"));
+            List<Row> rows = written.collectAsList(); // one row per group
+            String markdown = markdown(written.columns(), rows);
+            out.writeText("table.md", markdown);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> p = new LinkedHashMap<>(provenance);
+            p.put("step", "aggregate");
+            p.put("run_id", c.runId());
+            p.put("spark_master", spark.sparkContext().master());
+            p.put("inputs", c.results());
+            p.put("group_by", keys);
+            p.put("groups", rows.size());
+            p.put("seconds", seconds);
+            out.writeText("_provenance.json", Provenance.json(p));
+            out.commit();
+            return new Outcome(rows.size(), out.path("table"), markdown, seconds);
+        } catch (RuntimeException e) {
+            out.abort();
+            throw e;
+        }
+    }
+
+    static String markdown(String[] columns, List<Row> rows) {
+        StringBuilder b = new StringBuilder("|");
+        for (String c : columns) {
+            b.append(' ').append(c).append(" |");
+        }
+        b.append("\n|");
+        b.append("---|".repeat(columns.length));
+        b.append('\n');
+        for (Row r : rows) {
+            b.append('|');
+            for (int i = 0; i < columns.length; i++) {
+                Object v = r.get(i);
+                b.append(' ').append(v instanceof Double x ? String.format(Locale.ROOT, "%.6g", x) : String.valueOf(v)).append(" |");
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+}

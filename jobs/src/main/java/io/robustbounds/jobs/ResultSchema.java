@@ -1,0 +1,51 @@
+package io.robustbounds.jobs;
+
+import static org.apache.spark.sql.types.DataTypes.BooleanType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.LongType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.createArrayType;
+import static org.apache.spark.sql.types.DataTypes.createStructField;
+import static org.apache.spark.sql.types.DataTypes.createStructType;
+
+import java.util.List;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Per-sample results of {@code evaluate}: one row per test-set row that passed validation.
+ * {@code kappas} is the κ chain from the input to the output; {@code fgs_eps}, {@code eta_norm},
+ * {@code adversarial_class} and {@code deviation} are null where FGS found no flip in [0, U].
+ */
+public final class ResultSchema {
+    public static final StructType SCHEMA = createStructType(List.of(
+            createStructField("model", StringType, false),
+            createStructField("id", LongType, false),
+            createStructField("label", IntegerType, true),
+            createStructField("predicted", IntegerType, false),
+            createStructField("runner_up", IntegerType, false),
+            createStructField("bound_mode", StringType, false),
+            createStructField("bound", DoubleType, false),
+            createStructField("kappas", createArrayType(DoubleType, false), false),
+            createStructField("delta", DoubleType, false),
+            createStructField("jacobian_norm", DoubleType, false),
+            createStructField("fgs_eps", DoubleType, true),
+            createStructField("fgs_success", BooleanType, false),
+            createStructField("eta_norm", DoubleType, true),
+            createStructField("adversarial_class", IntegerType, true),
+            createStructField("deviation", DoubleType, true),
+            createStructField("violation", BooleanType, false),
+            createStructField("input_size", IntegerType, false)));
+
+    /** Rows that failed validation: where they came from, why, and the row itself. */
+    public static final StructType REJECTS = createStructType(List.of(
+            createStructField("file", StringType, true),
+            createStructField("id", LongType, true),
+            createStructField("column", StringType, false),
+            createStructField("reason", StringType, false),
+            createStructField("features", createArrayType(DoubleType, true), true),
+            createStructField("label", IntegerType, true)));
+
+    private ResultSchema() {
+    }
+}

@@ -1,0 +1,81 @@
+package io.robustbounds.jobs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The output of one step of one run, {@code <root>/<run-id>/<step>/}, replaced atomically: everything is
+ * written to a hidden sibling {@code .<step>.tmp-<nonce>/} and renamed into place only when the step
+ * succeeded, so a retried or re-run job leaves exactly one copy and a failed one leaves the previous copy.
+ */
+public final class RunOutput {
+    private final FileSystem fs;
+    private final Path target;
+    private final Path staging;
+
+    public RunOutput(String root, String runId, String step, Configuration conf) {
+        if (!runId.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new IllegalArgumentException("run id must be letters, digits, '.', '_' or '-', got '" + runId + "'");
+        }
+        Path run = new Path(new Path(root), runId);
+        this.target = new Path(run, step);
+        this.staging = new Path(run, "." + step + ".tmp-" + UUID.randomUUID());
+        try {
+            this.fs = target.getFileSystem(conf);
+            fs.mkdirs(staging);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + staging, e);
+        }
+    }
+
+    /** Where a part of the output is written before commit, e.g. {@code staging("results")}. */
+    public String staging(String part) {
+        return new Path(staging, part).toString();
+    }
+
+    /** The final location of a part, valid after {@link #commit()}. */
+    public String path(String part) {
+        return new Path(target, part).toString();
+    }
+
+    public String target() {
+        return target.toString();
+    }
+
+    public void writeText(String part, String text) {
+        try (FSDataOutputStream out = fs.create(new Path(staging, part), true)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + part + " under " + staging, e);
+        }
+    }
+
+    /** Replaces the step's previous output with this one. */
+    public void commit() {
+        try {
+            if (fs.exists(target) && !fs.delete(target, true)) {
+                throw new IOException("cannot delete the previous " + target);
+            }
+            if (!fs.rename(staging, target)) {
+                throw new IOException("cannot rename " + staging + " to " + target);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Drops the staged output of a failed step. */
+    public void abort() {
+        try {
+            fs.delete(staging, true);
+        } catch (IOException ignored) {
+            // best effort: the hidden folder is ignored by readers and replaced by the next run
+        }
+    }
+}
