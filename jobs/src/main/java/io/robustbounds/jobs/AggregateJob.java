@@ -31,8 +31,8 @@ public final class AggregateJob {
     /** Output columns in order, with the SQL that computes each. */
     static final String[][] COLUMNS = {
             {"n", "count(*)"},
-            {"accuracy", "avg(CASE WHEN label IS NULL THEN NULL WHEN predicted = label THEN 1.0 ELSE 0.0 END)"},
-            {"fgs_rate", "avg(CASE WHEN fgs_success THEN 1.0 ELSE 0.0 END)"},
+            {"accuracy", "avg(CASE WHEN label IS NULL THEN NULL WHEN predicted = label THEN 1.0D ELSE 0.0D END)"},
+            {"fgs_rate", "avg(CASE WHEN fgs_success THEN 1.0D ELSE 0.0D END)"},
             {"eps_min", "min(fgs_eps)"},
             {"eps_max", "max(fgs_eps)"},
             {"eps_mean", "avg(fgs_eps)"},
@@ -49,7 +49,7 @@ public final class AggregateJob {
             {"normalized_bound_mean", "avg(bound / input_size)"},
             {"normalized_bound_median", "percentile(bound / input_size, 0.5)"},
             {"normalized_eta_mean", "avg(eta_norm / input_size)"},
-            {"violations", "sum(CASE WHEN violation THEN 1 ELSE 0 END)"},
+            {"violations", "sum(CASE WHEN violation THEN 1L ELSE 0L END)"},
     };
 
     private AggregateJob() {

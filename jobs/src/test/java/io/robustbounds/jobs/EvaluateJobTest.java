@@ -1,0 +1,164 @@
+package io.robustbounds.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.robustbounds.eval.DenseStack;
+import io.robustbounds.eval.EvalSettings;
+import io.robustbounds.eval.MlpEvaluator;
+import io.robustbounds.eval.SampleResults;
+import io.robustbounds.model.Model;
+import io.robustbounds.model.ModelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvaluateJobTest {
+    static final EvalSettings SETTINGS = EvalSettings.defaults();
+
+    static EvaluateJob.Config config(Path model, Path testSet, Path out, String run, int batch, int partitions, boolean fail) {
+        return new EvaluateJob.Config(model.toString(), testSet.toString(), out.toString(), run, batch, fail, partitions, SETTINGS);
+    }
+
+    static Map<Long, Row> byId(SparkSession spark, String path) {
+        Map<Long, Row> m = new HashMap<>();
+        for (Row r : spark.read().parquet(path).collectAsList()) {
+            m.put(r.getLong(r.fieldIndex("id")), r);
+        }
+        return m;
+    }
+
+    /** Results do not depend on partitioning or batch size, and equal the library's own, bit for bit. */
+    @Test
+    void resultsIndependentOfPartitioningAndBatchSize(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        Model model = Fixtures.model(dir.resolve("model"));
+        List<Fixtures.RawRow> rows = Fixtures.goodRows(150);
+        Fixtures.writeTestSet(dir.resolve("set"), rows, 3, new long[] {5});
+        EvaluateJob.Outcome a = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "a", 7, 1, false), Map.of());
+        EvaluateJob.Outcome b = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "b", 64, 4, false), Map.of());
+        assertEquals(150, a.results());
+        assertEquals(0, a.rejects());
+        Map<Long, Row> ra = byId(spark, a.resultsPath());
+        Map<Long, Row> rb = byId(spark, b.resultsPath());
+        assertEquals(ra.keySet(), rb.keySet());
+
+        double[] x = new double[150 * 5];
+        for (int i = 0; i < 150; i++) {
+            System.arraycopy(rows.get(i).features(), 0, x, i * 5, 5);
+        }
+        SampleResults lib = new MlpEvaluator(SETTINGS).evaluate(DenseStack.of(model, SETTINGS.dataType()), x, 150);
+        for (int i = 0; i < 150; i++) {
+            Row r1 = ra.get(1000L + i);
+            Row r2 = rb.get(1000L + i);
+            for (String c : List.of("bound", "delta", "jacobian_norm")) {
+                assertEquals(r1.<Double>getAs(c), r2.<Double>getAs(c), c + " of id " + (1000 + i));
+            }
+            assertEquals(r1.<Object>getAs("fgs_eps"), r2.<Object>getAs("fgs_eps"));
+            assertEquals(lib.bound()[i], r1.<Double>getAs("bound"), "bound vs library, id " + (1000 + i));
+            assertEquals(lib.predicted()[i], r1.<Integer>getAs("predicted"));
+            assertEquals(lib.fgsSuccess()[i], r1.<Boolean>getAs("fgs_success"));
+            if (lib.fgsSuccess()[i]) {
+                assertEquals(lib.fgsEpsilon()[i], r1.<Double>getAs("fgs_eps"));
+            }
+            assertEquals("paper", r1.<String>getAs("bound_mode"));
+            assertEquals(List.of(lib.bound()[i], lib.delta()[i]), r1.getList(r1.fieldIndex("kappas")));
+        }
+    }
+
+    @Test
+    void badRowsGoToRejectsWithFileIdColumnAndReason(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        Fixtures.model(dir.resolve("model"));
+        List<Fixtures.RawRow> rows = new ArrayList<>(Fixtures.goodRows(20));
+        rows.add(new Fixtures.RawRow(1L, null, 0));
+        rows.add(new Fixtures.RawRow(2L, new double[] {1, 2, 3}, 0));
+        rows.add(new Fixtures.RawRow(3L, new double[] {0, Double.NaN, 0, 0, 0}, 0));
+        rows.add(new Fixtures.RawRow(4L, new double[] {0, 0, Double.POSITIVE_INFINITY, 0, 0}, 1));
+        rows.add(new Fixtures.RawRow(5L, new double[] {0, 0, 0, 0, 0}, 7));
+        rows.add(new Fixtures.RawRow(6L, new double[] {0, 0, 0, 0, 0.1}, 1));
+        rows.add(new Fixtures.RawRow(6L, new double[] {0, 0, 0, 0, 0.2}, 1));
+        Fixtures.writeTestSet(dir.resolve("set"), rows, 2, new long[] {5});
+        EvaluateJob.Outcome o = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "r", 16, 0, false), Map.of());
+        assertEquals(27, o.rowsIn());
+        assertEquals(20, o.results());
+        assertEquals(7, o.rejects());
+        Map<Long, List<Row>> rejects = new HashMap<>();
+        for (Row r : spark.read().parquet(o.rejectsPath()).collectAsList()) {
+            rejects.computeIfAbsent(r.getLong(r.fieldIndex("id")), k -> new ArrayList<>()).add(r);
+        }
+        assertReject(rejects.get(1L).get(0), "features", "features is null");
+        assertReject(rejects.get(2L).get(0), "features", "features has 3 values, expected 5");
+        assertReject(rejects.get(3L).get(0), "features", "features hold NaN or infinite values");
+        assertReject(rejects.get(4L).get(0), "features", "features hold NaN or infinite values");
+        assertReject(rejects.get(5L).get(0), "label", "label 7 is outside [0, 3)");
+        assertEquals(2, rejects.get(6L).size(), "both rows of a duplicated id are kept");
+        assertReject(rejects.get(6L).get(0), "id", "duplicate id: 2 rows share it");
+        assertTrue(rejects.get(2L).get(0).<String>getAs("file").contains("part-"), "the reject names its file");
+
+        JsonNode p = new ObjectMapper().readTree(Path.of(dir.resolve("out").toString(), "r", "evaluate", "_provenance.json").toFile());
+        assertEquals(27, p.get("rows_in").asLong());
+        assertEquals(7, p.get("rows_rejected").asLong());
+    }
+
+    private static void assertReject(Row r, String column, String reason) {
+        assertEquals(column, r.<String>getAs("column"));
+        assertEquals(reason, r.<String>getAs("reason"));
+    }
+
+    @Test
+    void onBadRowFailNamesFileRowAndColumn(@TempDir Path dir) throws Exception {
+        Fixtures.model(dir.resolve("model"));
+        List<Fixtures.RawRow> rows = new ArrayList<>(Fixtures.goodRows(5));
+        rows.add(new Fixtures.RawRow(77L, new double[] {1, 2}, 0));
+        Fixtures.writeTestSet(dir.resolve("set"), rows, 1, new long[] {5});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(LocalSpark.get(),
+                config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "f", 16, 0, true), Map.of()));
+        assertTrue(e.getMessage().matches(".*part-0\\.parquet row id 77: column features: features has 2 values, expected 5.*"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("out").resolve("f").resolve("evaluate")), "a failed run leaves no output");
+    }
+
+    @Test
+    void shapeMismatchFailsBeforeAnyWork(@TempDir Path dir) throws Exception {
+        Fixtures.model(dir.resolve("model"));
+        Fixtures.writeTestSet(dir.resolve("set"), List.of(new Fixtures.RawRow(1L, new double[6], 0)), 1, new long[] {6});
+        ModelException e = assertThrows(ModelException.class, () -> EvaluateJob.run(LocalSpark.get(),
+                config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "s", 16, 0, false), Map.of()));
+        assertTrue(e.getMessage().contains("expects input [5]") && e.getMessage().contains("has [6]"), e.getMessage());
+    }
+
+    @Test
+    void missingColumnNamesFileAndColumn(@TempDir Path dir) throws Exception {
+        Fixtures.model(dir.resolve("model"));
+        Files.createDirectories(dir.resolve("set"));
+        LocalSpark.get().range(3).toDF("id").write().parquet(dir.resolve("set").resolve("bad").toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(LocalSpark.get(),
+                config(dir.resolve("model"), dir.resolve("set").resolve("bad"), dir.resolve("out"), "m", 16, 0, false), Map.of()));
+        assertTrue(e.getMessage().contains("column 'features' is missing") && e.getMessage().contains(".parquet"), e.getMessage());
+    }
+
+    @Test
+    void rerunReplacesTheOutputWhole(@TempDir Path dir) throws Exception {
+        Fixtures.model(dir.resolve("model"));
+        Fixtures.writeTestSet(dir.resolve("set"), Fixtures.goodRows(10), 1, new long[] {5});
+        for (int i = 0; i < 2; i++) {
+            EvaluateJob.run(LocalSpark.get(), config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "x", 16, 0, false), Map.of());
+        }
+        try (Stream<Path> s = Files.list(dir.resolve("out").resolve("x"))) {
+            assertEquals(List.of("evaluate"), s.map(p -> p.getFileName().toString()).toList(), "one copy, no staging folders");
+        }
+        assertEquals(10, LocalSpark.get().read().parquet(dir.resolve("out").resolve("x").resolve("evaluate").resolve("results").toString()).count());
+    }
+}
