@@ -82,6 +82,33 @@ public final class Workloads {
         });
     }
 
+    /**
+     * One model file's own throughput in process: {@code samples} seeded uniform samples in its input range,
+     * evaluated in batches of {@code batchSize} (the figure the Spark jobs' overhead is measured against).
+     */
+    public static Map<String, Object> model(Model model, long samples, int batchSize, double fgsUpper, int repeats) {
+        int d = (int) model.input().size();
+        EvalSettings settings = EvalSettings.defaults().withFgsUpper(fgsUpper);
+        MlpEvaluator evaluator = new MlpEvaluator(settings);
+        DenseStack net = DenseStack.of(model, settings.dataType());
+        java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+        List<double[]> batches = new ArrayList<>();
+        for (long first = 0; first < samples; first += batchSize) {
+            double[] x = new double[(int) Math.min(batchSize, samples - first) * d];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = model.input().low() + (model.input().high() - model.input().low()) * r.nextDouble();
+            }
+            batches.add(x);
+        }
+        return timed("model:" + model.name(), repeats, () -> {
+            List<SampleResults> out = new ArrayList<>();
+            for (double[] x : batches) {
+                out.add(evaluator.evaluate(net, x, x.length / d));
+            }
+            return out;
+        });
+    }
+
     private static Map<String, Object> timed(String name, int repeats, java.util.function.Supplier<List<SampleResults>> work) {
         work.get(); // warm-up: JIT and workspace sizing
         double best = Double.POSITIVE_INFINITY;

@@ -11,8 +11,17 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark workload (sweep | wide) and print one JSON line.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "sweep | wide")
+    @Parameters(index = "0", description = "sweep | wide | model (with --model)")
     String workload;
+
+    @Option(names = "--model", description = "model folder or zip, for the 'model' workload")
+    java.nio.file.Path model;
+
+    @Option(names = "--samples", defaultValue = "1000000", description = "samples for the 'model' workload (default: ${DEFAULT-VALUE})")
+    long samples;
+
+    @Option(names = "--fgs-upper", defaultValue = "1.0", description = "U for the 'model' workload")
+    double fgsUpper;
 
     @Option(names = "--batch", description = "models per stack (sweep) or samples per batch (wide); default: sweep 500, wide 2000")
     Integer batch;
@@ -20,8 +29,22 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "timed repetitions after one warm-up; the best is reported")
     int repeats;
 
+    @Option(names = "--threads", description = "ND4J intra-op threads (default: ND4J's own choice)")
+    Integer threads;
+
     @Override
     public Integer call() throws Exception {
+        if (threads != null) {
+            io.robustbounds.linalg.Threads.limit(threads);
+        }
+        if ("model".equals(workload)) {
+            if (model == null) {
+                throw new IllegalArgumentException("bench model needs --model PATH");
+            }
+            int b = batch != null ? batch : 1024;
+            System.out.println(new ObjectMapper().writeValueAsString(Workloads.model(io.robustbounds.format.ModelFormat.read(model), samples, b, fgsUpper, repeats)));
+            return 0;
+        }
         int b = batch != null ? batch : "wide".equals(workload) ? 2000 : 500;
         System.out.println(new ObjectMapper().writeValueAsString(Workloads.run(workload, b, repeats)));
         return 0;

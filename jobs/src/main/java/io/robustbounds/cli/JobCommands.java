@@ -69,15 +69,24 @@ final class JobCommands {
         @Mixin
         ConfigOptions options;
 
+        @picocli.CommandLine.Option(names = "--no-import", description = "skip import-csv: evaluate.test-set exists already")
+        boolean noImport;
+
         @Override
         public Integer call() throws Exception {
             Settings s = options.load();
             EvaluateJob.Config e = SparkCommands.evaluate(s);
             AggregateJob.Config a = SparkCommands.aggregate(s);
-            importCsv(s, System.out);
+            if (!noImport) {
+                importCsv(s, System.out);
+            }
             try (SparkSession spark = Sessions.create("robustbounds pipeline", s.getString("spark.master"))) {
-                evaluate(spark, s, e, System.out);
+                long t0 = System.nanoTime();
+                EvaluateJob.Outcome eo = evaluate(spark, s, e, System.out);
                 aggregate(spark, s, a, System.out);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "pipeline: evaluate + aggregate of %d rows in %.1f s (%.0f rows/s)%n", eo.rowsIn(), seconds,
+                        eo.rowsIn() / seconds);
             }
             return 0;
         }

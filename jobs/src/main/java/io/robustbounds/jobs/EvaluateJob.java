@@ -1,5 +1,6 @@
 package io.robustbounds.jobs;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.input_file_name;
@@ -86,9 +87,14 @@ public final class EvaluateJob {
         if (c.partitions() > 0) {
             rows = rows.repartition(c.partitions());
         }
-        Dataset<Row> duplicates = rows.groupBy("id").count().where("count > 1").select(col("id").as("dup_id"), col("count").as("dup_count"));
+        // duplicate ids: found by shuffling the ids alone; the rows are joined with them only when there are any
+        Dataset<Row> duplicates = rows.groupBy("id").count().where("count > 1").select(col("id").as("dup_id"), col("count").as("dup_count"))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> flagged = duplicates.isEmpty()
+                ? rows.withColumn("dup_count", lit(null).cast("long"))
+                : rows.join(broadcast(duplicates), rows.col("id").equalTo(duplicates.col("dup_id")), "left").drop("dup_id");
         Column nonFinite = expr("exists(features, x -> x IS NULL OR isnan(x) OR abs(x) = double('Infinity'))");
-        Dataset<Row> checked = rows.join(duplicates, rows.col("id").equalTo(duplicates.col("dup_id")), "left")
+        Dataset<Row> checked = flagged
                 .withColumn("column", when(col("id").isNull(), lit("id"))
                         .when(col("dup_count").isNotNull(), lit("id"))
                         .when(col("features").isNull(), lit("features"))
@@ -102,8 +108,7 @@ public final class EvaluateJob {
                         .when(nonFinite, lit("features hold NaN or infinite values"))
                         .when(col("label").isNotNull().and(col("label").lt(0).or(col("label").geq(classes))),
                                 expr("concat('label ', label, ' is outside [0, " + classes + ")')")))
-                .drop("dup_id", "dup_count")
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .drop("dup_count");
         try {
             Dataset<Row> bad = checked.where(col("reason").isNotNull()).select("file", "id", "column", "reason", "features", "label");
             if (c.failOnBadRow()) {
@@ -152,7 +157,7 @@ public final class EvaluateJob {
                 throw e;
             }
         } finally {
-            checked.unpersist();
+            duplicates.unpersist();
         }
     }
 

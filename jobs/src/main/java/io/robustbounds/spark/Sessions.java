@@ -28,6 +28,8 @@ public final class Sessions {
         }
         // the libnd4j OpenMP threads must not spin against OpenBLAS's (see scripts/robustbounds)
         conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
+        // parallelism comes from tasks: one ND4J thread per op (see scripts/robustbounds)
+        conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }
