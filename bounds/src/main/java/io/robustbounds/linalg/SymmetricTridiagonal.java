@@ -12,9 +12,12 @@ public final class SymmetricTridiagonal {
 
     /**
      * Writes θ to out[0] and |s| to out[1] for the leading n×n block of T.
-     * θ by bisection on the Sturm count; s from the three-term recurrence for the eigenvector, which is
-     * free of cancellation at the largest eigenvalue (all leading minors' characteristic polynomials are
-     * positive there, by interlacing). Requires b[0..n-2] non-zero (Lanczos stops a sample before breakdown).
+     * θ by bisection on the Sturm count; s by two steps of inverse iteration with the shift θ, solving
+     * (θI − T) y = v by its LDLᵀ factorization, which is stable because θI − T is positive semidefinite
+     * (θ is not below any eigenvalue). Then |s| is accurate to about 2⁻⁵²·‖T‖/gap in absolute terms. (The
+     * three-term recurrence for the eigenvector, used before, is unstable when the components decay: a tiny
+     * last component then depends on θ beyond its last bits; it was off by up to 1.7e-5 absolute on random
+     * 16×16 matrices.) Requires b[0..n-2] non-zero (Lanczos stops a sample before breakdown).
      */
     public static void largestEigenpair(double[] a, double[] b, int n, double[] out) {
         if (n == 1) {
@@ -41,24 +44,37 @@ public final class SymmetricTridiagonal {
             }
         }
         double theta = hi;
-        // eigenvector y with y0 = 1: y_{i+1} = ((θ − a_i) y_i − b_{i−1} y_{i−1}) / b_i
-        double yPrev = 0;
-        double y = 1;
-        double norm2 = 1;
-        for (int i = 0; i < n - 1; i++) {
-            double next = ((theta - a[i]) * y - (i > 0 ? b[i - 1] * yPrev : 0)) / b[i];
-            yPrev = y;
-            y = next;
-            norm2 += y * y;
-            if (norm2 > 1e200) { // rescale; only the direction matters
-                double f = 1 / Math.sqrt(norm2);
-                y *= f;
-                yPrev *= f;
-                norm2 = 1;
+        // inverse iteration: y ← (θI − T)⁻¹ y, twice, from y = (1, …, 1); the pivots d_i of θI − T are ≥ 0
+        double floor = 0x1p-52 * scale + tiny;  // a zero pivot becomes a shift perturbation at rounding level
+        double[] d = new double[n];
+        double[] y = new double[n];
+        java.util.Arrays.fill(y, 1.0);
+        d[0] = Math.max(theta - a[0], floor);
+        for (int i = 1; i < n; i++) {
+            d[i] = Math.max((theta - a[i]) - b[i - 1] * b[i - 1] / d[i - 1], floor);
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 1; i < n; i++) {          // L z = y (L unit lower bidiagonal, entries −b_{i−1}/d_{i−1})
+                y[i] += b[i - 1] / d[i - 1] * y[i - 1];
+            }
+            y[n - 1] /= d[n - 1];                  // D Lᵀ x = z
+            for (int i = n - 2; i >= 0; i--) {
+                y[i] = (y[i] + b[i] * y[i + 1]) / d[i];
+            }
+            double max = 0;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, Math.abs(y[i]));
+            }
+            for (int i = 0; i < n; i++) {
+                y[i] /= max;
             }
         }
+        double norm2 = 0;
+        for (int i = 0; i < n; i++) {
+            norm2 += y[i] * y[i];
+        }
         out[0] = theta;
-        out[1] = Math.abs(y) / Math.sqrt(norm2);
+        out[1] = Math.abs(y[n - 1]) / Math.sqrt(norm2);
     }
 
     /** Number of eigenvalues of the leading n×n block below x (Sturm sequence of the LDLᵀ pivots). */
