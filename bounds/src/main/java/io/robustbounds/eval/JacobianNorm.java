@@ -125,11 +125,17 @@ final class JacobianNorm {
                     break;
                 }
                 INDArray next = w.muli(net.perSample(inverse, rowsPerModel));
-                if (compactable && check && running <= COMPACT_BELOW * rows) {
-                    int[] keep = new int[running];
-                    int[] kept = new int[running];
-                    for (int r = 0, k = 0; r < rows; r++) {
-                        if (!done[active[r]]) {
+                int keepCount = Math.max(running, Math.min(rows, MlpEvaluator.MIN_ROWS));
+                if (compactable && check && running <= COMPACT_BELOW * rows && keepCount < rows) {
+                    // converged rows fill the batch up to MIN_ROWS, so no product gets small enough to round
+                    // differently (see MlpEvaluator.MIN_ROWS); their q is 0 from here on
+                    int[] keep = new int[keepCount];
+                    int[] kept = new int[keepCount];
+                    int padding = keepCount - running;
+                    for (int r = 0, k = 0; r < rows && k < keepCount; r++) {
+                        boolean pad = done[active[r]] && padding > 0;
+                        if (!done[active[r]] || pad) {
+                            padding -= pad ? 1 : 0;
                             keep[k] = r;
                             kept[k++] = active[r];
                         }
@@ -142,7 +148,7 @@ final class JacobianNorm {
                         slope[l] = intoPrefix(slope[l], rowsOf(slope[l], keep));
                     }
                     active = kept;
-                    rowsPerModel = running;
+                    rowsPerModel = keepCount;
                 } else {
                     qPrev.assign(q);
                     q.assign(next);

