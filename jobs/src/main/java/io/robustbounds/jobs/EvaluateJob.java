@@ -29,6 +29,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -93,10 +94,12 @@ public final class EvaluateJob {
         Dataset<Row> flagged = duplicates.isEmpty()
                 ? rows.withColumn("dup_count", lit(null).cast("long"))
                 : rows.join(broadcast(duplicates), rows.col("id").equalTo(duplicates.col("dup_id")), "left").drop("dup_id");
-        // NaN sorts above +Inf in Spark, so array_max/array_min see every non-finite value; array_compact drops
-        // nulls. All four are code-generated, unlike a lambda (exists) that was evaluated row by row.
+        // NaN sorts above +Inf in Spark, so array_max/array_min see every non-finite value (code-generated, unlike
+        // a lambda); null elements are looked for (array_compact, interpreted) only where the schema allows them.
+        boolean nullableElements = !(raw.schema().apply(TestSetSchema.FEATURES).dataType() instanceof ArrayType a) || a.containsNull();
         Column nonFinite = expr("isnan(array_max(features)) OR array_max(features) = double('Infinity')"
-                + " OR array_min(features) = double('-Infinity') OR size(array_compact(features)) != size(features)");
+                + " OR array_min(features) = double('-Infinity')"
+                + (nullableElements ? " OR size(array_compact(features)) != size(features)" : ""));
         Dataset<Row> checked = flagged
                 .withColumn("column", when(col("id").isNull(), lit("id"))
                         .when(col("dup_count").isNotNull(), lit("id"))
