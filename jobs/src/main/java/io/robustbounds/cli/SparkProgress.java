@@ -8,7 +8,7 @@ import org.apache.spark.sql.SparkSession;
 import scala.Option;
 
 /**
- * A console progress line for Spark jobs: tasks done of total over the active stages and the time elapsed,
+ * A console progress line for Spark jobs: tasks done of total over the active stages, rate and ETA of the stage,
  * polled from the status tracker twice a second on a daemon thread.
  */
 final class SparkProgress implements AutoCloseable {
@@ -19,6 +19,8 @@ final class SparkProgress implements AutoCloseable {
     private final boolean interactive = System.console() != null;
     private boolean drawn;
     private double lastLine = -10;
+    private int stageSeen = -1;
+    private double stageStart;
 
     SparkProgress(SparkSession spark, String label) {
         SparkStatusTracker tracker = spark.sparkContext().statusTracker();
@@ -27,19 +29,27 @@ final class SparkProgress implements AutoCloseable {
             while (running) {
                 int done = 0;
                 int total = 0;
+                int stage = -1;
                 for (int id : tracker.getActiveStageIds()) {
                     Option<SparkStageInfo> info = tracker.getStageInfo(id);
                     if (info.isDefined()) {
                         done += info.get().numCompletedTasks();
                         total += info.get().numTasks();
+                        stage = Math.max(stage, id);
                     }
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 if (total > 0 && (interactive || seconds - lastLine >= 10)) {
                     int width = 30;
                     int filled = (int) ((long) width * done / total);
-                    out.printf(Locale.ROOT, "%s%s [%s%s] %d/%d tasks of the running stages, %.0f s elapsed%s", interactive ? "\r" : "", label,
-                            "#".repeat(filled), " ".repeat(width - filled), done, total, seconds, interactive ? "   " : "\n");
+                    if (stage != stageSeen) { // rate and ETA per stage
+                        stageSeen = stage;
+                        stageStart = seconds;
+                    }
+                    double rate = done / Math.max(seconds - stageStart, 1e-3);
+                    String eta = done == 0 ? "?" : String.format(Locale.ROOT, "%.0f s", (total - done) / rate);
+                    out.printf(Locale.ROOT, "%s%s [%s%s] %d/%d tasks, %.2f tasks/s, ETA %s, %.0f s elapsed%s", interactive ? "\r" : "", label,
+                            "#".repeat(filled), " ".repeat(width - filled), done, total, rate, eta, seconds, interactive ? "   " : "\n");
                     out.flush();
                     drawn = interactive;
                     lastLine = seconds;
