@@ -41,16 +41,9 @@ public final class Workloads {
         List<DenseStack> stacks = new ArrayList<>();
         List<double[]> samples = new ArrayList<>();
         for (int first = 0; first < models; first += batchModels) {
-            List<Model> group = new ArrayList<>();
-            int size = Math.min(batchModels, models - first);
-            double[] x = new double[size * perModel * spec.inputSize()];
-            for (int k = 0; k < size; k++) {
-                group.add(spec.model(7, first + k));
-                double[] s = spec.samples(7, first + k, 0, perModel);
-                System.arraycopy(s, 0, x, k * s.length, s.length);
-            }
-            stacks.add(DenseStack.of(group, settings.dataType()));
-            samples.add(x);
+            RandomMlp.Chunk chunk = spec.chunk(7, first, Math.min(batchModels, models - first), perModel);
+            stacks.add(DenseStack.of(chunk.models(), settings.dataType()));
+            samples.add(chunk.samples());
         }
         return timed("sweep", repeats, () -> {
             List<SampleResults> out = new ArrayList<>();

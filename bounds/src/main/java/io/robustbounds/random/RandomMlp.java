@@ -100,6 +100,21 @@ public record RandomMlp(int inputSize, int[] hidden, Activation activation, int 
         return out;
     }
 
+    /** Models {@code first … first+count−1} of a seed with their first {@code perModel} samples, model-major [count·perModel × d]. */
+    public record Chunk(List<Model> models, double[] samples) {
+    }
+
+    public Chunk chunk(long seed, long first, int count, int perModel) {
+        List<Model> models = new ArrayList<>(count);
+        double[] x = new double[count * perModel * inputSize];
+        for (int k = 0; k < count; k++) {
+            models.add(model(seed, first + k));
+            double[] s = samples(seed, first + k, 0, perModel);
+            System.arraycopy(s, 0, x, k * s.length, s.length);
+        }
+        return new Chunk(models, x);
+    }
+
     private org.nd4j.linalg.api.ndarray.INDArray matrix(SplittableRandom r, long... shape) {
         long n = 1;
         for (long s : shape) {

@@ -62,20 +62,15 @@ final class RandomMlpCommand implements Callable<Integer> {
             w.println("model,sample,predicted,runner_up,bound_mode,bound,delta,jacobian_norm,m,fgs_eps,fgs_success,eta_norm,adversarial_class,deviation,violation");
             for (int first = 0; first < models; first += batchModels) {
                 int size = Math.min(batchModels, models - first);
-                List<Model> group = new ArrayList<>(size);
-                double[] x = new double[size * perModel * spec.inputSize()];
-                for (int k = 0; k < size; k++) {
-                    Model model = spec.model(seed, first + k);
-                    group.add(model);
-                    double[] v = spec.samples(seed, first + k, 0, perModel);
-                    System.arraycopy(v, 0, x, k * v.length, v.length);
-                    if (writeModels) { // for independent checks (scripts/crosscheck-peer): numpy reads both
-                        Path folder = out.resolve("models").resolve("model-" + (first + k));
-                        ModelFormat.write(model, folder);
-                        Npy.write(Nd4j.createFromArray(v).reshape(perModel, spec.inputSize()), folder.resolveSibling("model-" + (first + k) + ".samples.npy"));
-                    }
+                RandomMlp.Chunk chunk = spec.chunk(seed, first, size, perModel);
+                int rows = perModel * spec.inputSize();
+                for (int k = 0; writeModels && k < size; k++) { // for independent checks (scripts/crosscheck-peer): numpy reads both
+                    Path folder = out.resolve("models").resolve("model-" + (first + k));
+                    ModelFormat.write(chunk.models().get(k), folder);
+                    double[] v = java.util.Arrays.copyOfRange(chunk.samples(), k * rows, (k + 1) * rows);
+                    Npy.write(Nd4j.createFromArray(v).reshape(perModel, spec.inputSize()), folder.resolveSibling("model-" + (first + k) + ".samples.npy"));
                 }
-                SampleResults r = evaluator.evaluate(DenseStack.of(group, eval.dataType()), x, perModel);
+                SampleResults r = evaluator.evaluate(DenseStack.of(chunk.models(), eval.dataType()), chunk.samples(), perModel);
                 for (int i = 0; i < r.size(); i++) {
                     w.printf(Locale.ROOT, "%d,%d,%d,%d,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%b,%.9g,%d,%.9g,%b%n", first + i / perModel, i % perModel,
                             r.predicted()[i], r.runnerUp()[i], r.mode().id(), r.bound()[i], r.delta()[i], r.jacobianNorm()[i],
