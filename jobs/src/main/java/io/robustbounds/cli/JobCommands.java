@@ -2,6 +2,7 @@ package io.robustbounds.cli;
 
 import io.robustbounds.config.Settings;
 import io.robustbounds.data.CsvImport;
+import io.robustbounds.data.IdxImport;
 import io.robustbounds.jobs.AggregateJob;
 import io.robustbounds.jobs.EvaluateJob;
 import io.robustbounds.jobs.Provenance;
@@ -14,7 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** The job subcommands: import-csv, evaluate, aggregate, and pipeline (all three in one session). */
+/** The job subcommands: import-csv, import-idx, evaluate, aggregate, and pipeline (all three in one session). */
 final class JobCommands {
     private JobCommands() {
     }
@@ -27,6 +28,19 @@ final class JobCommands {
         @Override
         public Integer call() throws Exception {
             importCsv(options.load(), System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "import-idx", mixinStandardHelpOptions = true,
+            description = "Import MNIST-style IDX images (and labels), gzipped or not, as a Parquet test set (no Spark).")
+    static final class ImportIdx implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            importIdx(options.load(), System.out);
             return 0;
         }
     }
@@ -97,6 +111,15 @@ final class JobCommands {
         CsvImport.Outcome o = CsvImport.run(c);
         out.printf(Locale.ROOT, "import-csv: %s → %s: %d rows, %d rejected%s; shape %s, range [%g, %g], classes %s%n", c.input(), c.output(),
                 o.rows(), o.rejects(), o.rejects() > 0 ? " (see " + c.output().resolve("_rejects.csv") + ")" : "",
+                java.util.Arrays.toString(o.metadata().shape()), o.metadata().low(), o.metadata().high(), o.metadata().classes());
+    }
+
+    static void importIdx(Settings s, PrintStream out) throws Exception {
+        IdxImport.Config c = SparkCommands.importIdx(s);
+        long t0 = System.nanoTime();
+        IdxImport.Outcome o = IdxImport.run(c);
+        out.printf(Locale.ROOT, "import-idx: %s%s → %s: %d rows in %.1f s; shape %s, range [%g, %g], classes %s%n", c.images(),
+                c.labels() == null ? " (unlabelled)" : " + " + c.labels(), c.output(), o.rows(), (System.nanoTime() - t0) / 1e9,
                 java.util.Arrays.toString(o.metadata().shape()), o.metadata().low(), o.metadata().high(), o.metadata().classes());
     }
 

@@ -2,6 +2,7 @@ package io.robustbounds.cli;
 
 import io.robustbounds.config.Settings;
 import io.robustbounds.data.CsvImport;
+import io.robustbounds.data.IdxImport;
 import io.robustbounds.jobs.AggregateJob;
 import io.robustbounds.jobs.EvaluateJob;
 import java.nio.file.Path;
@@ -24,6 +25,24 @@ final class SparkCommands {
                 s.getBoolean("import-csv.header"), s.getString("import-csv.delimiter"), s.getString("import-csv.label-column"),
                 classes, range.isEmpty() ? null : new double[] {range.get(0), range.get(1)}, rowsPerFile,
                 precision(s, "import-csv.precision"));
+    }
+
+    static IdxImport.Config importIdx(Settings s) {
+        String images = s.getString("import-idx.images");
+        if (images.isBlank()) {
+            throw s.invalid("import-idx.images", "must name the IDX images file");
+        }
+        String labels = s.getString("import-idx.labels");
+        String output = s.getString("import-idx.output");
+        if (output.isBlank()) {
+            throw s.invalid("import-idx.output", "must name the test-set folder");
+        }
+        double scale = s.getDouble("import-idx.scale");
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw s.invalid("import-idx.scale", "must be a finite number > 0");
+        }
+        return new IdxImport.Config(Path.of(images), labels.isBlank() ? null : Path.of(labels), Path.of(output), scale,
+                s.getInt("import-idx.rows-per-file", 1));
     }
 
     static EvaluateJob.Config evaluate(Settings s) {

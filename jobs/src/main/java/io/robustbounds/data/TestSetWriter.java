@@ -38,6 +38,7 @@ public final class TestSetWriter implements Closeable {
     private int files;
     private long rowsInFile;
     private long rows;
+    private boolean aborted;
 
     public TestSetWriter(Path target, TestSetMetadata metadata, boolean doubles, long rowsPerFile) throws IOException {
         if (rowsPerFile < 1) {
@@ -101,8 +102,24 @@ public final class TestSetWriter implements Closeable {
         rowsInFile = 0;
     }
 
+    /** Drops what was written so far; {@link #close()} then leaves the previous set, if any, in place. */
+    public void abort() throws IOException {
+        aborted = true;
+        try {
+            if (writer != null) {
+                writer.close();
+            }
+        } finally {
+            writer = null;
+            deleteRecursively(staging);
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        if (aborted) {
+            return;
+        }
         if (writer != null) {
             writer.close();
         }
