@@ -177,6 +177,17 @@ class BatchNormLrnTest {
         }
     }
 
+    /** γ_j = 0 makes ρ 0/0: documented as δ_j = 0 (trivial coordinate), so only the other coordinates count. */
+    @Test
+    void batchNormZeroGammaContributesNothing() {
+        BatchNorm bn = new BatchNorm(arr(new double[] {0, 1}, 2), arr(new double[] {0.5, 0}, 2), arr(new double[] {0, 0}, 2),
+                arr(new double[] {1, 1}, 2), 0);
+        INDArray x = arr(new double[] {3, 0}, 1, 2);
+        double got = bn.paperKappa(x, bn.forward(x), new double[] {1})[0];
+        double psi = (2 * 0.5 + 1) / 2.0; // ‖BN(x)‖ = ‖(0.5, 0)‖ = 0.5
+        assertEquals(Math.sqrt(4 * psi) / 2, got, 1e-12); // coordinate 2: χ = 0, φγ = 1
+    }
+
     /**
      * BOUNDS.md §3: 2-D BN with identity statistics (γ = 1, β = 0, E = 0, Var = 1, ε = 0), x = (10, 0), head
      * z_0 = 0, z_1 = y_2 − 1 (class 0, margin κ = 1 along the second axis). The paper bound is sqrt(42)/2 ≈ 3.24,
