@@ -6,19 +6,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * 2-D convolution (cross-correlation, as Caffe and PyTorch compute it) with zero padding, the same stride
  * and padding on both axes, and an optional ReLU after it (thesis §5.2.1).
  *
- * <p>Forward and input gradient are whole-batch im2col + one GEMM. Measured on 2 cores (ND4J 1.0.0-M2.1,
- * DOUBLE and FLOAT, see {@code ConvPoolTest.benchmark}, run with {@code -Dbench=true}): im2col + GEMM and
- * libnd4j's own {@code conv2d} op ({@link #forwardNd4jOp}) are within measurement noise of each other on
- * LeNet-sized batches (100×1×28×28 with 20×1×5×5; 100×20×12×12 with 50×20×5×5); numbers in the commit
- * message of this class. im2col is kept because the input gradient needs it anyway (col2im handles every
- * stride/padding combination, where libnd4j's {@code deconv2d} output size differs from H when
- * (H + 2p − q) is not a multiple of the stride) and the ReLU mask falls out in the GEMM's layout.
+ * <p>Forward: libnd4j's {@code conv2d} op on the whole batch; input gradient: its {@code deconv2d}
+ * (transposed convolution). Measured against whole-batch im2col + one GEMM (+ col2im for the gradient;
+ * {@link #forwardIm2col}, {@link #inputGradientIm2col}) on 2 shared cores, ND4J 1.0.0-M2.1, OpenBLAS,
+ * batch 100, ReLU on ({@code ConvPoolTest.benchmark}, {@code -Dbench=true}); ms per call:
+ * <pre>
+ *                         forward: im2col+GEMM  conv2d   gradient: col2im  deconv2d  (conv2d_bp)
+ * FLOAT  1×28×28, 20×1×5×5                30–45     9–10               42–58     71–74    (93–131)
+ * FLOAT  20×12×12, 50×20×5×5              77–79     9–14             140–167     57–62    (79–96)
+ * DOUBLE 1×28×28, 20×1×5×5              114–118    33–35             217–222   122       (135)
+ * DOUBLE 20×12×12, 50×20×5×5            112–116    22–27             268–269   92–105    (120–127)
+ * </pre>
+ * conv2d is 3–8× faster than im2col + GEMM; deconv2d wins for the gradient except on the single-channel
+ * first layer in FLOAT. (The gradient times include the forward conv needed for the ReLU mask.)
  *
  * @param weight  [k, c, q, q'] kernels (output channel, input channel, row, column)
  * @param bias    [k]
@@ -98,8 +105,8 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
         return z.addiRowVector(typed(bias, x.dataType()).reshape(1, out[0]));
     }
 
-    @Override
-    public INDArray forward(INDArray x) {
+    /** The forward pass as im2col + one GEMM (the slower alternative, kept as a cross-check). */
+    public INDArray forwardIm2col(INDArray x) {
         long[] out = checkBatch(x);
         INDArray z = preActivation(x, out);
         if (relu) {
@@ -108,34 +115,32 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
         return z.reshape('c', x.size(0), out[1], out[2], out[0]).permute(0, 3, 1, 2).dup('c');
     }
 
-    /**
-     * The same forward pass through libnd4j's {@code conv2d} custom op (NCHW, weights [k, c, q, q'] =
-     * wFormat 1), kept for the timing comparison and as a cross-check in the tests.
-     */
-    public INDArray forwardNd4jOp(INDArray x) {
+    /** libnd4j's {@code conv2d} custom op on the whole batch (NCHW), then ReLU in place. */
+    @Override
+    public INDArray forward(INDArray x) {
         checkBatch(x);
-        DataType t = x.dataType();
-        INDArray y = Nd4j.exec(DynamicCustomOp.builder("conv2d")
-                .addInputs(x, typed(weight, t), typed(bias, t).reshape(weight.size(0)))
-                .addIntegerArguments((int) weight.size(2), (int) weight.size(3), stride, stride, padding, padding,
-                        1, 1, 0 /* not SAME */, 0 /* NCHW */, 1 /* weights [oC, iC, kH, kW] */)
-                .build())[0];
+        INDArray y = nd4jConv(x);
         return relu ? Transforms.relu(y, false) : y;
     }
 
-    /**
-     * Transposed convolution of gradOut (times the ReLU mask z > 0 when relu): G [N·t·t', k] · W [k, c·q·q']
-     * gives the columns' gradient, col2im sums the overlapping windows back onto [N, c, H, W].
-     */
-    @Override
-    public INDArray inputGradient(INDArray x, INDArray gradOut) {
+    private long[] checkGradient(INDArray x, INDArray gradOut) {
         long[] out = checkBatch(x);
-        long n = x.size(0);
-        long[] expected = {n, out[0], out[1], out[2]};
+        long[] expected = {x.size(0), out[0], out[1], out[2]};
         if (!Arrays.equals(gradOut.shape(), expected)) {
             throw new IllegalArgumentException("conv: gradOut must have the output's shape " + Arrays.toString(expected)
-                    + ", got " + Arrays.toString(gradOut.shape()));
+                    + " (input " + Arrays.toString(x.shape()) + "), got " + Arrays.toString(gradOut.shape()));
         }
+        return out;
+    }
+
+    /**
+     * Input gradient as GEMM + col2im (the slower alternative, kept as a cross-check): the transposed
+     * convolution of gradOut (times the ReLU mask z > 0 when relu), G [N·t·t', k] · W [k, c·q·q'] gives the
+     * columns' gradient, col2im sums the overlapping windows back onto [N, c, H, W].
+     */
+    public INDArray inputGradientIm2col(INDArray x, INDArray gradOut) {
+        long[] out = checkGradient(x, gradOut);
+        long n = x.size(0);
         DataType t = x.dataType();
         INDArray g = typed(gradOut, t).permute(0, 2, 3, 1).dup('c').reshape('c', n * out[1] * out[2], out[0]);
         if (relu) {
@@ -146,6 +151,50 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
         int q2 = (int) weight.size(3);
         INDArray colGrad = g.mmul(weightMatrix(t)).reshape('c', n, out[1], out[2], c, q, q2).permute(0, 3, 4, 5, 1, 2);
         return Convolution.col2im(colGrad, stride, stride, padding, padding, (int) x.size(2), (int) x.size(3));
+    }
+
+    /**
+     * The transposed convolution of gradOut (times the ReLU mask z > 0 when relu) through libnd4j's deconv2d,
+     * unpadded: its output covers the padded input, rows/columns 0 … s(t−1)+q−1; the input's rows are p … p+H−1 of that, and any input row
+     * past the end is reached by no window (gradient 0). Asking deconv2d for padding p instead would crop p
+     * on both sides, which is wrong when (H + 2p − q) is not a multiple of s.
+     */
+    @Override
+    public INDArray inputGradient(INDArray x, INDArray gradOut) {
+        long[] out = checkGradient(x, gradOut);
+        DataType t = x.dataType();
+        INDArray g = typed(gradOut, t);
+        if (relu) {
+            g = g.mul(nd4jConv(x).gt(0).castTo(t));
+        }
+        INDArray d = Nd4j.exec(DynamicCustomOp.builder("deconv2d")
+                .addInputs(g, typed(weight, t))
+                .addIntegerArguments((int) weight.size(2), (int) weight.size(3), stride, stride, 0, 0,
+                        1, 1, 0 /* not SAME */, 0 /* NCHW */, 1 /* weights [iC, oC, kH, kW] = our [k, c, q, q'] */)
+                .build())[0];
+        long h = x.size(2);
+        long w = x.size(3);
+        long hEnd = Math.min(padding + h, d.size(2));
+        long wEnd = Math.min(padding + w, d.size(3));
+        INDArray inner = d.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(padding, hEnd),
+                NDArrayIndex.interval(padding, wEnd));
+        if (hEnd - padding == h && wEnd - padding == w) {
+            return inner.dup('c');
+        }
+        INDArray full = Nd4j.zeros(t, x.shape());
+        full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, hEnd - padding),
+                NDArrayIndex.interval(0, wEnd - padding)).assign(inner);
+        return full;
+    }
+
+    /** Pre-activation z = W ⋆ x + b: conv2d, no SAME mode, NCHW, weights [oC, iC, kH, kW] (wFormat 1). */
+    private INDArray nd4jConv(INDArray x) {
+        DataType t = x.dataType();
+        return Nd4j.exec(DynamicCustomOp.builder("conv2d")
+                .addInputs(x, typed(weight, t), typed(bias, t).reshape(weight.size(0)))
+                .addIntegerArguments((int) weight.size(2), (int) weight.size(3), stride, stride, padding, padding,
+                        1, 1, 0, 0, 1)
+                .build())[0];
     }
 
     /**

@@ -110,14 +110,14 @@ class ConvPoolTest {
                     assertArrayEquals(new long[] {k, th, tw}, conv.outputShape(new long[] {c, h, w}));
                     double[] expected = refConv(x, n, c, h, w, wt, b, k, q, s, p, relu);
                     assertArrayEquals(expected, Arrays2.toDoubles(y), 1e-12, "s=" + s + " p=" + p + " relu=" + relu);
-                    assertArrayEquals(expected, Arrays2.toDoubles(conv.forwardNd4jOp(array(x, n, c, h, w))), 1e-12);
+                    assertArrayEquals(expected, Arrays2.toDoubles(conv.forwardIm2col(array(x, n, c, h, w))), 1e-12);
                 }
             }
         }
     }
 
     @Test
-    void convWorksInFloat() {
+    void convAndPoolWorkInFloat() {
         SplittableRandom r = new SplittableRandom(2);
         double[] x = random(r, 2 * 3 * 5 * 5);
         double[] wt = random(r, 2 * 3 * 3 * 3);
@@ -126,6 +126,16 @@ class ConvPoolTest {
         INDArray y = conv.forward(Arrays2.fromDoubles(x, DataType.FLOAT, 2, 3, 5, 5));
         assertEquals(DataType.FLOAT, y.dataType());
         assertArrayEquals(refConv(x, 2, 3, 5, 5, wt, b, 2, 3, 1, 1, true), Arrays2.toDoubles(y), 1e-5);
+        double[] g = random(r, 2 * 2 * 5 * 5);
+        INDArray gf = conv.inputGradient(Arrays2.fromDoubles(x, DataType.FLOAT, 2, 3, 5, 5),
+                Arrays2.fromDoubles(g, DataType.FLOAT, 2, 2, 5, 5));
+        assertEquals(DataType.FLOAT, gf.dataType());
+        assertArrayEquals(Arrays2.toDoubles(conv.inputGradient(array(x, 2, 3, 5, 5), array(g, 2, 2, 5, 5))),
+                Arrays2.toDoubles(gf), 1e-5);
+        Pool2d pool = Pool2d.lp(2, 2, 1);
+        INDArray pf = pool.forward(Arrays2.fromDoubles(x, DataType.FLOAT, 2, 3, 5, 5));
+        assertEquals(DataType.FLOAT, pf.dataType());
+        assertArrayEquals(Arrays2.toDoubles(pool.forward(array(x, 2, 3, 5, 5))), Arrays2.toDoubles(pf), 1e-5);
     }
 
     @Test
@@ -192,7 +202,13 @@ class ConvPoolTest {
             for (int p : new int[] {0, 1}) {
                 for (boolean relu : new boolean[] {false, true}) {
                     Conv2d conv = new Conv2d(array(random(r, k * c * q * q), k, c, q, q), array(random(r, k), k), s, p, relu);
-                    double err = gradientError(conv, random(r, n * c * h * w), new long[] {n, c, h, w}, r);
+                    double[] x = random(r, n * c * h * w);
+                    double err = gradientError(conv, x, new long[] {n, c, h, w}, r);
+                    assertTrue(err <= 1e-6, "s=" + s + " p=" + p + " relu=" + relu + ": " + err);
+                    INDArray xa = array(x, n, c, h, w);
+                    INDArray g = array(random(r, (int) conv.forward(xa).length()), conv.forward(xa).shape());
+                    double[] ref = Arrays2.toDoubles(conv.inputGradient(xa, g));
+                    assertArrayEquals(ref, Arrays2.toDoubles(conv.inputGradientIm2col(xa, g)), 1e-12, "im2col");
                     assertTrue(err <= 1e-6, "s=" + s + " p=" + p + " relu=" + relu + ": " + err);
                 }
             }
@@ -298,7 +314,7 @@ class ConvPoolTest {
         return (System.nanoTime() - t0) / 1e6 / reps;
     }
 
-    /** im2col + GEMM vs libnd4j's conv2d on LeNet-sized batches: {@code -Dbench=true}. */
+    /** im2col + GEMM (+ col2im) vs libnd4j's conv2d (deconv2d) on LeNet-sized batches: {@code -Dbench=true}. */
     @Test
     @EnabledIfSystemProperty(named = "bench", matches = "true")
     void benchmark() {
@@ -310,11 +326,12 @@ class ConvPoolTest {
                         Arrays2.fromDoubles(random(r, k), t, k), 1, 0, true);
                 INDArray x = Arrays2.fromDoubles(random(r, n * c * h * h), t, n, c, h, h);
                 INDArray g = conv.forward(x).dup();
-                double a = timeMs(() -> conv.forward(x), 30);
-                double b = timeMs(() -> conv.forwardNd4jOp(x), 30);
-                double gr = timeMs(() -> conv.inputGradient(x, g), 30);
-                System.out.printf("%s %dx%dx%dx%d * %dx%dx%dx%d: im2col+GEMM %.2f ms, nd4j conv2d %.2f ms, input gradient %.2f ms%n",
-                        t, n, c, h, h, k, c, q, q, a, b, gr);
+                double a = timeMs(() -> conv.forwardIm2col(x), 30);
+                double b = timeMs(() -> conv.forward(x), 30);
+                double gr = timeMs(() -> conv.inputGradientIm2col(x, g), 30);
+                double gd = timeMs(() -> conv.inputGradient(x, g), 30);
+                System.out.printf("%s %dx%dx%dx%d * %dx%dx%dx%d: forward im2col+GEMM %.2f ms, nd4j conv2d %.2f ms;"
+                        + " gradient col2im %.2f ms, deconv2d %.2f ms%n", t, n, c, h, h, k, c, q, q, a, b, gr, gd);
             }
         }
     }
