@@ -16,16 +16,19 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Forward: libnd4j's {@code conv2d} op on the whole batch; input gradient: its {@code deconv2d}
  * (transposed convolution). Measured against whole-batch im2col + one GEMM (+ col2im for the gradient;
  * {@link #forwardIm2col}, {@link #inputGradientIm2col}) on 2 shared cores, ND4J 1.0.0-M2.1, OpenBLAS,
- * batch 100, ReLU on ({@code ConvPoolTest.benchmark}, {@code -Dbench=true}); ms per call:
+ * batch 100, ReLU on ({@code ConvPoolTest.benchmark}, {@code -Dbench=true}); ms per call, range over three
+ * runs (the cores were shared, so timings are noisy):
  * <pre>
- *                         forward: im2col+GEMM  conv2d   gradient: col2im  deconv2d  (conv2d_bp)
- * FLOAT  1×28×28, 20×1×5×5                30–45     9–10               42–58     71–74    (93–131)
- * FLOAT  20×12×12, 50×20×5×5              77–79     9–14             140–167     57–62    (79–96)
- * DOUBLE 1×28×28, 20×1×5×5              114–118    33–35             217–222   122       (135)
- * DOUBLE 20×12×12, 50×20×5×5            112–116    22–27             268–269   92–105    (120–127)
+ *                              forward: im2col+GEMM  conv2d    gradient: col2im  deconv2d
+ * FLOAT  1×28×28, 20×1×5×5                    28–45    9–10                42–58     35–74
+ * FLOAT  20×12×12, 50×20×5×5                  74–82    9–24               71–167     57–71
+ * DOUBLE 1×28×28, 20×1×5×5                   25–125    8–35               49–222   116–127
+ * DOUBLE 20×12×12, 50×20×5×5                103–116   19–27              268–274    92–112
  * </pre>
- * conv2d is 3–8× faster than im2col + GEMM; deconv2d wins for the gradient except on the single-channel
- * first layer in FLOAT. (The gradient times include the forward conv needed for the ReLU mask.)
+ * conv2d is 3–8× faster than im2col + GEMM; deconv2d is faster for the gradient on the 20→50 layer (the
+ * costly one) and comparable on the single-channel first layer. libnd4j's conv2d_bp (which also computes
+ * the weight gradient) measured 79–136 ms: not used. Gradient times include the forward conv for the
+ * ReLU mask.
  *
  * @param weight  [k, c, q, q'] kernels (output channel, input channel, row, column)
  * @param bias    [k]

@@ -333,6 +333,11 @@ class ConvPoolTest {
                 System.out.printf("%s %dx%dx%dx%d * %dx%dx%dx%d: forward im2col+GEMM %.2f ms, nd4j conv2d %.2f ms;"
                         + " gradient col2im %.2f ms, deconv2d %.2f ms%n", t, n, c, h, h, k, c, q, q, a, b, gr, gd);
             }
+            INDArray x = Arrays2.fromDoubles(random(r, 100 * 20 * 24 * 24), t, 100, 20, 24, 24);
+            Pool2d pool = Pool2d.max(2, 2);
+            INDArray g = pool.forward(x).dup();
+            System.out.printf("%s max pool 2/2 on 100x20x24x24: forward %.2f ms, gradient %.2f ms%n", t,
+                    timeMs(() -> pool.forward(x), 30), timeMs(() -> pool.inputGradient(x, g), 30));
         }
     }
 }
