@@ -55,16 +55,9 @@ public record BatchNorm(INDArray gamma, INDArray beta, INDArray mean, INDArray v
 
     /** Elements per channel of one sample (H·W, or 1 for [N, d]); checks the batch shape. */
     private int inner(INDArray x) {
-        long[] s = x.shape();
-        if (s.length < 2) {
-            throw new IllegalArgumentException("BatchNorm needs a batch [N, C, ...], got shape " + Arrays.toString(s));
-        }
-        outputShape(Arrays.copyOfRange(s, 1, s.length));
-        long in = 1;
-        for (int i = 2; i < s.length; i++) {
-            in *= s[i];
-        }
-        return Math.toIntExact(in);
+        int in = Batches.elementsPerChannel(x, "BatchNorm");
+        outputShape(Arrays.copyOfRange(x.shape(), 1, x.rank()));
+        return in;
     }
 
     /** Per channel: scale γ/sqrt(Var+ε) and shift β − scale·E, so BN(x) = scale·x + shift. */
@@ -99,10 +92,7 @@ public record BatchNorm(INDArray gamma, INDArray beta, INDArray mean, INDArray v
     @Override
     public INDArray inputGradient(INDArray x, INDArray gradOut) {
         int inner = inner(x);
-        if (!Arrays.equals(x.shape(), gradOut.shape())) {
-            throw new IllegalArgumentException("gradOut shape " + Arrays.toString(gradOut.shape()) + " differs from input shape "
-                    + Arrays.toString(x.shape()));
-        }
+        Batches.requireInputShape(x, gradOut);
         int c = channels();
         double[] scale = affine()[0];
         double[] g = Arrays2.toDoubles(gradOut);

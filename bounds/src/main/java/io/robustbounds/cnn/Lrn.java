@@ -44,15 +44,7 @@ public record Lrn(double k, int n, double alpha, double beta, boolean caffeAlpha
     }
 
     private static int inner(INDArray x) {
-        long[] s = x.shape();
-        if (s.length < 2 || s[1] < 1) {
-            throw new IllegalArgumentException("Lrn needs a batch [N, C, ...] with C >= 1, got shape " + Arrays.toString(s));
-        }
-        long in = 1;
-        for (int i = 2; i < s.length; i++) {
-            in *= s[i];
-        }
-        return Math.toIntExact(in);
+        return Batches.elementsPerChannel(x, "Lrn");
     }
 
     /** S for every element: k + α' Σ_{l in window} x_l² at the same sample and spatial position. */
@@ -100,10 +92,7 @@ public record Lrn(double k, int n, double alpha, double beta, boolean caffeAlpha
     @Override
     public INDArray inputGradient(INDArray x, INDArray gradOut) {
         int inner = inner(x);
-        if (!Arrays.equals(x.shape(), gradOut.shape())) {
-            throw new IllegalArgumentException("gradOut shape " + Arrays.toString(gradOut.shape()) + " differs from input shape "
-                    + Arrays.toString(x.shape()));
-        }
+        Batches.requireInputShape(x, gradOut);
         int c = Math.toIntExact(x.size(1));
         double a = effectiveAlpha();
         int half = n / 2;
