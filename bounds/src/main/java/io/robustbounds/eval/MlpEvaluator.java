@@ -53,13 +53,6 @@ public final class MlpEvaluator {
         }
     }
 
-    /** Samples shaped [m, N, d]. */
-    public SampleResults evaluate(DenseStack net, INDArray samples) {
-        try (MemoryWorkspace ignored = Workspaces.batch()) {
-            return evaluateInWorkspace(net, samples);
-        }
-    }
-
     private SampleResults evaluateInWorkspace(DenseStack net, INDArray samples) {
         if (net.dataType != settings.dataType()) {
             throw new IllegalArgumentException("network compiled for " + net.dataType + ", settings ask for " + settings.dataType());
