@@ -1,9 +1,8 @@
 package io.robustbounds.jobs;
 
 import io.robustbounds.bounds.BoundMode;
-import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
-import io.robustbounds.eval.MlpEvaluator;
+import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
@@ -53,9 +52,8 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
         Model m = ModelFormat.fromZipBytes(model.value(), "broadcast model");
         EvalSettings settings = new EvalSettings(doublePrecision ? DataType.DOUBLE : DataType.FLOAT, BoundMode.parse(mode),
                 jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance);
-        DenseStack net = DenseStack.of(m, settings.dataType());
-        MlpEvaluator evaluator = new MlpEvaluator(settings);
-        int d = net.inputSize();
+        ModelEvaluator evaluator = ModelEvaluator.of(m, settings);
+        int d = evaluator.inputSize();
         return new Iterator<>() {
             private Iterator<Row> current = Collections.emptyIterator();
 
@@ -91,7 +89,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
                     n++;
                 }
                 double[] samples = n == batchSize ? x : java.util.Arrays.copyOf(x, n * d);
-                SampleResults s = evaluator.evaluate(net, samples, n);
+                SampleResults s = evaluator.evaluate(samples, n);
                 List<Row> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     boolean ok = s.fgsSuccess()[i];
