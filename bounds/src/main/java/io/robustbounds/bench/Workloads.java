@@ -1,8 +1,12 @@
 package io.robustbounds.bench;
 
+import io.robustbounds.cnn.Conv2d;
+import io.robustbounds.cnn.Flatten;
+import io.robustbounds.cnn.Pool2d;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.MlpEvaluator;
+import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
@@ -12,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The benchmark workloads of {@code shared/bench/numpy_peer.py}, run in process: the same shapes and
@@ -27,7 +32,8 @@ public final class Workloads {
         return switch (name) {
             case "sweep" -> sweep(batchModels, repeats);
             case "wide" -> wide(batchModels, repeats);
-            default -> throw new IllegalArgumentException("unknown workload '" + name + "', expected sweep | wide");
+            case "lenet" -> lenet(batchModels, repeats);
+            default -> throw new IllegalArgumentException("unknown workload '" + name + "', expected sweep | wide | lenet");
         };
     }
 
@@ -76,14 +82,70 @@ public final class Workloads {
     }
 
     /**
+     * The peer's LeNet-5 shape: conv 20×1×5×5 + ReLU, max pool 2/2, conv 50×20×5×5 + ReLU, max pool 2/2, dense 500
+     * ReLU, head 10; Gaussian weights scaled by sqrt(2 / fan-in) (the first kernel also by 1/255), zero biases;
+     * 500 samples uniform in [0, 255]^{1×28×28} in batches of {@code batchSize}, U = 100.
+     */
+    static Map<String, Object> lenet(int batchSize, int repeats) {
+        Model model = lenetModel(7);
+        ModelEvaluator evaluator = ModelEvaluator.of(model, EvalSettings.defaults().withFgsUpper(100));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        List<double[]> batches = new ArrayList<>();
+        for (int first = 0; first < 500; first += batchSize) {
+            double[] x = new double[Math.min(batchSize, 500 - first) * 784];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = 255 * r.nextDouble();
+            }
+            batches.add(x);
+        }
+        return timed("lenet", repeats, () -> {
+            List<SampleResults> out = new ArrayList<>();
+            for (double[] x : batches) {
+                out.add(evaluator.evaluate(x, x.length / 784));
+            }
+            return out;
+        });
+    }
+
+    /** A LeNet-5-shaped model with the peer's initialization (see {@link #lenet}). */
+    public static Model lenetModel(long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            List<io.robustbounds.model.Layer> layers = List.of(
+                    new Conv2d(gaussian(r, Math.sqrt(2.0 / 25) / 255, 20, 1, 5, 5), Nd4j.zeros(DataType.FLOAT, 20), 1, 0, true),
+                    Pool2d.max(2, 2),
+                    new Conv2d(gaussian(r, Math.sqrt(2.0 / 500), 50, 20, 5, 5), Nd4j.zeros(DataType.FLOAT, 50), 1, 0, true),
+                    Pool2d.max(2, 2),
+                    new Flatten(),
+                    new io.robustbounds.model.DenseLayer(gaussian(r, Math.sqrt(2.0 / 800), 500, 800), Nd4j.zeros(DataType.FLOAT, 500),
+                            Activation.RELU));
+            return new Model("lenet-shape", new io.robustbounds.model.InputSpec(new long[] {1, 28, 28}, 0, 255), layers,
+                    new io.robustbounds.model.LinearHead(gaussian(r, Math.sqrt(2.0 / 500), 10, 500), Nd4j.zeros(DataType.FLOAT, 10)),
+                    List.of(), Map.of("seed", seed, "init", "gaussian * sqrt(2/fan-in), as numpy_peer.py lenet"));
+        }
+    }
+
+    private static org.nd4j.linalg.api.ndarray.INDArray gaussian(java.util.SplittableRandom r, double scale, long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            // Box–Muller on the counter-free stream: the same seed gives the same model
+            double u = 1 - r.nextDouble();
+            v[i] = (float) (scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble()));
+        }
+        return Nd4j.createFromArray(v).reshape('c', shape);
+    }
+
+    /**
      * One model file's own throughput in process: {@code samples} seeded uniform samples in its input range,
      * evaluated in batches of {@code batchSize} (the figure the Spark jobs' overhead is measured against).
      */
     public static Map<String, Object> model(Model model, long samples, int batchSize, double fgsUpper, int repeats) {
         int d = (int) model.input().size();
-        EvalSettings settings = EvalSettings.defaults().withFgsUpper(fgsUpper);
-        MlpEvaluator evaluator = new MlpEvaluator(settings);
-        DenseStack net = DenseStack.of(model, settings.dataType());
+        ModelEvaluator evaluator = ModelEvaluator.of(model, EvalSettings.defaults().withFgsUpper(fgsUpper));
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
         List<double[]> batches = new ArrayList<>();
         for (long first = 0; first < samples; first += batchSize) {
@@ -96,7 +158,7 @@ public final class Workloads {
         return timed("model:" + model.name(), repeats, () -> {
             List<SampleResults> out = new ArrayList<>();
             for (double[] x : batches) {
-                out.add(evaluator.evaluate(net, x, x.length / d));
+                out.add(evaluator.evaluate(x, x.length / d));
             }
             return out;
         });

@@ -211,6 +211,26 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
         return full;
     }
 
+    /**
+     * The convolution without bias or ReLU, W ⋆ s: the layer is affine before its ReLU, so along a ray
+     * z(x + ε s) = z(x) + ε (W ⋆ s) and FGS steps need not convolve again.
+     */
+    public INDArray linearPart(INDArray s) {
+        checkBatch(s);
+        DataType t = s.dataType();
+        return Nd4j.exec(DynamicCustomOp.builder("conv2d")
+                .addInputs(s, typed(weight, t))
+                .addIntegerArguments((int) weight.size(2), (int) weight.size(3), stride, stride, padding, padding,
+                        1, 1, 0, 0, 1)
+                .build())[0];
+    }
+
+    /** The pre-activation W ⋆ x + b (no ReLU). */
+    public INDArray preActivation(INDArray x) {
+        checkBatch(x);
+        return nd4jConv(x);
+    }
+
     /** Pre-activation z = W ⋆ x + b: conv2d, no SAME mode, NCHW, weights [oC, iC, kH, kW] (wFormat 1). */
     private INDArray nd4jConv(INDArray x) {
         DataType t = x.dataType();

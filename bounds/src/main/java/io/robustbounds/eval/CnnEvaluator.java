@@ -201,24 +201,34 @@ public final class CnnEvaluator implements ModelEvaluator {
         return g;
     }
 
-    /** The whole network along rays x + ε s. */
+    /**
+     * The whole network along rays x + ε s. When the first layer is a convolution, it is affine before its ReLU:
+     * z(x + ε s) = z(x) + ε (W ⋆ s), both computed once, so a search step starts at the ReLU.
+     */
     private final class TrunkRay implements Ray {
-        private final INDArray x;
-        private final INDArray signs;
+        private final INDArray start;
+        private final INDArray direction;
+        private final Conv2d first;
 
         TrunkRay(INDArray x, INDArray signs) {
-            this.x = x;
-            this.signs = signs;
+            this.first = trunk.isEmpty() || !(trunk.get(0) instanceof Conv2d c) ? null : c;
+            this.start = first == null ? x : first.preActivation(x);
+            this.direction = first == null ? signs : first.linearPart(signs);
         }
 
         @Override
         public double[] logitsAt(double[] eps) {
-            long[] perSample = new long[x.rank()];
+            long[] perSample = new long[start.rank()];
             Arrays.fill(perSample, 1);
             perSample[0] = eps.length;
-            INDArray moved = signs.mul(Arrays2.fromDoubles(eps, x.dataType(), perSample)).addi(x);
-            INDArray[] acts = trunkForward(moved);
-            return mlp.forward(features(acts[trunk.size()])).logits();
+            INDArray h = direction.mul(Arrays2.fromDoubles(eps, start.dataType(), perSample)).addi(start);
+            if (first != null && first.relu()) {
+                Transforms.relu(h, false);
+            }
+            for (int l = first == null ? 0 : 1; l < trunk.size(); l++) {
+                h = trunk.get(l).forward(h);
+            }
+            return mlp.forward(features(h)).logits();
         }
     }
 }

@@ -165,6 +165,21 @@ class ConvPoolTest {
         assertArrayEquals(new double[] {0, 5, 0, 0}, Arrays2.toDoubles(g));
     }
 
+    @Test
+    void nativePoolingEqualsTheJavaLoops() {
+        SplittableRandom r = new SplittableRandom(12);
+        for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray x = Arrays2.fromDoubles(random(r, 3 * 4 * 9 * 9), t, 3, 4, 9, 9);
+            for (Pool2d pool : new Pool2d[] {Pool2d.max(2, 2), Pool2d.max(3, 2), Pool2d.average(2, 2), Pool2d.average(3, 1)}) {
+                INDArray y = pool.forward(x);
+                assertArrayEquals(Arrays2.toDoubles(pool.forwardJava(x)), Arrays2.toDoubles(y), t == DataType.FLOAT ? 1e-6 : 1e-14, pool + " " + t);
+                INDArray g = Arrays2.fromDoubles(random(r, (int) y.length()), t, y.shape());
+                assertArrayEquals(Arrays2.toDoubles(pool.inputGradientJava(x, g)), Arrays2.toDoubles(pool.inputGradient(x, g)),
+                        t == DataType.FLOAT ? 1e-6 : 1e-14, pool + " gradient " + t);
+            }
+        }
+    }
+
     /** ‖analytic − FD‖ / ‖analytic‖ of ∂/∂x Σ G ⊙ forward(x). */
     private static double gradientError(LayerOp op, double[] x, long[] shape, SplittableRandom r) {
         Function<double[], double[]> f = v -> Arrays2.toDoubles(op.forward(array(v, shape)));

@@ -8,10 +8,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Our side of scripts/bench: one workload of numpy_peer.py, in process, as one JSON line. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark workload (sweep | wide) and print one JSON line.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark workload (sweep | wide | lenet | model) and print one JSON line.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "sweep | wide | model (with --model)")
+    @Parameters(index = "0", description = "sweep | wide | lenet | model (with --model)")
     String workload;
 
     @Option(names = "--model", description = "model folder or zip, for the 'model' workload")
@@ -23,7 +23,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fgs-upper", defaultValue = "1.0", description = "U for the 'model' workload")
     double fgsUpper;
 
-    @Option(names = "--batch", description = "models per stack (sweep) or samples per batch (wide); default: sweep 500, wide 2000")
+    @Option(names = "--batch", description = "models per stack (sweep) or samples per batch (wide, lenet, model); default: sweep 500, wide 2000, lenet 500, model 1024")
     Integer batch;
 
     @Option(names = "--repeats", defaultValue = "3", description = "timed repetitions after one warm-up; the best is reported")
@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println(new ObjectMapper().writeValueAsString(Workloads.model(io.robustbounds.format.ModelFormat.read(model), samples, b, fgsUpper, repeats)));
             return 0;
         }
-        int b = batch != null ? batch : "wide".equals(workload) ? 2000 : 500;
+        int b = batch != null ? batch : "wide".equals(workload) ? 2000 : 500; // lenet: all 500 at once, chunked by batch memory
         System.out.println(new ObjectMapper().writeValueAsString(Workloads.run(workload, b, repeats)));
         return 0;
     }

@@ -125,7 +125,11 @@ final class RandomMlpCommand implements Callable<Integer> {
         if (!(upper > 0 && Double.isFinite(upper))) {
             throw s.invalid("evaluation.fgs-upper", "must be positive");
         }
+        long memory = s.getBytes("evaluation.batch-memory");
+        if (memory < (1L << 20)) {
+            throw s.invalid("evaluation.batch-memory", "must be at least 1m");
+        }
         return new EvalSettings(type, mode, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
-                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1));
+                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory);
     }
 }

@@ -84,6 +84,15 @@ public final class Settings {
         return get(key, "a string", config::getString);
     }
 
+    /** A size in bytes: a number or a number with a unit ("256m", "1 GiB"; Typesafe Config's size format). */
+    public long getBytes(String key) {
+        try {
+            return get(key, "a size in bytes (for example 256m)", config::getBytes);
+        } catch (com.typesafe.config.ConfigException.BadValue e) {
+            throw wrong(key, "a size in bytes (for example 256m)");
+        }
+    }
+
     public boolean getBoolean(String key) {
         return get(key, "true or false", config::getBoolean);
     }

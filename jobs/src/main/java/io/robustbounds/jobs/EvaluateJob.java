@@ -11,6 +11,7 @@ import io.robustbounds.data.TestSetMetadata;
 import io.robustbounds.data.TestSetSchema;
 import io.robustbounds.data.TestSets;
 import io.robustbounds.eval.EvalSettings;
+import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
 import io.robustbounds.model.ModelException;
@@ -64,9 +65,7 @@ public final class EvaluateJob {
     public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) {
         long t0 = System.nanoTime();
         Model model = ModelFormat.read(java.nio.file.Path.of(c.model()));
-        if (!model.isMlp()) {
-            throw new ModelException("model '" + model.name() + "': only linear classifiers and MLPs are supported so far");
-        }
+        ModelEvaluator.of(model, c.evaluation()); // fails here, before any work, on a model the evaluators cannot run
         Dataset<Row> raw;
         try {
             raw = spark.read().parquet(c.testSet());

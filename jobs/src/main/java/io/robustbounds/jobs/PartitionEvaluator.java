@@ -32,6 +32,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
     private final int maxLanczosSteps;
     private final double fgsUpper;
     private final double fgsTolerance;
+    private final long batchMemory;
 
     PartitionEvaluator(Broadcast<byte[]> model, int batchSize, EvalSettings s) {
         this.model = model;
@@ -42,6 +43,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
         this.maxLanczosSteps = s.maxLanczosSteps();
         this.fgsUpper = s.fgsUpper();
         this.fgsTolerance = s.fgsTolerance();
+        this.batchMemory = s.batchMemory();
     }
 
     @Override
@@ -51,7 +53,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
         }
         Model m = ModelFormat.fromZipBytes(model.value(), "broadcast model");
         EvalSettings settings = new EvalSettings(doublePrecision ? DataType.DOUBLE : DataType.FLOAT, BoundMode.parse(mode),
-                jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance);
+                jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
         ModelEvaluator evaluator = ModelEvaluator.of(m, settings);
         int d = evaluator.inputSize();
         return new Iterator<>() {
