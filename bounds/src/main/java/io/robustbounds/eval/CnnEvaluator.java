@@ -111,21 +111,41 @@ public final class CnnEvaluator implements ModelEvaluator {
 
     @Override
     public SampleResults evaluate(double[] samples, int n) {
+        List<SampleResults> parts = new ArrayList<>();
+        chunks(samples, n, (x, rows) -> {
+            SampleResults r = evaluateChunk(x);
+            parts.add(rows == x.size(0) ? r : r.keepFirst(rows));
+        });
+        return SampleResults.concat(parts);
+    }
+
+    @Override
+    public int[] predict(double[] samples, int n) {
+        int[] out = new int[n];
+        int[] at = {0};
+        chunks(samples, n, (x, rows) -> {
+            INDArray[] acts = trunkForward(x);
+            int[] p = io.robustbounds.attack.Classes.argmax(mlp.forward(features(acts[trunk.size()])).logits(), mlp.classes);
+            System.arraycopy(p, 0, out, at[0], rows);
+            at[0] += rows;
+        });
+        return out;
+    }
+
+    /** Runs work on consecutive chunks of at most chunkRows samples, each padded to MIN_ROWS, in a batch workspace. */
+    private void chunks(double[] samples, int n, java.util.function.ObjIntConsumer<INDArray> work) {
         if (samples.length != (long) n * inputSize) {
             throw new IllegalArgumentException("expected " + n + " samples of " + inputSize + " values, got " + samples.length + " values");
         }
-        List<SampleResults> parts = new ArrayList<>();
         for (int start = 0; start < n; start += chunkRows) {
             int rows = Math.min(chunkRows, n - start);
             int padded = Math.max(rows, MlpEvaluator.MIN_ROWS);
             double[] x = new double[padded * inputSize];
             System.arraycopy(samples, start * inputSize, x, 0, rows * inputSize);
             try (MemoryWorkspace ignored = Workspaces.batch()) {
-                SampleResults r = evaluateChunk(Arrays2.fromDoubles(x, settings.dataType(), batchShape(padded)));
-                parts.add(rows == padded ? r : r.keepFirst(rows));
+                work.accept(Arrays2.fromDoubles(x, settings.dataType(), batchShape(padded)), rows);
             }
         }
-        return SampleResults.concat(parts);
     }
 
     private long[] batchShape(long rows) {

@@ -38,6 +38,26 @@ public final class MlpEvaluator {
 
     /** Samples as a Java array [m·N·d] in C order (model-major). */
     public SampleResults evaluate(DenseStack net, double[] samples, int samplesPerModel) {
+        return padded(net, samples, samplesPerModel, (x, padded) -> {
+            SampleResults r = evaluateInWorkspace(net, x);
+            return padded == samplesPerModel ? r : r.keepFirst(samplesPerModel);
+        });
+    }
+
+    /** The predicted classes [m·N] of samples given as in {@link #evaluate}. */
+    public int[] predict(DenseStack net, double[] samples, int samplesPerModel) {
+        return padded(net, samples, samplesPerModel, (x, padded) -> {
+            int[] all = Classes.argmax(net.forward(x).logits(), net.classes);
+            int[] out = new int[net.models * samplesPerModel];
+            for (int k = 0; k < net.models; k++) {
+                System.arraycopy(all, k * padded, out, k * samplesPerModel, samplesPerModel);
+            }
+            return out;
+        });
+    }
+
+    /** Runs work on the samples as an [m, N', d] array in a batch workspace, N' ≥ MIN_ROWS for a single model. */
+    private static <T> T padded(DenseStack net, double[] samples, int samplesPerModel, java.util.function.BiFunction<INDArray, Integer, T> work) {
         int padded = net.models == 1 ? Math.max(samplesPerModel, MIN_ROWS) : samplesPerModel;
         double[] x0 = samples;
         if (padded != samplesPerModel) {
@@ -47,9 +67,7 @@ public final class MlpEvaluator {
             }
         }
         try (MemoryWorkspace ignored = Workspaces.batch()) {
-            INDArray x = Arrays2.fromDoubles(x0, net.dataType, net.models, padded, net.inputSize);
-            SampleResults r = evaluateInWorkspace(net, x);
-            return padded == samplesPerModel ? r : r.keepFirst(samplesPerModel);
+            return work.apply(Arrays2.fromDoubles(x0, net.dataType, net.models, padded, net.inputSize), padded);
         }
     }
 

@@ -13,6 +13,9 @@ public interface ModelEvaluator {
 
     SampleResults evaluate(double[] samples, int n);
 
+    /** The predicted class of each of n samples (forward pass only). */
+    int[] predict(double[] samples, int n);
+
     /** The evaluator for the model's kind: linear classifiers and MLPs (thesis ch. 3–4) or CNNs (ch. 5). */
     static ModelEvaluator of(Model model, EvalSettings settings) {
         if (!model.isMlp() || model.input().shape().length != 1) {
@@ -29,6 +32,11 @@ public interface ModelEvaluator {
             @Override
             public SampleResults evaluate(double[] samples, int n) {
                 return evaluator.evaluate(net, samples, n);
+            }
+
+            @Override
+            public int[] predict(double[] samples, int n) {
+                return evaluator.predict(net, samples, n);
             }
         };
     }
