@@ -2,6 +2,8 @@ package io.robustbounds.cnn;
 
 import io.robustbounds.linalg.Arrays2;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -42,6 +44,21 @@ public record BatchNorm(INDArray gamma, INDArray beta, INDArray mean, INDArray v
     /** Number of channels C. */
     public int channels() {
         return Math.toIntExact(gamma.length());
+    }
+
+    @Override
+    public String kind() {
+        return "batchnorm";
+    }
+
+    @Override
+    public Map<String, INDArray> tensors() {
+        Map<String, INDArray> t = new LinkedHashMap<>();
+        t.put("gamma", gamma);
+        t.put("beta", beta);
+        t.put("mean", mean);
+        t.put("variance", variance);
+        return t;
     }
 
     @Override

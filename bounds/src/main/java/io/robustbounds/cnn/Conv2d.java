@@ -1,6 +1,8 @@
 package io.robustbounds.cnn;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -58,6 +60,25 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
 
     public int inChannels() {
         return (int) weight.size(1);
+    }
+
+    @Override
+    public String kind() {
+        return "conv";
+    }
+
+    @Override
+    public Conv2d withDataType(DataType type) {
+        return weight.dataType() == type && bias.dataType() == type ? this
+                : new Conv2d(weight.castTo(type), bias.castTo(type), stride, padding, relu);
+    }
+
+    @Override
+    public Map<String, INDArray> tensors() {
+        Map<String, INDArray> t = new LinkedHashMap<>();
+        t.put("weight", weight);
+        t.put("bias", bias);
+        return t;
     }
 
     @Override

@@ -10,6 +10,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record Flatten() implements LayerOp {
 
     @Override
+    public String kind() {
+        return "flatten";
+    }
+
+    @Override
     public long[] outputShape(long[] in) {
         if (in.length == 0) {
             throw new IllegalArgumentException("flatten: expected an input shape of rank ≥ 1, got " + Arrays.toString(in));

@@ -1,19 +1,43 @@
 package io.robustbounds.cnn;
 
+import io.robustbounds.model.Layer;
+import io.robustbounds.model.ModelException;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The batched computations of one convolutional-network layer (thesis ch. 5), on a batch whose first
  * dimension is the sample: [N, C, H, W] for image-shaped layers, [N, d] after flatten.
  *
- * <p>Each implementation is a record holding the layer's parameters. Network-level chaining (Algorithm 5.1:
- * κ from the output backwards, every κ_l kept), the model format and the evaluator join these in the CNN
- * issue; until then the ops are used and tested on their own.
+ * <p>Each implementation is a record holding the layer's parameters, and is the model's {@link Layer} of that
+ * kind. The evaluator ({@code eval.CnnEvaluator}) runs them forwards, back-propagates the FGS gradient
+ * through them and chains their κ backwards from the MLP head (Algorithm 5.1).
  */
-public interface LayerOp {
+public interface LayerOp extends Layer {
 
     /** Output shape of one sample for one sample's input shape; throws IllegalArgumentException naming both. */
     long[] outputShape(long[] inputShape);
+
+    /** {@link #outputShape(long[])} with errors as a ModelException naming the layer (model validation). */
+    @Override
+    default long[] outputShape(long[] inputShape, int index) {
+        try {
+            return outputShape(inputShape);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException("layer " + index + " (" + kind() + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** This layer with its tensors in the given type (the evaluator's compute type); parameter-free kinds return this. */
+    default LayerOp withDataType(DataType type) {
+        return this;
+    }
+
+    @Override
+    default Map<String, INDArray> tensors() {
+        return Map.of();
+    }
 
     /** The layer applied to a batch x. */
     INDArray forward(INDArray x);

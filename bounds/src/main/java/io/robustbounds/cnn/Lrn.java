@@ -36,6 +36,11 @@ public record Lrn(double k, int n, double alpha, double beta, boolean caffeAlpha
     }
 
     @Override
+    public String kind() {
+        return "lrn";
+    }
+
+    @Override
     public long[] outputShape(long[] inputShape) {
         if (inputShape.length < 1 || inputShape[0] < 1) {
             throw new IllegalArgumentException("Lrn cannot take input shape " + Arrays.toString(inputShape) + " (need [C, ...], C >= 1)");

@@ -15,29 +15,34 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * batch, none per sample, and exact control of MAX ties (the first maximum in row-major window order wins).
  * Max pooling 2/2 on 100×20×24×24 takes 9–14 ms forward, 8–12 ms for the input gradient (2 shared cores).
  */
-public record Pool2d(Kind kind, double p, int size, int stride) implements LayerOp {
+public record Pool2d(Method method, double p, int size, int stride) implements LayerOp {
 
-    public enum Kind { MAX, AVERAGE, LP }
+    public enum Method { MAX, AVERAGE, LP }
 
     public Pool2d {
         if (size < 1 || stride < 1) {
             throw new IllegalArgumentException("pool: size and stride must be ≥ 1, got size " + size + ", stride " + stride);
         }
-        if (kind == Kind.LP && !(p >= 1 && Double.isFinite(p))) {
+        if (method == Method.LP && !(p >= 1 && Double.isFinite(p))) {
             throw new IllegalArgumentException("pool: L_p pooling needs a finite p ≥ 1, got " + p);
         }
     }
 
     public static Pool2d max(int size, int stride) {
-        return new Pool2d(Kind.MAX, Double.NaN, size, stride);
+        return new Pool2d(Method.MAX, Double.NaN, size, stride);
     }
 
     public static Pool2d average(int size, int stride) {
-        return new Pool2d(Kind.AVERAGE, Double.NaN, size, stride);
+        return new Pool2d(Method.AVERAGE, Double.NaN, size, stride);
     }
 
     public static Pool2d lp(double p, int size, int stride) {
-        return new Pool2d(Kind.LP, p, size, stride);
+        return new Pool2d(Method.LP, p, size, stride);
+    }
+
+    @Override
+    public String kind() {
+        return "pool";
     }
 
     @Override
@@ -73,18 +78,18 @@ public record Pool2d(Kind kind, double p, int size, int stride) implements Layer
                 for (int j = 0; j < tw; j++) {
                     int r0 = i * stride;
                     int c0 = j * stride;
-                    double acc = kind == Kind.MAX ? Double.NEGATIVE_INFINITY : 0;
+                    double acc = method == Method.MAX ? Double.NEGATIVE_INFINITY : 0;
                     for (int r = r0; r < r0 + size; r++) {
                         for (int c = c0; c < c0 + size; c++) {
                             double v = in[base + r * w + c];
-                            switch (kind) {
+                            switch (method) {
                                 case MAX -> acc = Math.max(acc, v);
                                 case AVERAGE -> acc += v;
                                 case LP -> acc += Math.pow(Math.abs(v), p);
                             }
                         }
                     }
-                    out[(pl * th + i) * tw + j] = switch (kind) {
+                    out[(pl * th + i) * tw + j] = switch (method) {
                         case MAX -> acc;
                         case AVERAGE -> acc * inv;
                         case LP -> Math.pow(acc, 1 / p);
@@ -123,7 +128,7 @@ public record Pool2d(Kind kind, double p, int size, int stride) implements Layer
                     int r0 = i * stride;
                     int c0 = j * stride;
                     double go = g[(pl * th + i) * tw + j];
-                    switch (kind) {
+                    switch (method) {
                         case MAX -> {
                             int arg = base + r0 * w + c0;
                             for (int r = r0; r < r0 + size; r++) {
@@ -181,7 +186,7 @@ public record Pool2d(Kind kind, double p, int size, int stride) implements Layer
                     + Arrays.toString(o) + " for input " + Arrays.toString(x.shape()));
         }
         double t = o[1];
-        double div = kind == Kind.LP ? t * Math.pow(size, 2 / p) : t;
+        double div = method == Method.LP ? t * Math.pow(size, 2 / p) : t;
         double[] k = new double[nextKappa.length];
         for (int i = 0; i < k.length; i++) {
             k[i] = nextKappa[i] / div;

@@ -60,6 +60,59 @@ public final class MlpEvaluator {
         DenseStack.Forward f = net.forward(samples);
         int perModel = f.samplesPerModel;
         int count = net.models * perModel;
+        Head h = head(net, f, settings);
+        double[] kappas = new double[2 * count];
+        for (int i = 0; i < count; i++) {
+            kappas[2 * i] = h.bound[i];
+            kappas[2 * i + 1] = h.delta[i];
+        }
+
+        // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)), then the binary search on ε
+        INDArray signs = Transforms.sign(net.inputGradient(f, crossEntropyDirection(h.logits, h.predicted, net.classes)), false);
+        double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).sum(2));
+        FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(net.new Ray(f, signs), h.predicted, net.classes,
+                settings.fgsUpper(), settings.fgsTolerance());
+        return results(settings, perModel, h, 2, kappas, fgs, nonZero);
+    }
+
+    /**
+     * ‖η‖ = ε·sqrt(#nonzero signs), deviation ‖η‖ − bound and violations (BOUNDS.md §2), with the rest; the bound is
+     * each sample's first κ (the κ chain runs from the input to the head).
+     */
+    static SampleResults results(EvalSettings settings, int perModel, Head h, int kappaCount, double[] kappas,
+                                 FastGradientSign.Result fgs, double[] nonZero) {
+        double[] bound = inputBound(kappaCount, kappas);
+        int count = bound.length;
+        double[] eta = new double[count];
+        double[] deviation = new double[count];
+        boolean[] violation = new boolean[count];
+        for (int i = 0; i < count; i++) {
+            eta[i] = fgs.epsilon()[i] * Math.sqrt(nonZero[i]);
+            deviation[i] = eta[i] - bound[i];
+            violation[i] = fgs.success()[i] && bound[i] > eta[i];
+        }
+        return new SampleResults(settings.mode(), perModel, h.predicted, h.runnerUp, h.delta, h.jacobian, h.m, bound,
+                kappaCount, kappas, fgs.epsilon(), fgs.success(), eta, fgs.adversarialClass(), deviation, violation, h.lanczosSteps, h.unconverged);
+    }
+
+    /** The first κ of every sample: the bound on the input perturbation. */
+    private static double[] inputBound(int kappaCount, double[] kappas) {
+        double[] b = new double[kappas.length / kappaCount];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = kappas[i * kappaCount];
+        }
+        return b;
+    }
+
+    /** The paper bound at the input of a batch of MLPs, with its parts (per sample; see {@link SampleResults}). */
+    record Head(double[] logits, int[] predicted, int[] runnerUp, double[] delta, double[] jacobian, double[] m, double[] bound,
+                int lanczosSteps, int unconverged) {
+    }
+
+    /** δ at h_L(x) (Theorem 3.6), ‖J‖ by Lanczos, M (Algorithm 4.1) and the bound of Theorem 4.2. */
+    static Head head(DenseStack net, DenseStack.Forward f, EvalSettings settings) {
+        int perModel = f.samplesPerModel;
+        int count = net.models * perModel;
         int classes = net.classes;
         double[] logits = f.logits();
         int[] predicted = Classes.argmax(logits, classes);
@@ -88,31 +141,12 @@ public final class MlpEvaluator {
         }
         double[] m = new double[count];
         double[] bound = new double[count];
-        double[] kappas = new double[2 * count];
         int n = net.featureSize();
         for (int i = 0; i < count; i++) {
             m[i] = net.depth() > 0 ? net.paperM[i / perModel] : 0.0;
             bound[i] = PaperBounds.mlp(delta[i], jacobian[i], m[i], n);
-            kappas[2 * i] = bound[i];
-            kappas[2 * i + 1] = delta[i];
         }
-
-        // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)), then the binary search on ε
-        INDArray signs = Transforms.sign(net.inputGradient(f, crossEntropyDirection(logits, predicted, classes)), false);
-        double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).sum(2));
-        FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(net.new Ray(f, signs), predicted, classes,
-                settings.fgsUpper(), settings.fgsTolerance());
-
-        double[] eta = new double[count];
-        double[] deviation = new double[count];
-        boolean[] violation = new boolean[count];
-        for (int i = 0; i < count; i++) {
-            eta[i] = fgs.epsilon()[i] * Math.sqrt(nonZero[i]);
-            deviation[i] = eta[i] - bound[i];
-            violation[i] = fgs.success()[i] && bound[i] > eta[i];
-        }
-        return new SampleResults(settings.mode(), perModel, predicted, runnerUp, delta, jacobian, m, bound, 2, kappas,
-                fgs.epsilon(), fgs.success(), eta, fgs.adversarialClass(), deviation, violation, lanczosSteps, unconverged);
+        return new Head(logits, predicted, runnerUp, delta, jacobian, m, bound, lanczosSteps, unconverged);
     }
 
     /**

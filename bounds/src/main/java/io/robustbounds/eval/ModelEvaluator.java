@@ -13,8 +13,11 @@ public interface ModelEvaluator {
 
     SampleResults evaluate(double[] samples, int n);
 
-    /** The evaluator for the model's kind: linear classifiers and MLPs (thesis ch. 3–4). */
+    /** The evaluator for the model's kind: linear classifiers and MLPs (thesis ch. 3–4) or CNNs (ch. 5). */
     static ModelEvaluator of(Model model, EvalSettings settings) {
+        if (!model.isMlp() || model.input().shape().length != 1) {
+            return new CnnEvaluator(model, settings);
+        }
         DenseStack net = DenseStack.of(model, settings.dataType());
         MlpEvaluator evaluator = new MlpEvaluator(settings);
         return new ModelEvaluator() {

@@ -84,6 +84,47 @@ public record SampleResults(
         return o;
     }
 
+    /** The results of consecutive chunks of one model's batch, as one (single-model results only). */
+    public static SampleResults concat(java.util.List<SampleResults> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        SampleResults first = parts.get(0);
+        int n = parts.stream().mapToInt(SampleResults::size).sum();
+        int k = first.kappaCount;
+        int[] predicted = new int[n], runnerUp = new int[n], adversarial = new int[n];
+        double[] delta = new double[n], jac = new double[n], m = new double[n], bound = new double[n], eps = new double[n],
+                eta = new double[n], dev = new double[n], kap = new double[n * k];
+        boolean[] success = new boolean[n], violation = new boolean[n];
+        int at = 0;
+        int steps = 0;
+        int unconverged = 0;
+        for (SampleResults r : parts) {
+            if (r.kappaCount != k || r.mode != first.mode || r.samplesPerModel != r.size()) {
+                throw new IllegalArgumentException("chunks differ in kappa count or mode, or hold several models");
+            }
+            int len = r.size();
+            System.arraycopy(r.predicted, 0, predicted, at, len);
+            System.arraycopy(r.runnerUp, 0, runnerUp, at, len);
+            System.arraycopy(r.adversarialClass, 0, adversarial, at, len);
+            System.arraycopy(r.delta, 0, delta, at, len);
+            System.arraycopy(r.jacobianNorm, 0, jac, at, len);
+            System.arraycopy(r.secondDerivativeBound, 0, m, at, len);
+            System.arraycopy(r.bound, 0, bound, at, len);
+            System.arraycopy(r.fgsEpsilon, 0, eps, at, len);
+            System.arraycopy(r.etaNorm, 0, eta, at, len);
+            System.arraycopy(r.deviation, 0, dev, at, len);
+            System.arraycopy(r.fgsSuccess, 0, success, at, len);
+            System.arraycopy(r.violation, 0, violation, at, len);
+            System.arraycopy(r.kappas, 0, kap, at * k, len * k);
+            steps = Math.max(steps, r.lanczosSteps);
+            unconverged += r.lanczosUnconverged;
+            at += len;
+        }
+        return new SampleResults(first.mode, n, predicted, runnerUp, delta, jac, m, bound, k, kap, eps, success, eta, adversarial,
+                dev, violation, steps, unconverged);
+    }
+
     public double[] kappasOf(int sample) {
         double[] k = new double[kappaCount];
         System.arraycopy(kappas, sample * kappaCount, k, 0, kappaCount);

@@ -10,6 +10,11 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.robustbounds.cnn.BatchNorm;
+import io.robustbounds.cnn.Conv2d;
+import io.robustbounds.cnn.Flatten;
+import io.robustbounds.cnn.Lrn;
+import io.robustbounds.cnn.Pool2d;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;
 import io.robustbounds.model.InputSpec;
@@ -57,12 +62,18 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  *  "input": {"shape": [4], "range": [-1.0, 1.0]},
  *  "classes": ["setosa", "versicolor", "virginica"],            (optional)
  *  "layers": [{"kind": "dense", "activation": "tanh", "weight": "layer0.weight.npy", "bias": "layer0.bias.npy"}],
+ *            (other kinds: {"kind": "conv", "weight", "bias", "stride": 1, "padding": 0, "relu": false},
+ *             {"kind": "pool", "method": "max" | "average" | "lp", "size": 2, "stride": 2, "p": 2 (lp only)},
+ *             {"kind": "batchnorm", "gamma", "beta", "mean", "variance", "epsilon": 1e-5},
+ *             {"kind": "lrn", "k": 1, "n": 5, "alpha": 1e-4, "beta": 0.75, "alpha_convention": "thesis" | "caffe"},
+ *             {"kind": "flatten"})
  *  "output": {"kind": "linear", "weight": "output.weight.npy", "bias": "output.bias.npy"},
  *  "provenance": {...}}                                          (optional, free JSON object)
  * </pre>
  *
- * Dense weights have shape [out, in] (as PyTorch's {@code nn.Linear.weight}), biases [out]; the output weight is
- * [classes, features]. Reading validates everything and every error is a {@link ModelException} naming the file,
+ * Dense weights have shape [out, in] (as PyTorch's {@code nn.Linear.weight}), biases [out]; convolution kernels
+ * [out channels, in channels, q, q] (PyTorch's and Caffe's layout); the output weight is [classes, features].
+ * Image inputs are C×H×W; shapes are inferred layer by layer and checked against every weight. Reading validates everything and every error is a {@link ModelException} naming the file,
  * the layer and the field. Models travel as zip bytes ({@link #toZipBytes}), never by Java serialization.
  * Unknown fields are rejected rather than ignored: a field this reader does not understand could change what the
  * weights mean, and the version number is how the format grows.
@@ -225,6 +236,43 @@ public final class ModelFormat {
             return v;
         }
 
+        /** A required integer field ≥ 0. */
+        int integer(String field) {
+            get(field);
+            return integer(field, 0);
+        }
+
+        /** An integer field ≥ 0, or {@code otherwise} when absent. */
+        int integer(String field, int otherwise) {
+            JsonNode v = optional(field);
+            if (v == null) {
+                return otherwise;
+            }
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
+                throw wrong(field, "an integer >= 0", v);
+            }
+            return v.intValue();
+        }
+
+        double number(String field) {
+            JsonNode v = get(field);
+            if (!v.isNumber()) {
+                throw wrong(field, "a number", v);
+            }
+            return v.doubleValue();
+        }
+
+        boolean bool(String field, boolean otherwise) {
+            JsonNode v = optional(field);
+            if (v == null) {
+                return otherwise;
+            }
+            if (!v.isBoolean()) {
+                throw wrong(field, "true or false", v);
+            }
+            return v.booleanValue();
+        }
+
         ModelException wrong(String field, String expected, JsonNode got) {
             return new ModelException(where + ": field '" + field + "' must be " + expected + ", got " + got);
         }
@@ -291,20 +339,13 @@ public final class ModelFormat {
         for (int i = 0; i < ls.size(); i++) {
             Obj o = Obj.of(ls.get(i), json + ": layers[" + i + "]");
             String kind = o.text("kind");
-            if (!kind.equals("dense")) {
-                throw new ModelException(o.where + ": unknown layer kind '" + kind + "' (known: dense)");
+            if (!LAYER_KINDS.contains(kind)) {
+                throw new ModelException(o.where + ": unknown layer kind '" + kind + "' (known: " + String.join(", ", LAYER_KINDS) + ")");
             }
-            o = o.at(o.where + " (dense)");
-            o.only("kind", "activation", "weight", "bias");
-            Activation activation = Activation.parse(o.text("activation"), o.where);
-            Tensor w = tensor(src, o, "weight");
-            Tensor b = tensor(src, o, "bias");
-            try {
-                layers.add(new DenseLayer(w.array, b.array, activation));
-            } catch (ModelException e) {
-                throw new ModelException(o.where + ": " + strip(e.getMessage(), "dense: ") + " (" + w + ", " + b + ")", e);
-            }
-            files.add(w + ", " + b);
+            o = o.at(o.where + " (" + kind + ")");
+            List<Tensor> read = new ArrayList<>();
+            layers.add(layer(src, o, kind, read));
+            files.add(read.stream().map(Tensor::toString).collect(java.util.stream.Collectors.joining(", ")));
         }
 
         Obj out = Obj.of(top.get("output"), json + ": output");
@@ -359,6 +400,70 @@ public final class ModelFormat {
         return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
 
+    static final List<String> LAYER_KINDS = List.of("dense", "conv", "pool", "batchnorm", "lrn", "flatten");
+
+    /** One entry of "layers", by kind; the tensors it read are added to {@code read} (for messages). */
+    private static Layer layer(Source src, Obj o, String kind, List<Tensor> read) {
+        try {
+            switch (kind) {
+                case "dense" -> {
+                    o.only("kind", "activation", "weight", "bias");
+                    Activation activation = Activation.parse(o.text("activation"), o.where);
+                    Tensor w = tensor(src, o, "weight", read);
+                    Tensor b = tensor(src, o, "bias", read);
+                    return new DenseLayer(w.array, b.array, activation);
+                }
+                case "conv" -> {
+                    o.only("kind", "weight", "bias", "stride", "padding", "relu");
+                    Tensor w = tensor(src, o, "weight", read);
+                    Tensor b = tensor(src, o, "bias", read);
+                    return new Conv2d(w.array, b.array, o.integer("stride", 1), o.integer("padding", 0), o.bool("relu", false));
+                }
+                case "pool" -> {
+                    o.only("kind", "method", "size", "stride", "p");
+                    String method = o.text("method");
+                    int size = o.integer("size");
+                    int stride = o.integer("stride", size);
+                    return switch (method) {
+                        case "max" -> Pool2d.max(size, stride);
+                        case "average" -> Pool2d.average(size, stride);
+                        case "lp" -> Pool2d.lp(o.number("p"), size, stride);
+                        default -> throw o.wrong("method", "\"max\", \"average\" or \"lp\"", o.get("method"));
+                    };
+                }
+                case "batchnorm" -> {
+                    o.only("kind", "gamma", "beta", "mean", "variance", "epsilon");
+                    return new BatchNorm(tensor(src, o, "gamma", read).array, tensor(src, o, "beta", read).array,
+                            tensor(src, o, "mean", read).array, tensor(src, o, "variance", read).array, o.number("epsilon"));
+                }
+                case "lrn" -> {
+                    o.only("kind", "k", "n", "alpha", "beta", "alpha_convention");
+                    String convention = o.text("alpha_convention");
+                    if (!convention.equals("thesis") && !convention.equals("caffe")) {
+                        throw o.wrong("alpha_convention", "\"thesis\" (α as is) or \"caffe\" (α / n)", o.get("alpha_convention"));
+                    }
+                    return new Lrn(o.number("k"), o.integer("n"),
+                            o.number("alpha"), o.number("beta"), convention.equals("caffe"));
+                }
+                case "flatten" -> {
+                    o.only("kind");
+                    return new Flatten();
+                }
+                default -> throw new ModelException(o.where + ": unknown layer kind '" + kind + "' (known: "
+                        + String.join(", ", LAYER_KINDS) + ")");
+            }
+        } catch (ModelException e) {
+            if (e.getMessage().startsWith(o.where)) {
+                throw e;
+            }
+            throw new ModelException(o.where + ": " + strip(e.getMessage(), kind + ": ") + " (" + read.stream()
+                    .map(Tensor::toString).collect(java.util.stream.Collectors.joining(", ")) + ")", e);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(o.where + ": " + e.getMessage() + (read.isEmpty() ? "" : " (" + read.stream()
+                    .map(Tensor::toString).collect(java.util.stream.Collectors.joining(", ")) + ")"), e);
+        }
+    }
+
     private static InputSpec input(Obj o) {
         o.only("shape", "range");
         JsonNode shape = o.array("shape");
@@ -384,6 +489,12 @@ public final class ModelFormat {
      * Reads the .npy file the field names. The name must be a file directly in the model folder: no separators,
      * no leading dot (so no "..").
      */
+    private static Tensor tensor(Source src, Obj o, String field, List<Tensor> read) {
+        Tensor t = tensor(src, o, field);
+        read.add(t);
+        return t;
+    }
+
     private static Tensor tensor(Source src, Obj o, String field) {
         String file = o.text(field);
         if (!file.endsWith(".npy") || file.startsWith(".")
@@ -591,6 +702,20 @@ public final class ModelFormat {
             ObjectNode o = layers.addObject().put("kind", layer.kind());
             if (layer instanceof DenseLayer d) {
                 o.put("activation", d.activation().id());
+            } else if (layer instanceof Conv2d c) {
+                o.put("stride", c.stride()).put("padding", c.padding()).put("relu", c.relu());
+            } else if (layer instanceof Pool2d p) {
+                o.put("method", p.method().name().toLowerCase(java.util.Locale.ROOT)).put("size", p.size()).put("stride", p.stride());
+                if (p.method() == Pool2d.Method.LP) {
+                    o.put("p", p.p());
+                }
+            } else if (layer instanceof BatchNorm b) {
+                o.put("epsilon", b.epsilon());
+            } else if (layer instanceof Lrn l) {
+                o.put("k", l.k()).put("n", l.n()).put("alpha", l.alpha()).put("beta", l.beta())
+                        .put("alpha_convention", l.caffeAlpha() ? "caffe" : "thesis");
+            } else if (!(layer instanceof Flatten)) {
+                throw new ModelException("model '" + model.name() + "': layer " + i + " of kind '" + layer.kind() + "' has no model.json form");
             }
             files(layer.tensors(), "layer" + i, o, tensors);
         }

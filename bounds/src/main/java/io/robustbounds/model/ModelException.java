@@ -1,7 +1,7 @@
 package io.robustbounds.model;
 
 /** A model that cannot be read, built or used; the message names the layer, field and values. */
-public class ModelException extends RuntimeException {
+public class ModelException extends IllegalArgumentException {
     public ModelException(String message) {
         super(message);
     }

@@ -62,7 +62,7 @@ class ConvPoolTest {
     }
 
     /** Reference pooling, written independently of Pool2d's loops. */
-    private static double[] refPool(double[] x, int planes, int h, int w, Pool2d.Kind kind, double p, int q, int s) {
+    private static double[] refPool(double[] x, int planes, int h, int w, Pool2d.Method kind, double p, int q, int s) {
         int th = (h - q) / s + 1;
         int tw = (w - q) / s + 1;
         double[] y = new double[planes * th * tw];
@@ -142,9 +142,9 @@ class ConvPoolTest {
     void poolForwardMatchesNestedLoops() {
         SplittableRandom r = new SplittableRandom(3);
         int n = 2, c = 3, h = 7, w = 7;
-        for (Pool2d.Kind kind : Pool2d.Kind.values()) {
+        for (Pool2d.Method kind : Pool2d.Method.values()) {
             for (int[] qs : new int[][] {{2, 2}, {3, 2}, {3, 1}, {2, 3}}) {
-                for (double p : kind == Pool2d.Kind.LP ? new double[] {1, 2, 3.5} : new double[] {Double.NaN}) {
+                for (double p : kind == Pool2d.Method.LP ? new double[] {1, 2, 3.5} : new double[] {Double.NaN}) {
                     Pool2d pool = new Pool2d(kind, p, qs[0], qs[1]);
                     double[] x = random(r, n * c * h * w);
                     INDArray y = pool.forward(array(x, n, c, h, w));
@@ -219,9 +219,9 @@ class ConvPoolTest {
     void poolGradientMatchesFiniteDifferences() {
         SplittableRandom r = new SplittableRandom(5);
         long[] shape = {2, 2, 6, 6};
-        for (Pool2d.Kind kind : Pool2d.Kind.values()) {
+        for (Pool2d.Method kind : Pool2d.Method.values()) {
             for (int[] qs : new int[][] {{2, 2}, {3, 2}, {3, 1}}) {
-                for (double p : kind == Pool2d.Kind.LP ? new double[] {1, 2, 3.5} : new double[] {Double.NaN}) {
+                for (double p : kind == Pool2d.Method.LP ? new double[] {1, 2, 3.5} : new double[] {Double.NaN}) {
                     Pool2d pool = new Pool2d(kind, p, qs[0], qs[1]);
                     double err = gradientError(pool, random(r, 144), shape, r);
                     assertTrue(err <= 1e-6, kind + " q=" + qs[0] + " s=" + qs[1] + " p=" + p + ": " + err);

@@ -1,0 +1,224 @@
+package io.robustbounds.eval;
+
+import io.robustbounds.attack.FastGradientSign;
+import io.robustbounds.attack.Ray;
+import io.robustbounds.cnn.Conv2d;
+import io.robustbounds.cnn.LayerOp;
+import io.robustbounds.linalg.Arrays2;
+import io.robustbounds.linalg.Workspaces;
+import io.robustbounds.model.DenseLayer;
+import io.robustbounds.model.InputSpec;
+import io.robustbounds.model.Layer;
+import io.robustbounds.model.Model;
+import io.robustbounds.model.ModelException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Bound and FGS estimate for a convolutional network (thesis ch. 5): a trunk of {@link LayerOp}s (convolution,
+ * pooling, batch norm, LRN, flatten) followed by an MLP (dense layers and the linear head).
+ *
+ * <p>Algorithm 5.1: the MLP part gives κ at its input (Theorem 4.2, through {@link MlpEvaluator#head}); each
+ * trunk layer, from the last to the first, turns the κ of its output into the κ of its input ({@link
+ * LayerOp#paperKappa}). The {@code kappas} of a sample are [κ at the input (the bound), κ at the input of trunk
+ * layer 1, …, κ at the MLP's input, δ at the head]. FGS back-propagates the cross-entropy direction through
+ * the MLP and then through every trunk layer's input gradient.
+ *
+ * <p>A batch is evaluated in chunks of at most {@link #chunkRows()} samples, chosen from
+ * {@link EvalSettings#batchMemory()} and the network's activation sizes, so working memory is bounded whatever
+ * the batch size. Every chunk has at least {@link MlpEvaluator#MIN_ROWS} rows (padded with zeros whose results
+ * are dropped): OpenBLAS rounds small products differently, and a sample's result must not depend on its batch.
+ */
+public final class CnnEvaluator implements ModelEvaluator {
+    private final EvalSettings settings;
+    private final List<LayerOp> trunk;
+    private final DenseStack mlp;
+    private final long[] inputShape;
+    private final int inputSize;
+    private final long[] featureShape;
+    private final int chunkRows;
+
+    public CnnEvaluator(Model model, EvalSettings settings) {
+        this.settings = settings;
+        List<Layer> layers = model.layers();
+        int split = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            if (!(layers.get(i) instanceof DenseLayer)) {
+                split = i + 1;
+            }
+        }
+        List<LayerOp> ops = new ArrayList<>();
+        long[] shape = model.input().shape();
+        long elements = 0;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            for (int i = 0; i < split; i++) {
+                if (!(layers.get(i) instanceof LayerOp op)) {
+                    throw new ModelException("model '" + model.name() + "': layer " + i + " (" + layers.get(i).kind()
+                            + ") comes before layer " + (split - 1) + " (" + layers.get(split - 1).kind()
+                            + "); dense layers must follow the last convolutional-network layer");
+                }
+                long[] out = op.outputShape(shape, i);
+                elements += product(shape) + product(out);
+                if (op instanceof Conv2d conv) { // im2col buffer of libnd4j's conv2d / deconv2d
+                    elements += product(out) / conv.outChannels() * conv.inChannels() * conv.weight().size(2) * conv.weight().size(3);
+                }
+                ops.add(op.withDataType(settings.dataType()));
+                shape = out;
+            }
+        }
+        this.trunk = List.copyOf(ops);
+        this.inputShape = model.input().shape();
+        this.inputSize = Math.toIntExact(product(inputShape));
+        this.featureShape = shape;
+        List<DenseLayer> dense = layers.subList(split, layers.size()).stream().map(DenseLayer.class::cast).toList();
+        Model head = new Model(model.name() + "/mlp", new InputSpec(shape, -1, 1), new ArrayList<>(dense), model.head(),
+                model.classNames(), null);
+        this.mlp = DenseStack.of(head, settings.dataType());
+        for (DenseLayer d : dense) {
+            elements += 4L * d.outputSize();
+        }
+        long bytesPerSample = Math.max(1, 2 * elements) * settings.dataType().width();
+        this.chunkRows = (int) Math.max(1, Math.min(1 << 20, settings.batchMemory() / bytesPerSample));
+    }
+
+    private static long product(long[] shape) {
+        long p = 1;
+        for (long s : shape) {
+            p *= s;
+        }
+        return p;
+    }
+
+    @Override
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** Most samples evaluated at once. */
+    public int chunkRows() {
+        return chunkRows;
+    }
+
+    /** The trunk layers in the compute type, in order. */
+    public List<LayerOp> trunk() {
+        return trunk;
+    }
+
+    @Override
+    public SampleResults evaluate(double[] samples, int n) {
+        if (samples.length != (long) n * inputSize) {
+            throw new IllegalArgumentException("expected " + n + " samples of " + inputSize + " values, got " + samples.length + " values");
+        }
+        List<SampleResults> parts = new ArrayList<>();
+        for (int start = 0; start < n; start += chunkRows) {
+            int rows = Math.min(chunkRows, n - start);
+            int padded = Math.max(rows, MlpEvaluator.MIN_ROWS);
+            double[] x = new double[padded * inputSize];
+            System.arraycopy(samples, start * inputSize, x, 0, rows * inputSize);
+            try (MemoryWorkspace ignored = Workspaces.batch()) {
+                SampleResults r = evaluateChunk(Arrays2.fromDoubles(x, settings.dataType(), batchShape(padded)));
+                parts.add(rows == padded ? r : r.keepFirst(rows));
+            }
+        }
+        return SampleResults.concat(parts);
+    }
+
+    private long[] batchShape(long rows) {
+        long[] s = new long[inputShape.length + 1];
+        s[0] = rows;
+        System.arraycopy(inputShape, 0, s, 1, inputShape.length);
+        return s;
+    }
+
+    /** Activations of every trunk layer's input, then the trunk's output: [x, h_1, …, h_T]. */
+    private INDArray[] trunkForward(INDArray x) {
+        INDArray[] acts = new INDArray[trunk.size() + 1];
+        acts[0] = x;
+        for (int l = 0; l < trunk.size(); l++) {
+            acts[l + 1] = trunk.get(l).forward(acts[l]);
+        }
+        return acts;
+    }
+
+    /** The trunk's output as the MLP's input [1, N, d]. */
+    private static INDArray features(INDArray out) {
+        return out.reshape('c', 1, out.size(0), out.length() / out.size(0));
+    }
+
+    private SampleResults evaluateChunk(INDArray x) {
+        int n = (int) x.size(0);
+        int depth = trunk.size();
+        INDArray[] acts = trunkForward(x);
+        DenseStack.Forward f = mlp.forward(features(acts[depth]));
+        MlpEvaluator.Head h = MlpEvaluator.head(mlp, f, settings);
+
+        // Algorithm 5.1: κ backwards from the MLP's input to the network's input
+        double[][] kappa = new double[depth + 2][];
+        kappa[depth + 1] = h.delta();
+        kappa[depth] = h.bound();
+        for (int l = depth - 1; l >= 0; l--) {
+            kappa[l] = trunk.get(l).paperKappa(acts[l], acts[l + 1], kappa[l + 1]);
+        }
+        int k = depth + 2;
+        double[] kappas = new double[n * k];
+        for (int i = 0; i < n; i++) {
+            for (int l = 0; l < k; l++) {
+                kappas[i * k + l] = kappa[l][i];
+            }
+        }
+
+        // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)) by back-propagation, then the binary search on ε
+        INDArray signs = Transforms.sign(backward(acts, f, h), false);
+        double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).reshape('c', n, inputSize).sum(1));
+        FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(new TrunkRay(x, signs), h.predicted(), mlp.classes,
+                settings.fgsUpper(), settings.fgsTolerance());
+        return MlpEvaluator.results(settings, n, h, k, kappas, fgs, nonZero);
+    }
+
+    /** The FGS gradient direction (the cross-entropy's input gradient times a positive factor per sample), for tests. */
+    double[] crossEntropyDirection(double[] samples, int n) {
+        try (MemoryWorkspace ignored = Workspaces.batch()) {
+            INDArray x = Arrays2.fromDoubles(samples, settings.dataType(), batchShape(n));
+            INDArray[] acts = trunkForward(x);
+            DenseStack.Forward f = mlp.forward(features(acts[trunk.size()]));
+            return Arrays2.toDoubles(backward(acts, f, MlpEvaluator.head(mlp, f, settings)));
+        }
+    }
+
+    /** ∇ₓ of the cross-entropy at the predicted class, up to a positive factor per sample: the MLP, then the trunk. */
+    private INDArray backward(INDArray[] acts, DenseStack.Forward f, MlpEvaluator.Head h) {
+        int depth = trunk.size();
+        INDArray g = mlp.inputGradient(f, MlpEvaluator.crossEntropyDirection(h.logits(), h.predicted(), mlp.classes))
+                .reshape('c', acts[depth].shape());
+        for (int l = depth - 1; l >= 0; l--) {
+            g = trunk.get(l).inputGradient(acts[l], g);
+        }
+        return g;
+    }
+
+    /** The whole network along rays x + ε s. */
+    private final class TrunkRay implements Ray {
+        private final INDArray x;
+        private final INDArray signs;
+
+        TrunkRay(INDArray x, INDArray signs) {
+            this.x = x;
+            this.signs = signs;
+        }
+
+        @Override
+        public double[] logitsAt(double[] eps) {
+            long[] perSample = new long[x.rank()];
+            Arrays.fill(perSample, 1);
+            perSample[0] = eps.length;
+            INDArray moved = signs.mul(Arrays2.fromDoubles(eps, x.dataType(), perSample)).addi(x);
+            INDArray[] acts = trunkForward(moved);
+            return mlp.forward(features(acts[trunk.size()])).logits();
+        }
+    }
+}
