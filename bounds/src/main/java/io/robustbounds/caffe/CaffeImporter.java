@@ -79,7 +79,7 @@ public final class CaffeImporter {
     }
 
     /** One layer of the imported trunk: the layer, a short description, the Caffe layers it came from. */
-    public record Step(Object layer, String description, String from, long[] outputShape, long parameters) {
+    public record Step(Layer layer, String description, String from, long[] outputShape, long parameters) {
     }
 
     /** The imported model with what the summary shows: the trunk's steps, the head's origin, what was dropped. */
@@ -309,7 +309,7 @@ public final class CaffeImporter {
 
             List<String> classes = IntStream.range(0, head.classes()).mapToObj(Integer::toString).toList();
             Model model = new Model(name, new InputSpec(inputShape, range[0], range[1]),
-                    steps.stream().map(s -> (Layer) s.layer()).toList(), head, classes, prov);
+                    steps.stream().map(Step::layer).toList(), head, classes, prov);
             return new Imported(model, List.copyOf(steps), headLayer.name(), List.copyOf(dropped), List.copyOf(notes));
         }
 
@@ -462,11 +462,10 @@ public final class CaffeImporter {
             }
         }
 
-        private void add(Object layer, String description, String from, long params) {
+        private void add(Layer layer, String description, String from, long params) {
             try {
-                shape = layer instanceof io.robustbounds.cnn.LayerOp op ? op.outputShape(shape)
-                        : ((Layer) layer).outputShape(shape, steps.size());
-            } catch (IllegalArgumentException e) {
+                shape = layer.outputShape(shape, steps.size());
+            } catch (ModelException e) {
                 throw new ModelException(from + ": " + e.getMessage(), e);
             }
             steps.add(new Step(layer, description, from, shape.clone(), params));

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.robustbounds.cnn.BatchNorm;
+import io.robustbounds.cnn.Conv2d;
+import io.robustbounds.cnn.Flatten;
+import io.robustbounds.cnn.Lrn;
+import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;
 import io.robustbounds.model.Model;
@@ -16,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** The converter on tiny nets written here: a binary caffemodel via {@link ProtoWriter}, prototxts inline. */
 class CaffeImporterTest {
@@ -128,6 +136,147 @@ class CaffeImporterTest {
             r[i] = (float) (v[i] * s);
         }
         return r;
+    }
+
+    // ---------------------------------------------------------------- the tiny CNN
+
+    @Test
+    void tinyCnnRoundTripsWithTheScaleFoldedAndReluMerged(@TempDir Path dir) {
+        CaffeImporter.Imported imp = convert(weights(), DEPLOY, new CaffeImporter.Options(null, S, null, null));
+        Model m = imp.model();
+        assertEquals("TinyDeploy", m.name());
+        assertArrayEquals(new long[] {1, 6, 6}, m.input().shape());
+        // trained on pixel × 1/256 and the same scale folded: raw 8-bit pixels
+        assertEquals(0, m.input().low());
+        assertEquals(255, m.input().high());
+        assertEquals(4, m.layers().size());
+        Conv2d conv = (Conv2d) m.layers().get(0);
+        assertTrue(conv.relu());
+        assertEquals(1, conv.stride());
+        assertEquals(0, conv.padding());
+        assertArrayEquals(new long[] {2, 1, 3, 3}, conv.weight().shape());
+        assertArrayEquals(scaled(CONV_W, S), floats(conv.weight()));
+        assertArrayEquals(CONV_B, floats(conv.bias()));
+        assertEquals(Pool2d.max(2, 2), m.layers().get(1));
+        assertEquals(new Flatten(), m.layers().get(2));
+        DenseLayer d = (DenseLayer) m.layers().get(3);
+        assertEquals(Activation.RELU, d.activation());
+        assertArrayEquals(IP1_W, floats(d.weight()));
+        assertArrayEquals(IP1_B, floats(d.bias()));
+        assertArrayEquals(new long[] {2, 3}, m.head().weight().shape());
+        assertArrayEquals(IP2_W, floats(m.head().weight()));
+        assertArrayEquals(IP2_B, floats(m.head().bias()));
+        assertEquals(List.of("0", "1"), m.classNames());
+
+        assertEquals(List.of("data (Input)", "prob (Softmax)"), imp.dropped());
+        assertEquals("ip2", imp.headFrom());
+        assertEquals(List.of("conv1 + relu1", "pool1", "ip1 (its input)", "ip1 + relu2"),
+                imp.steps().stream().map(CaffeImporter.Step::from).toList());
+        assertEquals(20 + 24 + 3 + 6 + 2, imp.parameters());
+        Map<String, Object> prov = m.provenance();
+        assertEquals("prototxt", prov.get("architecture"));
+        assertEquals("conv1", prov.get("input_scale_folded_into"));
+        assertEquals((double) S, prov.get("input_scale"));
+        assertEquals(Map.of("scale", (double) S, "subtracts_mean", false), prov.get("training_transform"));
+        assertEquals(List.of("data (Input)", "prob (Softmax)"), prov.get("dropped"));
+        String summary = imp.describe();
+        assertTrue(summary.contains("conv 3×3/1 pad 0 relu") && summary.contains("[2, 4, 4]")
+                && summary.contains("input range [0, 255]") && summary.contains("55 parameters"), summary);
+
+        // the folded conv on raw x is the Caffe conv on x × s
+        INDArray x = Nd4j.createFromArray(values(2 * 36, 9)).reshape(2, 1, 6, 6).muli(255);
+        Conv2d caffe = new Conv2d(Nd4j.createFromArray(CONV_W).reshape(2, 1, 3, 3), Nd4j.createFromArray(CONV_B), 1, 0,
+                true);
+        INDArray expected = caffe.forward(x.mul(S));
+        assertTrue(expected.equalsWithEps(conv.forward(x), 1e-5), expected + " vs " + conv.forward(x));
+
+        // it survives the model format
+        ModelFormat.write(m, dir.resolve("m"));
+        Model back = ModelFormat.read(dir.resolve("m"));
+        assertEquals(m.input(), back.input());
+        assertEquals(m.layers().stream().map(l -> l.kind()).toList(), back.layers().stream().map(l -> l.kind()).toList());
+        assertArrayEquals(floats(conv.weight()), floats(((Conv2d) back.layers().get(0)).weight()));
+        assertArrayEquals(IP2_W, floats(back.head().weight()));
+        assertEquals(prov.get("layers"), back.provenance().get("layers"));
+    }
+
+    @Test
+    void withoutScaleTheModelTakesTheTrainingScale() {
+        CaffeImporter.Imported imp = convert(weights(), DEPLOY, CaffeImporter.Options.defaults());
+        Model m = imp.model();
+        assertEquals(255.0 / 256, m.input().high());
+        assertArrayEquals(CONV_W, floats(((Conv2d) m.layers().get(0)).weight()));
+        assertTrue(imp.notes().get(0).contains("trained on inputs × 0.00390625"), imp.notes().toString());
+        assertEquals(null, m.provenance().get("input_scale_folded_into"));
+        // an explicit range wins
+        m = convert(weights(), DEPLOY, new CaffeImporter.Options("x", S, new double[] {-1, 2}, null)).model();
+        assertEquals("x", m.name());
+        assertEquals(-1, m.input().low());
+        assertEquals(2, m.input().high());
+    }
+
+    @Test
+    void caffemodelAloneWithAGivenInputShape() {
+        CaffeImporter.Imported imp = convert(weights(), null, new CaffeImporter.Options(null, S, null,
+                new long[] {1, 6, 6}));
+        Model m = imp.model();
+        assertEquals("Tiny", m.name());
+        assertEquals(List.of("mnist (Data)", "loss (SoftmaxWithLoss)"), imp.dropped());
+        assertArrayEquals(scaled(CONV_W, S), floats(((Conv2d) m.layers().get(0)).weight()));
+        assertArrayEquals(IP2_W, floats(m.head().weight()));
+        assertEquals(255, m.input().high());
+    }
+
+    @Test
+    void lrnAndGlobalPooling() {
+        String text = DEPLOY.replace("layer { name: \"ip1\"", "layer { name: \"norm\" type: \"LRN\" bottom: \"pool1\" "
+                + "top: \"pool1\" lrn_param { local_size: 3 alpha: 1e-4 beta: 0.75 k: 2 } }\nlayer { name: \"ip1\"");
+        Model m = convert(weights(), text, CaffeImporter.Options.defaults()).model();
+        assertEquals(new Lrn(2, 3, 1e-4f, 0.75f, true), m.layers().get(2));
+        // global pooling over the 4×4 conv output, then an InnerProduct reading 2 values: the weights do not fit
+        ModelException e = fails(DEPLOY.replace("kernel_size: 2 stride: 2", "global_pooling: true"));
+        assertContains("layer 'ip1' (InnerProduct): weight blob has shape [3, 8], expected [3, 2]", e);
+        // the input scale cannot cross an LRN in front of the first weighted layer
+        text = DEPLOY.replace("layer { name: \"conv1\"", "layer { name: \"n0\" type: \"LRN\" bottom: \"data\" "
+                + "top: \"data\" lrn_param { local_size: 1 } }\nlayer { name: \"conv1\"");
+        assertContains("layer 'n0' (LRN): the input scale cannot be folded across LRN",
+                fails(weights(), text, new CaffeImporter.Options(null, S, null, null)));
+    }
+
+    @Test
+    void batchNormWithScaleIsFoldedAsCaffeComputesIt() {
+        // input [3] → BatchNorm (blobs mean·f, var·f, f = 4) + Scale (γ, β) → ip1 + ReLU → ip2
+        float[] mean = {0.4f, -0.8f, 1.2f}, var = {2f, 0.5f, 1f}, gamma = {1.5f, -0.5f, 2f}, beta = {0.1f, 0.2f, -0.3f};
+        ProtoWriter bn = layer("bn", "BatchNorm", "x", "x").message(7, blob(mean, 3)).message(7, blob(var, 3))
+                .message(7, blob(new float[] {4f}, 1)).message(139, new ProtoWriter().floatField(3, 1e-3f));
+        ProtoWriter sc = layer("sc", "Scale", "x", "x").message(7, blob(gamma, 3)).message(7, blob(beta, 3))
+                .message(142, new ProtoWriter().varint(4, 1));
+        ProtoWriter ip1 = layer("ip1", "InnerProduct", "x", "h").message(7, blob(values(6, 0), 2, 3))
+                .message(7, blob(values(2, 1), 2)).message(117, ipParam(2));
+        ProtoWriter relu = layer("r", "ReLU", "h", "h");
+        ProtoWriter ip2 = layer("ip2", "InnerProduct", "h", "y").message(7, blob(values(4, 2), 2, 2))
+                .message(7, blob(values(2, 3), 2)).message(117, ipParam(2));
+        CaffeNet net = CaffeModelReader.parse(new ProtoWriter().string(3, "x")
+                .message(8, new ProtoWriter().packedVarints(1, 1, 3)).message(100, bn).message(100, sc)
+                .message(100, ip1).message(100, relu).message(100, ip2).toByteArray());
+        CaffeImporter.Imported imp = convert(net, null, new CaffeImporter.Options(null, 1, new double[] {0, 1}, null));
+        BatchNorm b = (BatchNorm) imp.model().layers().get(0);
+        assertArrayEquals(new float[] {0.1f, -0.2f, 0.3f}, floats(b.mean()));
+        assertArrayEquals(new float[] {0.5f, 0.125f, 0.25f}, floats(b.variance()));
+        assertArrayEquals(gamma, floats(b.gamma()));
+        assertArrayEquals(beta, floats(b.beta()));
+        assertEquals(1e-3f, (float) b.epsilon());
+        assertEquals("bn + sc", imp.steps().get(0).from());
+
+        // with an input scale s the statistics absorb it: BN(s·x; E, Var, ε) = BN(x; E/s, Var/s², ε/s²)
+        b = (BatchNorm) convert(net, null, new CaffeImporter.Options(null, 0.5, new double[] {0, 1}, null)).model()
+                .layers().get(0);
+        assertArrayEquals(new float[] {0.2f, -0.4f, 0.6f}, floats(b.mean()), 1e-6f);
+        assertArrayEquals(new float[] {2f, 0.5f, 1f}, floats(b.variance()), 1e-6f);
+        assertEquals(4e-3, b.epsilon(), 1e-9);
+        INDArray x = Nd4j.createFromArray(new float[] {0.3f, -1f, 2f}).reshape(1, 3);
+        BatchNorm plain = (BatchNorm) imp.model().layers().get(0);
+        assertTrue(plain.forward(x.mul(0.5)).equalsWithEps(b.forward(x), 1e-5));
     }
 
     // ---------------------------------------------------------------- an MLP (no cnn layers)
