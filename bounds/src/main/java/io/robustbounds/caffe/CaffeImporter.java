@@ -204,6 +204,9 @@ public final class CaffeImporter {
         }
 
         Imported run(Map<String, Object> sources, String fallbackName) {
+            if (arch.layers().isEmpty()) {
+                throw new ModelException("the " + (fromPrototxt ? "prototxt" : "caffemodel") + " has no layers");
+            }
             findInput();
             long[] inputShape = shape.clone();
             List<CaffeLayer> layers = arch.layers();
