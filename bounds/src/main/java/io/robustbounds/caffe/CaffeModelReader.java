@@ -42,10 +42,19 @@ public final class CaffeModelReader {
         ProtoReader r = new ProtoReader(bytes, 0, bytes.length, "");
         String name = "";
         List<CaffeLayer> layers = new ArrayList<>();
+        List<String> inputs = new ArrayList<>();
+        List<List<Long>> inputShapes = new ArrayList<>();
+        LongList inputDims = new LongList();
         while (r.hasMore()) {
             int tag = r.readTag();
             switch (ProtoReader.field(tag)) {
                 case 1 -> name = r.readStringField(tag, "name");
+                case 3 -> inputs.add(r.readStringField(tag, "input"));
+                case 4 -> r.readVarints(tag, "input_dim", inputDims);
+                case 8 -> {
+                    r.expect(tag, ProtoReader.LENGTH_DELIMITED, "input_shape");
+                    inputShapes.add(boxed(shape(r.readMessage("input_shape[" + inputShapes.size() + "]"))));
+                }
                 case 2 -> throw r.error("legacy V1 'layers' (NetParameter field 2) is not supported; upgrade the net "
                         + "with Caffe's upgrade_net_proto_binary");
                 case 100 -> {
@@ -55,11 +64,41 @@ public final class CaffeModelReader {
                 default -> r.skip(tag);
             }
         }
-        return new CaffeNet(name, layers);
+        try {
+            return new CaffeNet(name, netInputs(inputs, inputShapes, Arrays.stream(inputDims.toArray()).boxed().toList()),
+                    layers);
+        } catch (IllegalArgumentException e) {
+            throw new CaffeFormatException("", 0, e.getMessage());
+        }
     }
 
-    // LayerParameter: name 1, type 2, bottom 3, top 4, blobs 7, convolution_param 106, inner_product_param 117,
-    // lrn_param 118, pooling_param 121, relu_param 123.
+    /**
+     * Pairs NetParameter's input names with input_shape (one per input) or the legacy input_dim (four per input),
+     * as Caffe's Net::Init does; shapes are empty when neither is given.
+     */
+    static List<NetInput> netInputs(List<String> names, List<List<Long>> shapes, List<Long> dims) {
+        if (!shapes.isEmpty() && !dims.isEmpty()) {
+            throw new IllegalArgumentException("both input_shape and input_dim are given");
+        }
+        if (!shapes.isEmpty() && shapes.size() != names.size()) {
+            throw new IllegalArgumentException(shapes.size() + " input_shape for " + names.size() + " input");
+        }
+        if (!dims.isEmpty() && dims.size() != 4L * names.size()) {
+            throw new IllegalArgumentException(dims.size() + " input_dim for " + names.size()
+                    + " input (Caffe needs 4 per input)");
+        }
+        List<NetInput> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            List<Long> shape = !shapes.isEmpty() ? shapes.get(i)
+                    : !dims.isEmpty() ? dims.subList(4 * i, 4 * i + 4) : List.of();
+            out.add(new NetInput(names.get(i), shape));
+        }
+        return out;
+    }
+
+    // LayerParameter: name 1, type 2, bottom 3, top 4, blobs 7, transform_param 100, convolution_param 106,
+    // inner_product_param 117, lrn_param 118, pooling_param 121, relu_param 123, batch_norm_param 139,
+    // scale_param 142, input_param 143.
     private static CaffeLayer layer(ProtoReader r) {
         String base = r.path();
         String name = "";
@@ -71,7 +110,11 @@ public final class CaffeModelReader {
         PoolingParam pool = null;
         InnerProductParam ip = null;
         LrnParam lrn = null;
-        boolean relu = false;
+        ReluParam relu = null;
+        BatchNormParam bn = null;
+        ScaleParam scale = null;
+        InputParam input = null;
+        TransformParam transform = null;
         while (r.hasMore()) {
             int tag = r.readTag();
             String path = r.path();
@@ -91,16 +134,17 @@ public final class CaffeModelReader {
                 case 117 -> ip = innerProduct(sub(r, tag, path, "inner_product_param"), ip);
                 case 118 -> lrn = lrn(sub(r, tag, path, "lrn_param"), lrn);
                 case 121 -> pool = pooling(sub(r, tag, path, "pooling_param"), pool);
-                case 123 -> {
-                    r.expect(tag, ProtoReader.LENGTH_DELIMITED, "relu_param");
-                    r.readLengthPrefix();
-                    relu = true;
-                }
+                case 123 -> relu = relu(sub(r, tag, path, "relu_param"), relu);
+                case 139 -> bn = batchNorm(sub(r, tag, path, "batch_norm_param"), bn);
+                case 142 -> scale = scale(sub(r, tag, path, "scale_param"), scale);
+                case 143 -> input = input(sub(r, tag, path, "input_param"), input);
+                case 100 -> transform = transform(sub(r, tag, path, "transform_param"), transform);
                 default -> r.skip(tag);
             }
         }
         return new CaffeLayer(name, type, bottoms, tops, blobs, Optional.ofNullable(conv), Optional.ofNullable(pool),
-                Optional.ofNullable(ip), Optional.ofNullable(lrn), relu);
+                Optional.ofNullable(ip), Optional.ofNullable(lrn), Optional.ofNullable(relu), Optional.ofNullable(bn),
+                Optional.ofNullable(scale), Optional.ofNullable(input), Optional.ofNullable(transform));
     }
 
     private static ProtoReader sub(ProtoReader r, int tag, String path, String field) {
@@ -284,6 +328,93 @@ public final class CaffeModelReader {
         return new LrnParam(localSize, alpha, beta, region, k);
     }
 
+    // ReLUParameter: negative_slope 1, engine 2.
+    private static ReluParam relu(ProtoReader r, ReluParam prev) {
+        float slope = (prev != null ? prev : ReluParam.defaults()).negativeSlope();
+        while (r.hasMore()) {
+            int tag = r.readTag();
+            if (ProtoReader.field(tag) == 1) {
+                slope = r.readFloatField(tag, "negative_slope");
+            } else {
+                r.skip(tag);
+            }
+        }
+        return new ReluParam(slope);
+    }
+
+    // BatchNormParameter: use_global_stats 1, moving_average_fraction 2, eps 3.
+    private static BatchNormParam batchNorm(ProtoReader r, BatchNormParam prev) {
+        float eps = (prev != null ? prev : BatchNormParam.defaults()).eps();
+        while (r.hasMore()) {
+            int tag = r.readTag();
+            if (ProtoReader.field(tag) == 3) {
+                eps = r.readFloatField(tag, "eps");
+            } else {
+                r.skip(tag);
+            }
+        }
+        return new BatchNormParam(eps);
+    }
+
+    // ScaleParameter: axis 1, num_axes 2, filler 3, bias_term 4, bias_filler 5.
+    private static ScaleParam scale(ProtoReader r, ScaleParam prev) {
+        ScaleParam p = prev != null ? prev : ScaleParam.defaults();
+        long axis = p.axis(), numAxes = p.numAxes();
+        boolean bias = p.biasTerm();
+        while (r.hasMore()) {
+            int tag = r.readTag();
+            switch (ProtoReader.field(tag)) {
+                case 1 -> axis = (int) r.readVarintField(tag, "axis");
+                case 2 -> numAxes = (int) r.readVarintField(tag, "num_axes");
+                case 4 -> bias = r.readVarintField(tag, "bias_term") != 0;
+                default -> r.skip(tag);
+            }
+        }
+        return new ScaleParam(axis, numAxes, bias);
+    }
+
+    // InputParameter: shape 1 (repeated BlobShape).
+    private static InputParam input(ProtoReader r, InputParam prev) {
+        List<List<Long>> shapes = new ArrayList<>(prev != null ? prev.shapes() : List.of());
+        while (r.hasMore()) {
+            int tag = r.readTag();
+            if (ProtoReader.field(tag) == 1) {
+                r.expect(tag, ProtoReader.LENGTH_DELIMITED, "shape");
+                shapes.add(boxed(shape(r.readMessage(r.path() + " shape[" + shapes.size() + "]"))));
+            } else {
+                r.skip(tag);
+            }
+        }
+        return new InputParam(shapes);
+    }
+
+    // TransformationParameter: scale 1, mirror 2, crop_size 3, mean_file 4, mean_value 5.
+    private static TransformParam transform(ProtoReader r, TransformParam prev) {
+        TransformParam p = prev != null ? prev : TransformParam.defaults();
+        float scale = p.scale();
+        boolean mirror = p.mirror();
+        long crop = p.cropSize();
+        String meanFile = p.meanFile();
+        FloatList means = new FloatList();
+        p.meanValues().forEach(means::add);
+        while (r.hasMore()) {
+            int tag = r.readTag();
+            switch (ProtoReader.field(tag)) {
+                case 1 -> scale = r.readFloatField(tag, "scale");
+                case 2 -> mirror = r.readVarintField(tag, "mirror") != 0;
+                case 3 -> crop = r.readVarintField(tag, "crop_size");
+                case 4 -> meanFile = r.readStringField(tag, "mean_file");
+                case 5 -> r.readFloats(tag, "mean_value", means);
+                default -> r.skip(tag);
+            }
+        }
+        List<Float> mv = new ArrayList<>();
+        for (float f : means.toArray()) {
+            mv.add(f);
+        }
+        return new TransformParam(scale, mirror, crop, meanFile, mv);
+    }
+
     private static <E extends Enum<E>> E enumValue(ProtoReader r, long v, String name, E[] values) {
         if (v < 0 || v >= values.length) {
             throw r.error("unknown " + name + " value " + v);
@@ -299,5 +430,9 @@ public final class CaffeModelReader {
 
     private static List<Long> boxed(LongList l) {
         return Arrays.stream(l.toArray()).boxed().toList();
+    }
+
+    private static List<Long> boxed(long[] a) {
+        return Arrays.stream(a).boxed().toList();
     }
 }

@@ -265,4 +265,40 @@ class CaffeModelReaderTest {
         e = fails(new ProtoWriter().string(1, "old").message(2, new ProtoWriter().string(4, "conv1")).toByteArray());
         assertTrue(e.getMessage().contains("legacy V1 'layers' (NetParameter field 2)"), e.getMessage());
     }
+
+    @Test
+    void importerParamsAndNetInputs() {
+        ProtoWriter data = new ProtoWriter().string(1, "mnist").string(2, "Data").string(4, "data").string(4, "label")
+                .message(100, new ProtoWriter().floatField(1, 0.00390625f).floatField(5, 3f).floatField(5, 4f));
+        ProtoWriter in = new ProtoWriter().string(1, "in").string(2, "Input")
+                .message(143, new ProtoWriter().message(1, shape(64, 1, 28, 28)).message(1, shape(64)));
+        ProtoWriter leaky = new ProtoWriter().string(1, "r").message(123, new ProtoWriter().floatField(1, 0.1f));
+        ProtoWriter bn = new ProtoWriter().string(1, "bn").message(139, new ProtoWriter().varint(1, 1)
+                .floatField(3, 1e-3f));
+        ProtoWriter sc = new ProtoWriter().string(1, "sc").message(142, new ProtoWriter().varint(1, -1)
+                .varint(4, 1));
+        byte[] bytes = new ProtoWriter().string(3, "a").string(3, "b").packedVarints(4, 1, 2, 3, 4)
+                .varint(4, 5).varint(4, 6).varint(4, 7).varint(4, 8)
+                .message(100, data).message(100, in).message(100, leaky).message(100, bn).message(100, sc)
+                .toByteArray();
+        CaffeNet net = CaffeModelReader.parse(bytes);
+        assertEquals(List.of(new NetInput("a", List.of(1L, 2L, 3L, 4L)), new NetInput("b", List.of(5L, 6L, 7L, 8L))),
+                net.inputs());
+        TransformParam t = net.layer("mnist").transform().orElseThrow();
+        assertEquals(0.00390625f, t.scale());
+        assertEquals(List.of(3f, 4f), t.meanValues());
+        assertTrue(t.subtractsMean());
+        assertEquals(List.of("data", "label"), net.layer("mnist").tops());
+        assertEquals(List.of(List.of(64L, 1L, 28L, 28L), List.of(64L)), net.layer("in").input().orElseThrow().shapes());
+        assertEquals(0.1f, net.layer("r").relu().orElseThrow().negativeSlope());
+        assertEquals(new BatchNormParam(1e-3f), net.layer("bn").batchNorm().orElseThrow());
+        assertEquals(new ScaleParam(-1, 1, true), net.layer("sc").scale().orElseThrow());
+        assertTrue(net.layer("sc").relu().isEmpty());
+
+        byte[] twoShapes = new ProtoWriter().string(3, "a").message(8, shape(1, 2)).message(8, shape(3))
+                .toByteArray();
+        assertTrue(fails(twoShapes).getMessage().contains("2 input_shape for 1 input"));
+        byte[] threeDims = new ProtoWriter().string(3, "a").packedVarints(4, 1, 2, 3).toByteArray();
+        assertTrue(fails(threeDims).getMessage().contains("3 input_dim for 1 input"));
+    }
 }
