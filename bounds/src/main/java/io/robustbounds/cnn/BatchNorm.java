@@ -185,4 +185,10 @@ public record BatchNorm(INDArray gamma, INDArray beta, INDArray mean, INDArray v
         }
         return out;
     }
+
+    /** Sound mode: {@link io.robustbounds.bounds.SoundBounds#batchNormLipschitz}, the exact constant. */
+    @Override
+    public double lipschitz() {
+        return io.robustbounds.bounds.SoundBounds.batchNormLipschitz(Arrays2.toDoubles(gamma), Arrays2.toDoubles(variance), epsilon);
+    }
 }

@@ -254,4 +254,11 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
         }
         return k;
     }
+
+    /** Sound mode: {@link io.robustbounds.bounds.SoundBounds#convLipschitz} (ReLU is 1-Lipschitz). */
+    @Override
+    public double lipschitz() {
+        return io.robustbounds.bounds.SoundBounds.convLipschitz(io.robustbounds.linalg.Arrays2.toDoubles(weight), (int) weight.size(0),
+                (int) weight.size(1), (int) weight.size(2), (int) weight.size(3), stride);
+    }
 }

@@ -49,4 +49,10 @@ public record Flatten() implements LayerOp {
     public double[] paperKappa(INDArray x, INDArray y, double[] nextKappa) {
         return nextKappa.clone();
     }
+
+    /** Sound mode: a reshape is an isometry. */
+    @Override
+    public double lipschitz() {
+        return 1;
+    }
 }

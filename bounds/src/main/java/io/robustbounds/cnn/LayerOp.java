@@ -54,4 +54,10 @@ public interface LayerOp extends Layer {
      * input and y = forward(x). Several of these are not valid in general (BOUNDS.md §3).
      */
     double[] paperKappa(INDArray x, INDArray y, double[] nextKappa);
+
+    /**
+     * Sound mode: a proven upper bound on the layer's Lipschitz constant in the Euclidean norm, for every input
+     * (docs/sound-mode.md); the κ of its input is then κ / L.
+     */
+    double lipschitz();
 }

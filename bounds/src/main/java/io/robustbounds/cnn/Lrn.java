@@ -215,4 +215,10 @@ public record Lrn(double k, int n, double alpha, double beta, boolean caffeAlpha
         }
         return out;
     }
+
+    /** Sound mode: {@link io.robustbounds.bounds.SoundBounds#lrnLipschitz}. */
+    @Override
+    public double lipschitz() {
+        return io.robustbounds.bounds.SoundBounds.lrnLipschitz(k, n, effectiveAlpha(), beta);
+    }
 }

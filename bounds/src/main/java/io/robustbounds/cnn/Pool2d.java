@@ -233,4 +233,10 @@ public record Pool2d(Method method, double p, int size, int stride) implements L
         }
         return k;
     }
+
+    /** Sound mode: {@link io.robustbounds.bounds.SoundBounds#poolLipschitz}. */
+    @Override
+    public double lipschitz() {
+        return io.robustbounds.bounds.SoundBounds.poolLipschitz(method.name().toLowerCase(java.util.Locale.ROOT), p, size, stride);
+    }
 }
