@@ -1,13 +1,20 @@
 package io.robustbounds.bounds;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Which derivation produced a bound. Every bound the tool prints carries its mode.
  *
  * <p>{@link #PAPER}: the layer bounds exactly as published (BOUNDS.md §1). Several are not valid in general
  * (BOUNDS.md §3): a paper-mode number is a reproduction of the paper, never a guarantee.
+ *
+ * <p>{@link #SOUND}: every layer's bound proven (docs/sound-mode.md): Lipschitz constants for the convolutional
+ * layers, δ over a certified Lipschitz constant (or Theorem 4.2 with the exact ‖J‖ where it is proven) for the MLP.
  */
 public enum BoundMode {
-    PAPER("paper");
+    PAPER("paper"),
+    SOUND("sound");
 
     private final String id;
 
@@ -21,10 +28,30 @@ public enum BoundMode {
 
     public static BoundMode parse(String s) {
         for (BoundMode m : values()) {
-            if (m.id.equalsIgnoreCase(s)) {
+            if (m.id.equalsIgnoreCase(s.trim())) {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown bound mode '" + s + "', expected one of: paper");
+        throw new IllegalArgumentException("unknown bound mode '" + s + "', expected paper or sound");
+    }
+
+    /** "paper", "sound", "both" (paper then sound) or a comma-separated list. */
+    public static List<BoundMode> parseList(String s) {
+        if (s.trim().equalsIgnoreCase("both")) {
+            return List.of(PAPER, SOUND);
+        }
+        List<BoundMode> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            BoundMode m = parse(part);
+            if (!out.contains(m)) {
+                out.add(m);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The ids joined by commas, as {@link #parseList} reads them. */
+    public static String ids(List<BoundMode> modes) {
+        return String.join(",", modes.stream().map(BoundMode::id).toList());
     }
 }

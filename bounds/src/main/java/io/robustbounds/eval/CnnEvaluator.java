@@ -2,6 +2,7 @@ package io.robustbounds.eval;
 
 import io.robustbounds.attack.FastGradientSign;
 import io.robustbounds.attack.Ray;
+import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.cnn.Conv2d;
 import io.robustbounds.cnn.LayerOp;
 import io.robustbounds.linalg.Arrays2;
@@ -25,7 +26,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Algorithm 5.1: the MLP part gives κ at its input (Theorem 4.2, through {@link MlpEvaluator#head}); each
  * trunk layer, from the last to the first, turns the κ of its output into the κ of its input ({@link
- * LayerOp#paperKappa}). The {@code kappas} of a sample are [κ at the input (the bound), κ at the input of trunk
+ * LayerOp#paperKappa}; in sound mode κ / {@link LayerOp#lipschitz}). The {@code kappas} of a sample are [κ at the input (the bound), κ at the input of trunk
  * layer 1, …, κ at the MLP's input, δ at the head]. FGS back-propagates the cross-entropy direction through
  * the MLP and then through every trunk layer's input gradient.
  *
@@ -42,6 +43,8 @@ public final class CnnEvaluator implements ModelEvaluator {
     private final int inputSize;
     private final long[] featureShape;
     private final int chunkRows;
+    /** Sound mode: each trunk layer's Lipschitz constant, computed once (only when the sound mode is asked for). */
+    private final double[] lipschitz;
 
     public CnnEvaluator(Model model, EvalSettings settings) {
         this.settings = settings;
@@ -72,6 +75,7 @@ public final class CnnEvaluator implements ModelEvaluator {
             }
         }
         this.trunk = List.copyOf(ops);
+        this.lipschitz = settings.wants(BoundMode.SOUND) ? trunk.stream().mapToDouble(LayerOp::lipschitz).toArray() : null;
         this.inputShape = model.input().shape();
         this.inputSize = Math.toIntExact(product(inputShape));
         this.featureShape = shape;
@@ -84,6 +88,15 @@ public final class CnnEvaluator implements ModelEvaluator {
         }
         long bytesPerSample = Math.max(1, 2 * elements) * settings.dataType().width();
         this.chunkRows = (int) Math.max(1, Math.min(1 << 20, settings.batchMemory() / bytesPerSample));
+    }
+
+    /** Sound mode: κ / L for every sample (the layer's Lipschitz constant L, docs/sound-mode.md). */
+    private static double[] divide(double[] kappa, double l) {
+        double[] out = new double[kappa.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = kappa[i] / l;
+        }
+        return out;
     }
 
     private static long product(long[] shape) {
@@ -177,19 +190,24 @@ public final class CnnEvaluator implements ModelEvaluator {
         DenseStack.Forward f = mlp.forward(features(acts[depth]));
         MlpEvaluator.Head h = MlpEvaluator.head(mlp, f, settings);
 
-        // Algorithm 5.1: κ backwards from the MLP's input to the network's input
-        double[][] kappa = new double[depth + 2][];
-        kappa[depth + 1] = h.delta();
-        kappa[depth] = h.bound();
-        for (int l = depth - 1; l >= 0; l--) {
-            kappa[l] = trunk.get(l).paperKappa(acts[l], acts[l + 1], kappa[l + 1]);
-        }
-        int k = depth + 2;
-        double[] kappas = new double[n * k];
-        for (int i = 0; i < n; i++) {
-            for (int l = 0; l < k; l++) {
-                kappas[i * k + l] = kappa[l][i];
+        List<MlpEvaluator.Chain> chains = new ArrayList<>();
+        for (BoundMode mode : settings.modes()) {
+            // Algorithm 5.1: κ backwards from the MLP's input to the network's input
+            double[][] kappa = new double[depth + 2][];
+            kappa[depth + 1] = h.delta();
+            kappa[depth] = mode == BoundMode.PAPER ? h.bound() : MlpEvaluator.soundHead(mlp, f, h);
+            for (int l = depth - 1; l >= 0; l--) {
+                kappa[l] = mode == BoundMode.PAPER ? trunk.get(l).paperKappa(acts[l], acts[l + 1], kappa[l + 1])
+                        : divide(kappa[l + 1], lipschitz[l]);
             }
+            int k = depth + 2;
+            double[] kappas = new double[n * k];
+            for (int i = 0; i < n; i++) {
+                for (int l = 0; l < k; l++) {
+                    kappas[i * k + l] = kappa[l][i];
+                }
+            }
+            chains.add(new MlpEvaluator.Chain(mode, k, kappas));
         }
 
         // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)) by back-propagation, then the binary search on ε
@@ -197,7 +215,7 @@ public final class CnnEvaluator implements ModelEvaluator {
         double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).reshape('c', n, inputSize).sum(1));
         FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(new TrunkRay(x, signs), h.predicted(), mlp.classes,
                 settings.fgsUpper(), settings.fgsTolerance());
-        return MlpEvaluator.results(settings, n, h, k, kappas, fgs, nonZero);
+        return MlpEvaluator.results(n, h, chains, fgs, nonZero);
     }
 
     /** The FGS gradient direction (the cross-entropy's input gradient times a positive factor per sample), for tests. */

@@ -121,6 +121,38 @@ public final class DenseStack {
         return widths.length == 0 ? inputSize : widths[widths.length - 1];
     }
 
+    /** Whether every hidden activation is twice differentiable (Theorem 4.2's assumption). */
+    boolean smooth() {
+        for (Activation a : activations) {
+            if (!a.smooth()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private volatile double[] soundLipschitz;
+
+    /** Per model, a certified Lipschitz constant of h_L: Π_i A_i ‖V_i‖₂ (SoundBounds.spectralNorm), computed once. */
+    double[] soundLipschitz() {
+        double[] l = soundLipschitz;
+        if (l == null) {
+            l = new double[models];
+            java.util.Arrays.fill(l, 1.0);
+            for (int i = 0; i < widths.length; i++) {
+                int rows = widths[i];
+                int cols = i == 0 ? inputSize : widths[i - 1];
+                double[] all = Arrays2.toDoubles(weights[i]);
+                for (int k = 0; k < models; k++) {
+                    double[] v = java.util.Arrays.copyOfRange(all, k * rows * cols, (k + 1) * rows * cols);
+                    l[k] *= activations[i].firstDerivativeBound() * io.robustbounds.bounds.SoundBounds.spectralNorm(v, rows, cols);
+                }
+            }
+            soundLipschitz = l;
+        }
+        return l;
+    }
+
     public double paperM(int model) {
         return paperM[model];
     }

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param dataType          FLOAT (default: the forward passes and Jacobian products, whose results need
  *                          ~1e-6 relative accuracy) or DOUBLE (reference computations and tests); margins,
  *                          M and the bound formula are always evaluated in double
- * @param mode              which derivation of the bound
+ * @param modes             which derivations of the bound, computed from the same forward pass and attacks
  * @param jacobianTolerance τ: each ‖J‖² is computed to a residual r ≤ τ·‖J‖² (so ‖J‖ to about τ/2)
  * @param maxLanczosSteps   cap on the Lanczos steps for ‖J‖
  * @param fgsUpper          U, the upper end of the ε search (thesis: 1 for data in [−1,1] or [0,1], 100 for pixels)
@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  *                          buffers); a batch larger than that is evaluated in chunks, so memory stays bounded
  *                          whatever the batch or partition size
  */
-public record EvalSettings(DataType dataType, BoundMode mode, double jacobianTolerance, int maxLanczosSteps,
+public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, double jacobianTolerance, int maxLanczosSteps,
                            double fgsUpper, double fgsTolerance, long batchMemory) {
 
     /** The default working memory of one CNN chunk: 256 MiB. */
@@ -28,9 +28,10 @@ public record EvalSettings(DataType dataType, BoundMode mode, double jacobianTol
         if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
             throw new IllegalArgumentException("dataType must be FLOAT or DOUBLE, got " + dataType);
         }
-        if (mode == null) {
-            throw new IllegalArgumentException("mode is missing");
+        if (modes == null || modes.isEmpty()) {
+            throw new IllegalArgumentException("bound modes are missing");
         }
+        modes = java.util.List.copyOf(modes);
         if (!(jacobianTolerance > 0 && jacobianTolerance < 1)) {
             throw new IllegalArgumentException("jacobianTolerance must be in (0, 1), got " + jacobianTolerance);
         }
@@ -48,10 +49,19 @@ public record EvalSettings(DataType dataType, BoundMode mode, double jacobianTol
         }
     }
 
-    /** The settings of the thesis' MLP experiments and the given batch memory (see {@link #defaults()}). */
+    /** One bound mode and the default batch memory. */
     public EvalSettings(DataType dataType, BoundMode mode, double jacobianTolerance, int maxLanczosSteps,
                         double fgsUpper, double fgsTolerance) {
-        this(dataType, mode, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, DEFAULT_BATCH_MEMORY);
+        this(dataType, java.util.List.of(mode), jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, DEFAULT_BATCH_MEMORY);
+    }
+
+    /** The first mode (the one a single-mode caller asked for). */
+    public BoundMode mode() {
+        return modes.get(0);
+    }
+
+    public boolean wants(BoundMode m) {
+        return modes.contains(m);
     }
 
     /** FLOAT, paper mode, τ = 1e-4, at most 64 Lanczos steps, U = 1, ε to 1e-6·U, 256 MiB per CNN chunk. */
@@ -60,18 +70,22 @@ public record EvalSettings(DataType dataType, BoundMode mode, double jacobianTol
     }
 
     public EvalSettings withDataType(DataType t) {
-        return new EvalSettings(t, mode, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
+        return new EvalSettings(t, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
     }
 
     public EvalSettings withFgsUpper(double u) {
-        return new EvalSettings(dataType, mode, jacobianTolerance, maxLanczosSteps, u, fgsTolerance, batchMemory);
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, u, fgsTolerance, batchMemory);
     }
 
     public EvalSettings withJacobianTolerance(double tau) {
-        return new EvalSettings(dataType, mode, tau, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
+        return new EvalSettings(dataType, modes, tau, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
+    }
+
+    public EvalSettings withModes(java.util.List<BoundMode> m) {
+        return new EvalSettings(dataType, m, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
     }
 
     public EvalSettings withBatchMemory(long bytes) {
-        return new EvalSettings(dataType, mode, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, bytes);
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, bytes);
     }
 }

@@ -201,4 +201,39 @@ final class JacobianNorm {
         }
         return Arrays2.fromDoubles(all, net.dataType, net.models, samplesPerModel, dim);
     }
+
+    /**
+     * The exact ‖J‖ per sample for small n_L: K = J Jᵀ formed column by column (n_L products K e_j through the
+     * network), its largest eigenvalue in double. No start vector, so no eigenvector can be missed (sound mode).
+     */
+    static double[] exactByGram(DenseStack net, DenseStack.Forward f) {
+        int dim = net.featureSize();
+        int count = net.models * f.samplesPerModel;
+        double[][] k = new double[count][dim * dim];
+        for (int j = 0; j < dim; j++) {
+            try (MemoryWorkspace ignored = Workspaces.step(2)) {
+                double[] e = new double[count * dim];
+                for (int i = 0; i < count; i++) {
+                    e[i * dim + j] = 1;
+                }
+                double[] col = Arrays2.toDoubles(net.jacobianGram(f.slope, Arrays2.fromDoubles(e, net.dataType, net.models, f.samplesPerModel, dim)));
+                for (int i = 0; i < count; i++) {
+                    for (int r = 0; r < dim; r++) {
+                        k[i][r * dim + j] = col[i * dim + r];
+                    }
+                }
+            }
+        }
+        double[] out = new double[count];
+        double[][] m = new double[dim][dim];
+        for (int i = 0; i < count; i++) {
+            for (int r = 0; r < dim; r++) {
+                for (int c = 0; c < dim; c++) {
+                    m[r][c] = 0.5 * (k[i][r * dim + c] + k[i][c * dim + r]);
+                }
+            }
+            out[i] = Math.sqrt(Math.max(0, io.robustbounds.bounds.SoundBounds.largestEigenvalue(m)));
+        }
+        return out;
+    }
 }

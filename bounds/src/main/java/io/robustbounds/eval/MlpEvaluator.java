@@ -2,7 +2,11 @@ package io.robustbounds.eval;
 
 import io.robustbounds.attack.Classes;
 import io.robustbounds.attack.FastGradientSign;
+import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.bounds.PaperBounds;
+import io.robustbounds.bounds.SoundBounds;
+import java.util.ArrayList;
+import java.util.List;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.linalg.Workspaces;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -79,10 +83,15 @@ public final class MlpEvaluator {
         int perModel = f.samplesPerModel;
         int count = net.models * perModel;
         Head h = head(net, f, settings);
-        double[] kappas = new double[2 * count];
-        for (int i = 0; i < count; i++) {
-            kappas[2 * i] = h.bound[i];
-            kappas[2 * i + 1] = h.delta[i];
+        List<Chain> chains = new ArrayList<>();
+        for (BoundMode mode : settings.modes()) {
+            double[] top = mode == BoundMode.PAPER ? h.bound : soundHead(net, f, h);
+            double[] kappas = new double[2 * count];
+            for (int i = 0; i < count; i++) {
+                kappas[2 * i] = top[i];
+                kappas[2 * i + 1] = h.delta[i];
+            }
+            chains.add(new Chain(mode, 2, kappas));
         }
 
         // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)), then the binary search on ε
@@ -90,27 +99,61 @@ public final class MlpEvaluator {
         double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).sum(2));
         FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(net.new Ray(f, signs), h.predicted, net.classes,
                 settings.fgsUpper(), settings.fgsTolerance());
-        return results(settings, perModel, h, 2, kappas, fgs, nonZero);
+        return results(perModel, h, chains, fgs, nonZero);
+    }
+
+    /** One mode's κ chain, kappaCount values per sample from the input to the head. */
+    record Chain(BoundMode mode, int kappaCount, double[] kappas) {
     }
 
     /**
-     * ‖η‖ = ε·sqrt(#nonzero signs), deviation ‖η‖ − bound and violations (BOUNDS.md §2), with the rest; the bound is
-     * each sample's first κ (the κ chain runs from the input to the head).
+     * ‖η‖ = ε·sqrt(#nonzero signs), and per mode the deviation ‖η‖ − bound and violations (BOUNDS.md §2); the bound
+     * is each sample's first κ (the κ chain runs from the input to the head).
      */
-    static SampleResults results(EvalSettings settings, int perModel, Head h, int kappaCount, double[] kappas,
-                                 FastGradientSign.Result fgs, double[] nonZero) {
-        double[] bound = inputBound(kappaCount, kappas);
-        int count = bound.length;
+    static SampleResults results(int perModel, Head h, List<Chain> chains, FastGradientSign.Result fgs, double[] nonZero) {
+        int count = h.delta.length;
         double[] eta = new double[count];
-        double[] deviation = new double[count];
-        boolean[] violation = new boolean[count];
         for (int i = 0; i < count; i++) {
             eta[i] = fgs.epsilon()[i] * Math.sqrt(nonZero[i]);
-            deviation[i] = eta[i] - bound[i];
-            violation[i] = fgs.success()[i] && bound[i] > eta[i];
         }
-        return new SampleResults(settings.mode(), perModel, h.predicted, h.runnerUp, h.delta, h.jacobian, h.m, bound,
-                kappaCount, kappas, fgs.epsilon(), fgs.success(), eta, fgs.adversarialClass(), deviation, violation, h.lanczosSteps, h.unconverged);
+        List<SampleResults.ModeBounds> modes = new ArrayList<>();
+        for (Chain c : chains) {
+            double[] bound = inputBound(c.kappaCount(), c.kappas());
+            double[] deviation = new double[count];
+            boolean[] violation = new boolean[count];
+            for (int i = 0; i < count; i++) {
+                deviation[i] = eta[i] - bound[i];
+                violation[i] = fgs.success()[i] && bound[i] > eta[i];
+            }
+            modes.add(new SampleResults.ModeBounds(c.mode(), bound, c.kappaCount(), c.kappas(), deviation, violation));
+        }
+        return new SampleResults(perModel, h.predicted, h.runnerUp, h.delta, h.jacobian, h.m, fgs.epsilon(), fgs.success(), eta,
+                fgs.adversarialClass(), modes, h.lanczosSteps, h.unconverged);
+    }
+
+    /**
+     * Sound mode at the MLP's input (docs/sound-mode.md): δ / Lip(h_L) with Lip(h_L) = Π A_i ‖V_i‖₂ certified
+     * (valid for every activation, ReLU included); when every activation is twice differentiable and n_L ≤ 16,
+     * also Theorem 4.2 with the exact ‖J(x)‖ (from J Jᵀ formed explicitly, its largest eigenvalue in double),
+     * whichever is larger; then the rounding margin. A linear classifier's δ is exact (Theorem 3.6).
+     */
+    static double[] soundHead(DenseStack net, DenseStack.Forward f, Head h) {
+        int perModel = f.samplesPerModel;
+        int count = h.delta.length;
+        double[] out = new double[count];
+        boolean local = net.depth() > 0 && net.smooth() && net.featureSize() <= JacobianNorm.EXACT_DIMENSION;
+        double[] exactJ = local ? JacobianNorm.exactByGram(net, f) : null;
+        double[] lip = net.depth() > 0 ? net.soundLipschitz() : null;
+        double jSlack = net.dataType == org.nd4j.linalg.api.buffer.DataType.FLOAT ? 1e-5 : 1e-12;
+        for (int i = 0; i < count; i++) {
+            double d = h.delta[i];
+            double b = net.depth() == 0 ? d : d / lip[i / perModel];
+            if (local) {
+                b = Math.max(b, PaperBounds.mlp(d, exactJ[i] * (1 + jSlack), net.paperM[i / perModel], net.featureSize()));
+            }
+            out[i] = b * (1 - SoundBounds.ROUNDING_MARGIN);
+        }
+        return out;
     }
 
     /** The first κ of every sample: the bound on the input perturbation. */

@@ -1,45 +1,110 @@
 package io.robustbounds.eval;
 
 import io.robustbounds.bounds.BoundMode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Per-sample results of one batch, column by column (index i is the i-th sample of the batch, models
  * first: sample i belongs to model i / samplesPerModel).
  *
- * <p>{@code kappas} holds the κ chain from the input to the output, {@code kappaCount} values per sample:
+ * <p>The attack side (FGS ε, success, ‖η‖, adversarial class) is shared; the bound side comes once per
+ * requested {@link BoundMode} ({@link #modes()}: paper, sound or both, from the same forward pass). Each
+ * mode's {@code kappas} hold the κ chain from the input to the output, {@code kappaCount} values per sample:
  * for an MLP [bound on the input, δ at the head]. {@code deviation} = ‖η‖ − bound; a {@code violation} is a
- * successful sample whose bound exceeds ‖η‖ (BOUNDS.md §2).
+ * successful sample whose bound exceeds ‖η‖ (BOUNDS.md §2). The accessors {@link #mode()}, {@link #bound()},
+ * {@link #kappas()}, … read the first mode.
  */
 public record SampleResults(
-        BoundMode mode,
         int samplesPerModel,
         int[] predicted,
         int[] runnerUp,
         double[] delta,
         double[] jacobianNorm,
         double[] secondDerivativeBound,
-        double[] bound,
-        int kappaCount,
-        double[] kappas,
         double[] fgsEpsilon,
         boolean[] fgsSuccess,
         double[] etaNorm,
         int[] adversarialClass,
-        double[] deviation,
-        boolean[] violation,
+        List<ModeBounds> modes,
         int lanczosSteps,
         int lanczosUnconverged) {
+
+    /** One mode's bound, κ chain, deviation and violations. */
+    public record ModeBounds(BoundMode mode, double[] bound, int kappaCount, double[] kappas, double[] deviation, boolean[] violation) {
+
+        public double[] kappasOf(int sample) {
+            double[] k = new double[kappaCount];
+            System.arraycopy(kappas, sample * kappaCount, k, 0, kappaCount);
+            return k;
+        }
+
+        public int violations() {
+            int v = 0;
+            for (boolean b : violation) {
+                v += b ? 1 : 0;
+            }
+            return v;
+        }
+
+        ModeBounds pick(int[] idx) {
+            double[] kap = new double[idx.length * kappaCount];
+            for (int j = 0; j < idx.length; j++) {
+                System.arraycopy(kappas, idx[j] * kappaCount, kap, j * kappaCount, kappaCount);
+            }
+            return new ModeBounds(mode, SampleResults.pick(bound, idx), kappaCount, kap, SampleResults.pick(deviation, idx),
+                    SampleResults.pick(violation, idx));
+        }
+    }
+
+    public SampleResults {
+        modes = List.copyOf(modes);
+        if (modes.isEmpty()) {
+            throw new IllegalArgumentException("results need at least one bound mode");
+        }
+    }
 
     public int size() {
         return predicted.length;
     }
 
+    public BoundMode mode() {
+        return modes.get(0).mode();
+    }
+
+    public double[] bound() {
+        return modes.get(0).bound();
+    }
+
+    public int kappaCount() {
+        return modes.get(0).kappaCount();
+    }
+
+    public double[] kappas() {
+        return modes.get(0).kappas();
+    }
+
+    public double[] deviation() {
+        return modes.get(0).deviation();
+    }
+
+    public boolean[] violation() {
+        return modes.get(0).violation();
+    }
+
+    public double[] kappasOf(int sample) {
+        return modes.get(0).kappasOf(sample);
+    }
+
+    /** The given mode's bounds; throws if it was not computed. */
+    public ModeBounds of(BoundMode mode) {
+        return modes.stream().filter(m -> m.mode() == mode).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("mode " + mode.id() + " was not computed"));
+    }
+
+    /** Violations of the first mode. */
     public int violations() {
-        int v = 0;
-        for (boolean b : violation) {
-            v += b ? 1 : 0;
-        }
-        return v;
+        return modes.get(0).violations();
     }
 
     /** The first {@code n} samples of every model (drops padding rows). */
@@ -51,16 +116,63 @@ public record SampleResults(
                 idx[k * n + i] = k * samplesPerModel + i;
             }
         }
-        double[] kap = new double[idx.length * kappaCount];
-        for (int j = 0; j < idx.length; j++) {
-            System.arraycopy(kappas, idx[j] * kappaCount, kap, j * kappaCount, kappaCount);
-        }
-        return new SampleResults(mode, n, pick(predicted, idx), pick(runnerUp, idx), pick(delta, idx), pick(jacobianNorm, idx),
-                pick(secondDerivativeBound, idx), pick(bound, idx), kappaCount, kap, pick(fgsEpsilon, idx), pick(fgsSuccess, idx),
-                pick(etaNorm, idx), pick(adversarialClass, idx), pick(deviation, idx), pick(violation, idx), lanczosSteps, lanczosUnconverged);
+        return new SampleResults(n, pick(predicted, idx), pick(runnerUp, idx), pick(delta, idx), pick(jacobianNorm, idx),
+                pick(secondDerivativeBound, idx), pick(fgsEpsilon, idx), pick(fgsSuccess, idx), pick(etaNorm, idx),
+                pick(adversarialClass, idx), modes.stream().map(m -> m.pick(idx)).toList(), lanczosSteps, lanczosUnconverged);
     }
 
-    private static double[] pick(double[] a, int[] idx) {
+    /** The results of consecutive chunks of one model's batch, as one (single-model results only). */
+    public static SampleResults concat(List<SampleResults> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        SampleResults first = parts.get(0);
+        int n = parts.stream().mapToInt(SampleResults::size).sum();
+        int steps = 0;
+        int unconverged = 0;
+        for (SampleResults r : parts) {
+            if (r.samplesPerModel != r.size() || r.modes.size() != first.modes.size()) {
+                throw new IllegalArgumentException("chunks hold several models or differ in their modes");
+            }
+            steps = Math.max(steps, r.lanczosSteps);
+            unconverged += r.lanczosUnconverged;
+        }
+        List<ModeBounds> modes = new ArrayList<>();
+        for (int m = 0; m < first.modes.size(); m++) {
+            int mode = m;
+            ModeBounds f = first.modes.get(m);
+            modes.add(new ModeBounds(f.mode(), concatD(parts, r -> r.modes.get(mode).bound()), f.kappaCount(),
+                    concatD(parts, r -> r.modes.get(mode).kappas()), concatD(parts, r -> r.modes.get(mode).deviation()),
+                    concatZ(parts, r -> r.modes.get(mode).violation())));
+        }
+        return new SampleResults(n, concatI(parts, SampleResults::predicted), concatI(parts, SampleResults::runnerUp),
+                concatD(parts, SampleResults::delta), concatD(parts, SampleResults::jacobianNorm),
+                concatD(parts, SampleResults::secondDerivativeBound), concatD(parts, SampleResults::fgsEpsilon),
+                concatZ(parts, SampleResults::fgsSuccess), concatD(parts, SampleResults::etaNorm),
+                concatI(parts, SampleResults::adversarialClass), modes, steps, unconverged);
+    }
+
+    private static double[] concatD(List<SampleResults> parts, java.util.function.Function<SampleResults, double[]> f) {
+        return parts.stream().map(f).flatMapToDouble(java.util.Arrays::stream).toArray();
+    }
+
+    private static int[] concatI(List<SampleResults> parts, java.util.function.Function<SampleResults, int[]> f) {
+        return parts.stream().map(f).flatMapToInt(java.util.Arrays::stream).toArray();
+    }
+
+    private static boolean[] concatZ(List<SampleResults> parts, java.util.function.Function<SampleResults, boolean[]> f) {
+        int n = parts.stream().mapToInt(p -> f.apply(p).length).sum();
+        boolean[] out = new boolean[n];
+        int at = 0;
+        for (SampleResults p : parts) {
+            boolean[] a = f.apply(p);
+            System.arraycopy(a, 0, out, at, a.length);
+            at += a.length;
+        }
+        return out;
+    }
+
+    static double[] pick(double[] a, int[] idx) {
         double[] o = new double[idx.length];
         for (int j = 0; j < idx.length; j++) {
             o[j] = a[idx[j]];
@@ -68,7 +180,7 @@ public record SampleResults(
         return o;
     }
 
-    private static int[] pick(int[] a, int[] idx) {
+    static int[] pick(int[] a, int[] idx) {
         int[] o = new int[idx.length];
         for (int j = 0; j < idx.length; j++) {
             o[j] = a[idx[j]];
@@ -76,58 +188,11 @@ public record SampleResults(
         return o;
     }
 
-    private static boolean[] pick(boolean[] a, int[] idx) {
+    static boolean[] pick(boolean[] a, int[] idx) {
         boolean[] o = new boolean[idx.length];
         for (int j = 0; j < idx.length; j++) {
             o[j] = a[idx[j]];
         }
         return o;
-    }
-
-    /** The results of consecutive chunks of one model's batch, as one (single-model results only). */
-    public static SampleResults concat(java.util.List<SampleResults> parts) {
-        if (parts.size() == 1) {
-            return parts.get(0);
-        }
-        SampleResults first = parts.get(0);
-        int n = parts.stream().mapToInt(SampleResults::size).sum();
-        int k = first.kappaCount;
-        int[] predicted = new int[n], runnerUp = new int[n], adversarial = new int[n];
-        double[] delta = new double[n], jac = new double[n], m = new double[n], bound = new double[n], eps = new double[n],
-                eta = new double[n], dev = new double[n], kap = new double[n * k];
-        boolean[] success = new boolean[n], violation = new boolean[n];
-        int at = 0;
-        int steps = 0;
-        int unconverged = 0;
-        for (SampleResults r : parts) {
-            if (r.kappaCount != k || r.mode != first.mode || r.samplesPerModel != r.size()) {
-                throw new IllegalArgumentException("chunks differ in kappa count or mode, or hold several models");
-            }
-            int len = r.size();
-            System.arraycopy(r.predicted, 0, predicted, at, len);
-            System.arraycopy(r.runnerUp, 0, runnerUp, at, len);
-            System.arraycopy(r.adversarialClass, 0, adversarial, at, len);
-            System.arraycopy(r.delta, 0, delta, at, len);
-            System.arraycopy(r.jacobianNorm, 0, jac, at, len);
-            System.arraycopy(r.secondDerivativeBound, 0, m, at, len);
-            System.arraycopy(r.bound, 0, bound, at, len);
-            System.arraycopy(r.fgsEpsilon, 0, eps, at, len);
-            System.arraycopy(r.etaNorm, 0, eta, at, len);
-            System.arraycopy(r.deviation, 0, dev, at, len);
-            System.arraycopy(r.fgsSuccess, 0, success, at, len);
-            System.arraycopy(r.violation, 0, violation, at, len);
-            System.arraycopy(r.kappas, 0, kap, at * k, len * k);
-            steps = Math.max(steps, r.lanczosSteps);
-            unconverged += r.lanczosUnconverged;
-            at += len;
-        }
-        return new SampleResults(first.mode, n, predicted, runnerUp, delta, jac, m, bound, k, kap, eps, success, eta, adversarial,
-                dev, violation, steps, unconverged);
-    }
-
-    public double[] kappasOf(int sample) {
-        double[] k = new double[kappaCount];
-        System.arraycopy(kappas, sample * kappaCount, k, 0, kappaCount);
-        return k;
     }
 }

@@ -129,8 +129,9 @@ final class JobCommands {
         try (SparkProgress ignored = new SparkProgress(spark, "evaluate")) {
             o = EvaluateJob.run(spark, c, provenance);
         }
-        out.printf(Locale.ROOT, "%nevaluate (%s bounds%s) on %s, %.1f s%n", c.evaluation().mode().id(),
-                c.evaluation().mode().id().equals("paper") ? ": the published formulas, not guarantees" : "", spark.sparkContext().master(), o.seconds());
+        out.printf(Locale.ROOT, "%nevaluate (%s bounds%s) on %s, %.1f s%n", io.robustbounds.bounds.BoundMode.ids(c.evaluation().modes()),
+                c.evaluation().wants(io.robustbounds.bounds.BoundMode.PAPER) ? "; paper: the published formulas, not guarantees" : "",
+                spark.sparkContext().master(), o.seconds());
         out.printf(Locale.ROOT, "  rows in %d, evaluated %d, rejected %d%s%n", o.rowsIn(), o.results(), o.rejects(),
                 o.rejects() > 0 ? " → " + o.rejectsPath() : "");
         out.printf(Locale.ROOT, "  FGS found a flip for %d of %d (%.1f%%); violations (bound > ‖η‖): %d%n", o.fgsSuccesses(), o.results(),

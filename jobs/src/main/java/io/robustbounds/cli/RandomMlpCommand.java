@@ -52,7 +52,7 @@ final class RandomMlpCommand implements Callable<Integer> {
         Path out = Path.of(s.getString("output"));
         boolean writeModels = s.getBoolean("random.write-models");
 
-        Summary summary = new Summary(eval.mode());
+        List<Summary> summaries = eval.modes().stream().map(Summary::new).toList();
         Progress progress = new Progress("random-mlp", (long) models * perModel);
         Files.createDirectories(out);
         Path csv = out.resolve("samples.csv");
@@ -71,28 +71,32 @@ final class RandomMlpCommand implements Callable<Integer> {
                     Npy.write(Nd4j.createFromArray(v).reshape(perModel, spec.inputSize()), folder.resolveSibling("model-" + (first + k) + ".samples.npy"));
                 }
                 SampleResults r = evaluator.evaluate(DenseStack.of(chunk.models(), eval.dataType()), chunk.samples(), perModel);
-                for (int i = 0; i < r.size(); i++) {
-                    w.printf(Locale.ROOT, "%d,%d,%d,%d,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%b,%.9g,%d,%.9g,%b%n", first + i / perModel, i % perModel,
-                            r.predicted()[i], r.runnerUp()[i], r.mode().id(), r.bound()[i], r.delta()[i], r.jacobianNorm()[i],
-                            r.secondDerivativeBound()[i], r.fgsEpsilon()[i], r.fgsSuccess()[i], r.etaNorm()[i],
-                            r.adversarialClass()[i], r.deviation()[i], r.violation()[i]);
+                for (SampleResults.ModeBounds mb : r.modes()) {
+                    for (int i = 0; i < r.size(); i++) {
+                        w.printf(Locale.ROOT, "%d,%d,%d,%d,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%b,%.9g,%d,%.9g,%b%n", first + i / perModel, i % perModel,
+                                r.predicted()[i], r.runnerUp()[i], mb.mode().id(), mb.bound()[i], r.delta()[i], r.jacobianNorm()[i],
+                                r.secondDerivativeBound()[i], r.fgsEpsilon()[i], r.fgsSuccess()[i], r.etaNorm()[i],
+                                r.adversarialClass()[i], mb.deviation()[i], mb.violation()[i]);
+                    }
                 }
-                summary.add(r);
+                summaries.forEach(m -> m.add(r));
                 progress.advance(r.size());
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         progress.done();
-        String table = summary.render(spec.toString(), seconds);
+        String table = String.join("\n", summaries.stream().map(m -> m.render(spec.toString(), seconds)).toList());
         System.out.println(table);
         Files.writeString(out.resolve("summary.md"), table);
+        Summary summary = summaries.get(0);
+        long violations = summaries.stream().mapToLong(Summary::violations).sum();
         Map<String, Object> provenance = Provenance.common(s);
         provenance.put("seed", seed);
         provenance.put("seconds", seconds);
         provenance.put("samples", summary.samples());
-        provenance.put("violations", summary.violations());
+        provenance.put("violations", violations);
         Provenance.write(out.resolve("_provenance.json"), provenance);
-        return summary.violations() > 0 ? 1 : 0;
+        return violations > 0 ? 1 : 0;
     }
 
     static RandomMlp spec(Settings s) {
@@ -115,11 +119,11 @@ final class RandomMlpCommand implements Callable<Integer> {
             case "double" -> DataType.DOUBLE;
             default -> throw s.invalid("evaluation.precision", "must be float or double");
         };
-        BoundMode mode;
+        List<BoundMode> modes;
         try {
-            mode = BoundMode.parse(s.getString("evaluation.mode"));
+            modes = BoundMode.parseList(s.getString("evaluation.mode"));
         } catch (IllegalArgumentException e) {
-            throw s.invalid("evaluation.mode", "must be paper");
+            throw s.invalid("evaluation.mode", "must be paper, sound or both");
         }
         double upper = s.getDouble("evaluation.fgs-upper");
         if (!(upper > 0 && Double.isFinite(upper))) {
@@ -129,7 +133,7 @@ final class RandomMlpCommand implements Callable<Integer> {
         if (memory < (1L << 20)) {
             throw s.invalid("evaluation.batch-memory", "must be at least 1m");
         }
-        return new EvalSettings(type, mode, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
+        return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
                 s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory);
     }
 }

@@ -19,17 +19,19 @@ final class Summary {
         this.mode = mode;
     }
 
+    /** Adds a batch's results of this summary's mode. */
     void add(SampleResults r) {
+        SampleResults.ModeBounds m = r.of(mode);
         for (int i = 0; i < r.size(); i++) {
             samples++;
-            bound.addValue(r.bound()[i]);
+            bound.addValue(m.bound()[i]);
             if (r.fgsSuccess()[i]) {
                 successes++;
-                deviation.addValue(r.deviation()[i]);
+                deviation.addValue(m.deviation()[i]);
                 epsilon.addValue(r.fgsEpsilon()[i]);
             }
         }
-        violations += r.violations();
+        violations += m.violations();
     }
 
     long samples() {
@@ -44,7 +46,7 @@ final class Summary {
         StringBuilder b = new StringBuilder();
         b.append("## ").append(what).append("\n\n");
         b.append(String.format(Locale.ROOT, "%d samples in %.2f s (%.0f samples/s); bounds in %s mode%s%n%n", samples, seconds,
-                samples / seconds, mode.id(), mode == BoundMode.PAPER ? " (the published bounds, not guarantees: BOUNDS.md §3)" : ""));
+                samples / seconds, mode.id(), mode == BoundMode.PAPER ? " (the published bounds, not guarantees: BOUNDS.md §3)" : " (proven bounds: docs/sound-mode.md)"));
         b.append("| n | FGS rate | violations | deviation mean | median | std | min | max | bound mean | ε mean |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|\n");
         b.append(String.format(Locale.ROOT, "| %d | %.4f | %d | %.6g | %.6g | %.6g | %.6g | %.6g | %.6g | %.6g |%n", samples,

@@ -147,7 +147,7 @@ public final class EvaluateJob {
                 p.put("spark_master", spark.sparkContext().master());
                 p.put("model", Map.of("path", c.model(), "name", model.name(), "sha256_zip", sha256(modelBytes), "provenance", model.provenance()));
                 p.put("test_set", Map.of("path", c.testSet(), "metadata", meta.toJson(), "files", raw.inputFiles().length));
-                p.put("bound_mode", c.evaluation().mode().id());
+                p.put("bound_modes", c.evaluation().modes().stream().map(io.robustbounds.bounds.BoundMode::id).toList());
                 p.put("seconds", seconds);
                 p.put("rows_in", resultCount + rejectCount);
                 p.put("rows_out", resultCount);

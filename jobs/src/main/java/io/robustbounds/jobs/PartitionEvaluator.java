@@ -38,7 +38,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
         this.model = model;
         this.batchSize = batchSize;
         this.doublePrecision = s.dataType() == DataType.DOUBLE;
-        this.mode = s.mode().id();
+        this.mode = BoundMode.ids(s.modes());
         this.jacobianTolerance = s.jacobianTolerance();
         this.maxLanczosSteps = s.maxLanczosSteps();
         this.fgsUpper = s.fgsUpper();
@@ -52,7 +52,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
             return Collections.emptyIterator(); // no model to rebuild for an empty partition
         }
         Model m = ModelFormat.fromZipBytes(model.value(), "broadcast model");
-        EvalSettings settings = new EvalSettings(doublePrecision ? DataType.DOUBLE : DataType.FLOAT, BoundMode.parse(mode),
+        EvalSettings settings = new EvalSettings(doublePrecision ? DataType.DOUBLE : DataType.FLOAT, BoundMode.parseList(mode),
                 jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
         ModelEvaluator evaluator = ModelEvaluator.of(m, settings);
         int d = evaluator.inputSize();
@@ -92,14 +92,16 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
                 }
                 double[] samples = n == batchSize ? x : java.util.Arrays.copyOf(x, n * d);
                 SampleResults s = evaluator.evaluate(samples, n);
-                List<Row> out = new ArrayList<>(n);
+                List<Row> out = new ArrayList<>(n * s.modes().size());
                 for (int i = 0; i < n; i++) {
                     boolean ok = s.fgsSuccess()[i];
-                    Object kappas = ArraySeq.unsafeWrapArray(s.kappasOf(i)); // Spark rows take Scala sequences for arrays
-                    out.add(RowFactory.create(m.name(), ids.get(i), labels.get(i), s.predicted()[i], s.runnerUp()[i], s.mode().id(),
-                            s.bound()[i], kappas, s.delta()[i], s.jacobianNorm()[i],
-                            ok ? s.fgsEpsilon()[i] : null, ok, ok ? s.etaNorm()[i] : null, ok ? s.adversarialClass()[i] : null,
-                            ok ? s.deviation()[i] : null, s.violation()[i], d));
+                    for (SampleResults.ModeBounds mb : s.modes()) { // one row per sample and bound mode
+                        Object kappas = ArraySeq.unsafeWrapArray(mb.kappasOf(i)); // Spark rows take Scala sequences for arrays
+                        out.add(RowFactory.create(m.name(), ids.get(i), labels.get(i), s.predicted()[i], s.runnerUp()[i], mb.mode().id(),
+                                mb.bound()[i], kappas, s.delta()[i], s.jacobianNorm()[i],
+                                ok ? s.fgsEpsilon()[i] : null, ok, ok ? s.etaNorm()[i] : null, ok ? s.adversarialClass()[i] : null,
+                                ok ? mb.deviation()[i] : null, mb.violation()[i], d));
+                    }
                 }
                 return out;
             }
