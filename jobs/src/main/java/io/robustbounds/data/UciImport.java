@@ -147,12 +147,15 @@ public final class UciImport {
                     continue;
                 }
                 String s = v[j].trim();
+                badAt = j;
                 if (!NUMBER.matcher(s).matches()) {
                     bad = "'" + v[j] + "' is not a number";
-                } else if (!Double.isFinite(x[k++] = Double.parseDouble(s))) {
+                    break;
+                }
+                x[k] = Double.parseDouble(s);
+                if (!Double.isFinite(x[k++])) {
                     bad = "'" + v[j] + "' is out of the double range";
                 }
-                badAt = j;
             }
             String cls = v[classAt].trim();
             if (bad == null && cls.isEmpty()) {
