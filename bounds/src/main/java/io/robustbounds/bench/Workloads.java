@@ -1,5 +1,6 @@
 package io.robustbounds.bench;
 
+import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.cnn.Conv2d;
 import io.robustbounds.cnn.Flatten;
 import io.robustbounds.cnn.Pool2d;
@@ -27,8 +28,17 @@ public final class Workloads {
     private Workloads() {
     }
 
+    /** The settings every workload starts from (paper mode unless {@link #run(String, int, int, List)} asks otherwise). */
+    private static EvalSettings base = EvalSettings.defaults();
+
     /** Runs a workload and returns its figures (samples, seconds, samples/s, mean bound, mean ε, rate). */
     public static Map<String, Object> run(String name, int batchModels, int repeats) {
+        return run(name, batchModels, repeats, List.of(BoundMode.PAPER));
+    }
+
+    /** As {@link #run(String, int, int)}, with the bounds of the given modes (paper, sound or both). */
+    public static Map<String, Object> run(String name, int batchModels, int repeats, List<BoundMode> modes) {
+        base = EvalSettings.defaults().withModes(modes);
         return switch (name) {
             case "sweep" -> sweep(batchModels, repeats);
             case "wide" -> wide(batchModels, repeats);
@@ -42,7 +52,7 @@ public final class Workloads {
         RandomMlp spec = RandomMlp.of(20, 3, 10, Activation.TANH, 5, -1, 1, -1, 1);
         int models = 1000;
         int perModel = 100;
-        EvalSettings settings = EvalSettings.defaults().withFgsUpper(2.0);
+        EvalSettings settings = base.withFgsUpper(2.0);
         MlpEvaluator evaluator = new MlpEvaluator(settings);
         List<DenseStack> stacks = new ArrayList<>();
         List<double[]> samples = new ArrayList<>();
@@ -65,7 +75,7 @@ public final class Workloads {
         RandomMlp spec = RandomMlp.of(784, 2, 256, Activation.RELU, 10, -1, 1, 0, 1);
         Model raw = spec.model(7, 0);
         Model model = HeScaling.apply(raw);
-        EvalSettings settings = EvalSettings.defaults().withFgsUpper(1.0);
+        EvalSettings settings = base.withFgsUpper(1.0);
         MlpEvaluator evaluator = new MlpEvaluator(settings);
         DenseStack net = DenseStack.of(model, settings.dataType());
         List<double[]> batches = new ArrayList<>();
@@ -88,7 +98,7 @@ public final class Workloads {
      */
     static Map<String, Object> lenet(int batchSize, int repeats) {
         Model model = lenetModel(7);
-        ModelEvaluator evaluator = ModelEvaluator.of(model, EvalSettings.defaults().withFgsUpper(100));
+        ModelEvaluator evaluator = ModelEvaluator.of(model, base.withFgsUpper(100));
         java.util.SplittableRandom r = new java.util.SplittableRandom(7);
         List<double[]> batches = new ArrayList<>();
         for (int first = 0; first < 500; first += batchSize) {
@@ -143,9 +153,9 @@ public final class Workloads {
      * One model file's own throughput in process: {@code samples} seeded uniform samples in its input range,
      * evaluated in batches of {@code batchSize} (the figure the Spark jobs' overhead is measured against).
      */
-    public static Map<String, Object> model(Model model, long samples, int batchSize, double fgsUpper, int repeats) {
+    public static Map<String, Object> model(Model model, long samples, int batchSize, double fgsUpper, int repeats, List<BoundMode> modes) {
         int d = (int) model.input().size();
-        ModelEvaluator evaluator = ModelEvaluator.of(model, EvalSettings.defaults().withFgsUpper(fgsUpper));
+        ModelEvaluator evaluator = ModelEvaluator.of(model, EvalSettings.defaults().withModes(modes).withFgsUpper(fgsUpper));
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
         List<double[]> batches = new ArrayList<>();
         for (long first = 0; first < samples; first += batchSize) {
@@ -198,6 +208,18 @@ public final class Workloads {
         out.put("mean_eps", ok == 0 ? null : epsSum / ok);
         out.put("rate", (double) ok / n);
         out.put("violations", violations);
+        for (SampleResults.ModeBounds first : results.get(0).modes()) {
+            BoundMode mode = first.mode();
+            double sum = 0;
+            long v = 0;
+            for (SampleResults r : results) {
+                SampleResults.ModeBounds mb = r.of(mode);
+                sum += java.util.Arrays.stream(mb.bound()).sum();
+                v += mb.violations();
+            }
+            out.put("mean_bound_" + mode.id(), sum / n);
+            out.put("violations_" + mode.id(), v);
+        }
         return out;
     }
 

@@ -29,6 +29,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "timed repetitions after one warm-up; the best is reported")
     int repeats;
 
+    @Option(names = "--mode", defaultValue = "paper", description = "bound modes: paper, sound or both (default: ${DEFAULT-VALUE})")
+    String mode;
+
     @Option(names = "--threads", description = "ND4J intra-op threads (default: ND4J's own choice)")
     Integer threads;
 
@@ -42,11 +45,11 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("bench model needs --model PATH");
             }
             int b = batch != null ? batch : 1024;
-            System.out.println(new ObjectMapper().writeValueAsString(Workloads.model(io.robustbounds.format.ModelFormat.read(model), samples, b, fgsUpper, repeats)));
+            System.out.println(new ObjectMapper().writeValueAsString(Workloads.model(io.robustbounds.format.ModelFormat.read(model), samples, b, fgsUpper, repeats, io.robustbounds.bounds.BoundMode.parseList(mode))));
             return 0;
         }
         int b = batch != null ? batch : "wide".equals(workload) ? 2000 : 500; // lenet: all 500 at once, chunked by batch memory
-        System.out.println(new ObjectMapper().writeValueAsString(Workloads.run(workload, b, repeats)));
+        System.out.println(new ObjectMapper().writeValueAsString(Workloads.run(workload, b, repeats, io.robustbounds.bounds.BoundMode.parseList(mode))));
         return 0;
     }
 }
