@@ -143,6 +143,45 @@ class DeepFoolTest {
         }
     }
 
+    /** The CNN adapter's backward pass is the vector–Jacobian product: central differences of wᵀL through the whole network. */
+    @Test
+    void cnnBackwardMatchesCentralDifferences() {
+        Model model = AttackFixtures.tinyCnn(4, Activation.TANH);
+        Differentiable net = CnnNetwork.of(model, DOUBLE);
+        int n = 3;
+        double[] x = AttackFixtures.uniform(new SplittableRandom(7), n * 36, 0, 1);
+        double[] w = AttackFixtures.uniform(new SplittableRandom(8), 64 * 3, -1, 1);
+        double[] g;
+        double[] x64 = Arrays.copyOf(x, 64 * 36);
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = io.robustbounds.linalg.Workspaces.batch()) {
+            g = io.robustbounds.linalg.Arrays2.toDoubles(net.forward(io.robustbounds.linalg.Arrays2.fromDoubles(x64, DataType.DOUBLE, 64, 36)).backward(w));
+        }
+        double h = 1e-6;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 36; j++) {
+                double[] p = Arrays.copyOfRange(x, i * 36, (i + 1) * 36);
+                double[] q = p.clone();
+                p[j] += h;
+                q[j] -= h;
+                double fp = 0;
+                double fq = 0;
+                double[] lp = logits(net, p);
+                double[] lq = logits(net, q);
+                for (int c = 0; c < 3; c++) {
+                    fp += w[i * 3 + c] * lp[c];
+                    fq += w[i * 3 + c] * lq[c];
+                }
+                assertEquals((fp - fq) / (2 * h), g[i * 36 + j], 1e-6, "sample " + i + ", input " + j);
+            }
+        }
+    }
+
+    private static double[] logits(Differentiable net, double[] x) {
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = io.robustbounds.linalg.Workspaces.batch()) {
+            return Arrays.copyOf(net.forward(io.robustbounds.linalg.Arrays2.fromDoubles(Arrays.copyOf(x, 64 * 36), DataType.DOUBLE, 64, 36)).logits(), 3);
+        }
+    }
+
     /** Norms are identical whether the samples run in batches of 1, 7 or all at once (rows padded to 64). */
     @Test
     void resultsDoNotDependOnBatchSplit() {
