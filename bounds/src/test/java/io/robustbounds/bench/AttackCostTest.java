@@ -97,6 +97,16 @@ class AttackCostTest {
         Adversarial start = BestOf.of(List.of(keep[0], keep[1]));
         double l2 = millis(() -> keep[2] = L2Search.run(net, x, n, start, null, L2Search.Settings.defaults()));
         Adversarial best = BestOf.of(List.of(keep[0], keep[1], keep[2]));
+        for (L2Search.Settings cheaper : new L2Search.Settings[] {new L2Search.Settings(10, 10, 0.25), new L2Search.Settings(6, 10, 0.25)}) {
+            Adversarial[] c = new Adversarial[1];
+            double t = millis(() -> c[0] = L2Search.run(net, x, n, start, null, cheaper));
+            Adversarial b = BestOf.of(List.of(keep[0], keep[1], c[0]));
+            double m = 0;
+            for (int i = 0; i < n; i++) {
+                m += b.found(i) ? b.norm()[i] / n : 0;
+            }
+            System.out.printf("  L2 search %s: %.3f ms/sample, mean best norm %.4f%n", cheaper, t / n, m);
+        }
         double[] mean = new double[4];
         int[] count = new int[4];
         Adversarial[] all = {keep[0], keep[1], keep[2], best};
