@@ -122,6 +122,16 @@ public final class CnnEvaluator implements ModelEvaluator {
         return trunk;
     }
 
+    /** The MLP part (dense layers and head) on the trunk's output, for the attacks' adapter ({@link CnnNetwork}). */
+    DenseStack mlp() {
+        return mlp;
+    }
+
+    /** One sample's shape (C×H×W). */
+    long[] inputShape() {
+        return inputShape.clone();
+    }
+
     @Override
     public SampleResults evaluate(double[] samples, int n) {
         List<SampleResults> parts = new ArrayList<>();
