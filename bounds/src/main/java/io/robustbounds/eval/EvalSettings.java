@@ -17,9 +17,14 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param batchMemory       bytes of working memory one CNN chunk may use (activations, gradients, im2col
  *                          buffers); a batch larger than that is evaluated in chunks, so memory stays bounded
  *                          whatever the batch or partition size
+ * @param attacks           the attacks whose smallest verified perturbation is compared with the bounds: "fgs"
+ *                          (always run: the thesis' columns), "deepfool", "l2-search" (single models only)
  */
 public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, double jacobianTolerance, int maxLanczosSteps,
-                           double fgsUpper, double fgsTolerance, long batchMemory) {
+                           double fgsUpper, double fgsTolerance, long batchMemory, java.util.List<String> attacks) {
+
+    /** The attacks {@link #attacks} may name. */
+    public static final java.util.List<String> ATTACKS = java.util.List.of("fgs", "deepfool", "l2-search");
 
     /** The default working memory of one CNN chunk: 256 MiB. */
     public static final long DEFAULT_BATCH_MEMORY = 256L << 20;
@@ -47,6 +52,27 @@ public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, d
         if (batchMemory < (1L << 20)) {
             throw new IllegalArgumentException("batchMemory must be at least 1 MiB, got " + batchMemory + " bytes");
         }
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("fgs"));
+        for (String name : attacks == null ? java.util.List.<String>of() : attacks) {
+            if (!ATTACKS.contains(name)) {
+                throw new IllegalArgumentException("unknown attack '" + name + "', expected some of " + ATTACKS);
+            }
+            if (!a.contains(name)) {
+                a.add(name);
+            }
+        }
+        attacks = java.util.List.copyOf(a);
+    }
+
+    /** FGS alone. */
+    public EvalSettings(DataType dataType, java.util.List<BoundMode> modes, double jacobianTolerance, int maxLanczosSteps,
+                        double fgsUpper, double fgsTolerance, long batchMemory) {
+        this(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, java.util.List.of("fgs"));
+    }
+
+    /** Whether attacks beyond FGS were asked for. */
+    public boolean strongAttacks() {
+        return attacks.size() > 1;
     }
 
     /** One bound mode and the default batch memory. */
@@ -70,22 +96,26 @@ public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, d
     }
 
     public EvalSettings withDataType(DataType t) {
-        return new EvalSettings(t, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
+        return new EvalSettings(t, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks);
     }
 
     public EvalSettings withFgsUpper(double u) {
-        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, u, fgsTolerance, batchMemory);
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, u, fgsTolerance, batchMemory, attacks);
     }
 
     public EvalSettings withJacobianTolerance(double tau) {
-        return new EvalSettings(dataType, modes, tau, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
+        return new EvalSettings(dataType, modes, tau, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks);
     }
 
     public EvalSettings withModes(java.util.List<BoundMode> m) {
-        return new EvalSettings(dataType, m, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
+        return new EvalSettings(dataType, m, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks);
+    }
+
+    public EvalSettings withAttacks(java.util.List<String> a) {
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, a);
     }
 
     public EvalSettings withBatchMemory(long bytes) {
-        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, bytes);
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, bytes, attacks);
     }
 }

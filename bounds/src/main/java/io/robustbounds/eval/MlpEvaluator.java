@@ -127,8 +127,14 @@ public final class MlpEvaluator {
             }
             modes.add(new SampleResults.ModeBounds(c.mode(), bound, c.kappaCount(), c.kappas(), deviation, violation));
         }
+        double[] best = new double[count];
+        String[] attack = new String[count];
+        for (int i = 0; i < count; i++) {
+            best[i] = fgs.success()[i] ? eta[i] : Double.NaN;
+            attack[i] = fgs.success()[i] ? "fgs" : null;
+        }
         return new SampleResults(perModel, h.predicted, h.runnerUp, h.delta, h.jacobian, h.m, fgs.epsilon(), fgs.success(), eta,
-                fgs.adversarialClass(), modes, h.lanczosSteps, h.unconverged);
+                fgs.adversarialClass(), best, attack, fgs.adversarialClass().clone(), modes, h.lanczosSteps, h.unconverged);
     }
 
     /**

@@ -8,11 +8,13 @@ import java.util.List;
  * Per-sample results of one batch, column by column (index i is the i-th sample of the batch, models
  * first: sample i belongs to model i / samplesPerModel).
  *
- * <p>The attack side (FGS ε, success, ‖η‖, adversarial class) is shared; the bound side comes once per
- * requested {@link BoundMode} ({@link #modes()}: paper, sound or both, from the same forward pass). Each
- * mode's {@code kappas} hold the κ chain from the input to the output, {@code kappaCount} values per sample:
- * for an MLP [bound on the input, δ at the head]. {@code deviation} = ‖η‖ − bound; a {@code violation} is a
- * successful sample whose bound exceeds ‖η‖ (BOUNDS.md §2). The accessors {@link #mode()}, {@link #bound()},
+ * <p>The attack side is shared: FGS (ε, success, ‖η‖, adversarial class; the thesis' columns) and the best
+ * attack ({@code attackNorm}, the smallest verified adversarial perturbation over the attacks run, NaN where none
+ * was found; {@code attack}, which one found it; {@code attackClass}); with FGS alone the best is FGS. The bound
+ * side comes once per requested {@link BoundMode} ({@link #modes()}: paper, sound or both, from the same forward
+ * pass). Each mode's {@code kappas} hold the κ chain from the input to the output, {@code kappaCount} values per
+ * sample: for an MLP [bound on the input, δ at the head]. {@code deviation} = best attack norm − bound; a
+ * {@code violation} is a sample with an attack whose bound exceeds its norm (BOUNDS.md §2). The accessors {@link #mode()}, {@link #bound()},
  * {@link #kappas()}, … read the first mode.
  */
 public record SampleResults(
@@ -26,6 +28,9 @@ public record SampleResults(
         boolean[] fgsSuccess,
         double[] etaNorm,
         int[] adversarialClass,
+        double[] attackNorm,
+        String[] attack,
+        int[] attackClass,
         List<ModeBounds> modes,
         int lanczosSteps,
         int lanczosUnconverged) {
@@ -118,7 +123,8 @@ public record SampleResults(
         }
         return new SampleResults(n, pick(predicted, idx), pick(runnerUp, idx), pick(delta, idx), pick(jacobianNorm, idx),
                 pick(secondDerivativeBound, idx), pick(fgsEpsilon, idx), pick(fgsSuccess, idx), pick(etaNorm, idx),
-                pick(adversarialClass, idx), modes.stream().map(m -> m.pick(idx)).toList(), lanczosSteps, lanczosUnconverged);
+                pick(adversarialClass, idx), pick(attackNorm, idx), pick(attack, idx), pick(attackClass, idx),
+                modes.stream().map(m -> m.pick(idx)).toList(), lanczosSteps, lanczosUnconverged);
     }
 
     /** The results of consecutive chunks of one model's batch, as one (single-model results only). */
@@ -149,7 +155,9 @@ public record SampleResults(
                 concatD(parts, SampleResults::delta), concatD(parts, SampleResults::jacobianNorm),
                 concatD(parts, SampleResults::secondDerivativeBound), concatD(parts, SampleResults::fgsEpsilon),
                 concatZ(parts, SampleResults::fgsSuccess), concatD(parts, SampleResults::etaNorm),
-                concatI(parts, SampleResults::adversarialClass), modes, steps, unconverged);
+                concatI(parts, SampleResults::adversarialClass), concatD(parts, SampleResults::attackNorm),
+                parts.stream().flatMap(p -> java.util.Arrays.stream(p.attack())).toArray(String[]::new),
+                concatI(parts, SampleResults::attackClass), modes, steps, unconverged);
     }
 
     private static double[] concatD(List<SampleResults> parts, java.util.function.Function<SampleResults, double[]> f) {
@@ -186,6 +194,32 @@ public record SampleResults(
             o[j] = a[idx[j]];
         }
         return o;
+    }
+
+    static String[] pick(String[] a, int[] idx) {
+        String[] o = new String[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            o[j] = a[idx[j]];
+        }
+        return o;
+    }
+
+    /**
+     * These results with a (better) best attack: per sample the norm, the attack that found it and the class it
+     * reached (NaN, null, −1 where none), and every mode's deviation and violations recomputed against it.
+     */
+    public SampleResults withBestAttack(double[] norm, String[] source, int[] cls) {
+        List<ModeBounds> m = modes.stream().map(b -> {
+            double[] deviation = new double[norm.length];
+            boolean[] violation = new boolean[norm.length];
+            for (int i = 0; i < norm.length; i++) {
+                deviation[i] = norm[i] - b.bound()[i];
+                violation[i] = !Double.isNaN(norm[i]) && b.bound()[i] > norm[i];
+            }
+            return new ModeBounds(b.mode(), b.bound(), b.kappaCount(), b.kappas(), deviation, violation);
+        }).toList();
+        return new SampleResults(samplesPerModel, predicted, runnerUp, delta, jacobianNorm, secondDerivativeBound, fgsEpsilon, fgsSuccess,
+                etaNorm, adversarialClass, norm, source, cls, m, lanczosSteps, lanczosUnconverged);
     }
 
     static boolean[] pick(boolean[] a, int[] idx) {

@@ -115,4 +115,41 @@ class SoundModeTest {
             }
         }
     }
+
+    private static final List<String> ALL_ATTACKS = List.of("fgs", "deepfool", "l2-search");
+
+    @Test
+    void strongerAttacksExposeTheReluKinkAndNeverBeatTheSoundBound() {
+        Model model = new Model("kink", new InputSpec(new long[] {1}, -1, 1),
+                List.of(new DenseLayer(array(new double[] {10}, 1, 1), array(new double[] {-1e-6}, 1), Activation.RELU)),
+                new LinearHead(array(new double[] {0, 1}, 2, 1), array(new double[] {0, -0.5}, 2)), List.of(), Map.of());
+        SampleResults r = ModelEvaluator.of(model, BOTH.withAttacks(ALL_ATTACKS)).evaluate(new double[] {0}, 1);
+        assertFalse(r.fgsSuccess()[0]); // the gradient is 0 at x: FGS cannot move
+        assertEquals("l2-search", r.attack()[0]);
+        assertTrue(r.attackNorm()[0] < 0.0504, "best attack " + r.attackNorm()[0]);
+        assertTrue(r.of(BoundMode.PAPER).violation()[0]);
+        assertFalse(r.of(BoundMode.SOUND).violation()[0]);
+    }
+
+    @Test
+    void soundModeHasNoViolationsAgainstTheBestAttackOnRandomNetworks() {
+        int paperViolations = 0;
+        for (Activation g : new Activation[] {Activation.TANH, Activation.RELU}) {
+            RandomMlp spec = RandomMlp.of(6, 2, 8, g, 3, -1, 1, -1, 1);
+            for (int k = 0; k < 3; k++) {
+                SampleResults r = ModelEvaluator.of(spec.model(5, k), BOTH.withFgsUpper(2).withAttacks(ALL_ATTACKS))
+                        .evaluate(spec.samples(5, k, 0, 100), 100);
+                assertEquals(0, r.of(BoundMode.SOUND).violations(), g + " model " + k);
+                paperViolations += r.of(BoundMode.PAPER).violations();
+                for (int i = 0; i < 100; i++) {
+                    assertTrue(!r.fgsSuccess()[i] || r.attackNorm()[i] <= r.etaNorm()[i], "the best is never worse than FGS");
+                }
+            }
+        }
+        // a tiny CNN with overlapping convolution and pooling, every trunk kind's sound constant in play
+        Model cnn = CnnEvaluatorTest.tinyCnn(9);
+        SampleResults c = ModelEvaluator.of(cnn, BOTH.withAttacks(ALL_ATTACKS)).evaluate(CnnEvaluatorTest.samples(10, 80, 36), 80);
+        assertEquals(0, c.of(BoundMode.SOUND).violations());
+        System.out.println("paper-mode violations against the best attack on random MLPs: " + paperViolations + " of 600");
+    }
 }
