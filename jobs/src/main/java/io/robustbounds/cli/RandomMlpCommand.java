@@ -70,7 +70,17 @@ final class RandomMlpCommand implements Callable<Integer> {
                     double[] v = java.util.Arrays.copyOfRange(chunk.samples(), k * rows, (k + 1) * rows);
                     Npy.write(Nd4j.createFromArray(v).reshape(perModel, spec.inputSize()), folder.resolveSibling("model-" + (first + k) + ".samples.npy"));
                 }
-                SampleResults r = evaluator.evaluate(DenseStack.of(chunk.models(), eval.dataType()), chunk.samples(), perModel);
+                SampleResults r;
+                if (eval.strongAttacks()) { // DeepFool and the L2 search take one model at a time
+                    List<SampleResults> parts = new java.util.ArrayList<>();
+                    for (int k = 0; k < size; k++) {
+                        parts.add(io.robustbounds.eval.ModelEvaluator.of(chunk.models().get(k), eval)
+                                .evaluate(java.util.Arrays.copyOfRange(chunk.samples(), k * rows, (k + 1) * rows), perModel));
+                    }
+                    r = SampleResults.concat(parts);
+                } else {
+                    r = evaluator.evaluate(DenseStack.of(chunk.models(), eval.dataType()), chunk.samples(), perModel);
+                }
                 for (SampleResults.ModeBounds mb : r.modes()) {
                     for (int i = 0; i < r.size(); i++) {
                         w.printf(Locale.ROOT, "%d,%d,%d,%d,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%b,%.9g,%d,%.9g,%b%n", first + i / perModel, i % perModel,
@@ -133,7 +143,13 @@ final class RandomMlpCommand implements Callable<Integer> {
         if (memory < (1L << 20)) {
             throw s.invalid("evaluation.batch-memory", "must be at least 1m");
         }
+        List<String> attacks = s.getStringList("evaluation.attacks");
+        for (String a : attacks) {
+            if (!EvalSettings.ATTACKS.contains(a)) {
+                throw s.invalid("evaluation.attacks", "must list attacks among " + EvalSettings.ATTACKS);
+            }
+        }
         return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
-                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory);
+                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks);
     }
 }

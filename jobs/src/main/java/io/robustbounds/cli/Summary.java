@@ -27,8 +27,10 @@ final class Summary {
             bound.addValue(m.bound()[i]);
             if (r.fgsSuccess()[i]) {
                 successes++;
-                deviation.addValue(m.deviation()[i]);
                 epsilon.addValue(r.fgsEpsilon()[i]);
+            }
+            if (!Double.isNaN(r.attackNorm()[i])) { // against the best attack (FGS alone unless others were asked for)
+                deviation.addValue(m.deviation()[i]);
             }
         }
         violations += m.violations();
