@@ -199,8 +199,15 @@ final class Charts {
         ys.add(null);
     }
 
+    /** How a line is drawn: its colour and dash pattern (null: solid). */
+    record Look(Color color, float[] dash) {
+        BasicStroke stroke() {
+            return dash == null ? new BasicStroke(2f) : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, dash, 0f);
+        }
+    }
+
     /** Histograms on a log x axis: one staircase per series over the bins' edges. */
-    Chart<?, ?> logHistogram(String title, String xTitle, LogBins bins, Map<String, long[]> series) {
+    Chart<?, ?> logHistogram(String title, String xTitle, LogBins bins, Map<String, long[]> series, Map<String, Look> looks) {
         XYChart c = xy(title, xTitle, "samples per bin");
         c.getStyler().setXAxisLogarithmic(true);
         c.getStyler().setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
@@ -215,13 +222,15 @@ final class Charts {
                 x.add(e[k + 1]);
                 y.add(n);
             }
-            c.addSeries(name, x, y).setMarker(SeriesMarkers.NONE).setLineStyle(new BasicStroke(2f));
+            XYSeries line = c.addSeries(name, x, y);
+            line.setMarker(SeriesMarkers.NONE);
+            line.setLineColor(looks.get(name).color()).setLineStyle(looks.get(name).stroke());
         });
         return c;
     }
 
     /** Fractions against r on a log x axis (the robustness curve). */
-    Chart<?, ?> curves(String title, String xTitle, String yTitle, double[] x, Map<String, double[]> series, Map<String, Boolean> dashed) {
+    Chart<?, ?> curves(String title, String xTitle, String yTitle, double[] x, Map<String, double[]> series, Map<String, Look> looks) {
         XYChart c = xy(title, xTitle, yTitle);
         c.getStyler().setXAxisLogarithmic(true);
         c.getStyler().setYAxisMin(0.0);
@@ -230,9 +239,7 @@ final class Charts {
         series.forEach((name, y) -> {
             XYSeries s = c.addSeries(name, x, y);
             s.setMarker(SeriesMarkers.NONE);
-            s.setLineStyle(dashed.getOrDefault(name, false)
-                    ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 5f}, 0f)
-                    : new BasicStroke(2f));
+            s.setLineColor(looks.get(name).color()).setLineStyle(looks.get(name).stroke());
         });
         return c;
     }

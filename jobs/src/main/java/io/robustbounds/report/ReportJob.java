@@ -99,33 +99,30 @@ public final class ReportJob {
         Map<String, Hist> boundSeries = series(boundHists, perGroup, allGroups.size() == 1);
         Map<String, Hist> etaSeries = series(etaHists, perGroup, allGroups.size() == 1);
         String pooled = perGroup ? "" : String.format(Locale.ROOT, " One line per mode over all %d %ss.", allGroups.size(), kind);
+        Map<String, Charts.Look> looks = looks(boundSeries, etaSeries, allGroups, in.modes());
         Map<String, long[]> bh = new LinkedHashMap<>();
         boundSeries.forEach((n, h) -> bh.put(n, fine.merge(h.counts(), HIST_MERGE)));
         figures.add(new Figure("fig-bound-hist", "Histogram of the bounds (log scale)",
                 String.format(Locale.ROOT, "%d bins per decade from %s to %s; %s below and %s above the range are not drawn.%s", coarse.perDecade(),
                         Format.number(fine.edge(0)), Format.number(fine.edge(fine.bins())), outside(boundSeries, 0),
                         outside(boundSeries, fine.bins() + 1), pooled),
-                charts.logHistogram("Lower bounds", "bound (log scale)", coarse, bh)));
+                charts.logHistogram("Lower bounds", "bound (log scale)", coarse, bh, looks)));
         Map<String, long[]> eh = new LinkedHashMap<>();
         etaSeries.forEach((n, h) -> eh.put(n, fine.merge(h.counts(), HIST_MERGE)));
         figures.add(new Figure("fig-eta-hist", "Histogram of the FGS perturbation norms ‖η‖ (log scale)",
                 String.format(Locale.ROOT, "%d bins per decade; %d samples without an FGS flip in [0, U] have no ‖η‖; %s below and %s above the range "
                                 + "are not drawn.%s", coarse.perDecade(), etaSeries.values().stream().mapToLong(Hist::missing).sum(),
                         outside(etaSeries, 0), outside(etaSeries, fine.bins() + 1), pooled),
-                charts.logHistogram("FGS ‖η‖", "‖η‖ (log scale)", coarse, eh)));
+                charts.logHistogram("FGS ‖η‖", "‖η‖ (log scale)", coarse, eh, looks)));
 
         Map<String, double[]> curves = new LinkedHashMap<>();
-        Map<String, Boolean> dashed = new LinkedHashMap<>();
         etaSeries.forEach((n, h) -> curves.put(n, fine.exceeding(h.counts(), h.missing(), h.total())));
-        boundSeries.forEach((n, h) -> {
-            curves.put(n, fine.exceeding(h.counts(), 0, h.total()));
-            dashed.put(n, true);
-        });
+        boundSeries.forEach((n, h) -> curves.put(n, fine.exceeding(h.counts(), 0, h.total())));
         figures.add(new Figure("fig-robustness", "Robustness curve",
                 "Fraction of samples whose FGS ‖η‖ exceeds r (solid; samples FGS could not flip count as exceeding every r), and whose bound "
-                        + "exceeds r (dashed), at the fine bin edges (" + PER_DECADE + " per decade). A valid bound's curve stays below the FGS curve."
+                        + "exceeds r (dashed, dotted for a second mode), at the fine bin edges (" + PER_DECADE + " per decade). A valid bound's curve stays below the FGS curve."
                         + pooled,
-                charts.curves("Robustness curve", "r (log scale)", "fraction of samples above r", fine.edges(), curves, dashed)));
+                charts.curves("Robustness curve", "r (log scale)", "fraction of samples above r", fine.edges(), curves, looks)));
 
         List<Transitions> transitions = data.transitions(c.maxHeatmaps());
         int t = 0;
@@ -201,16 +198,29 @@ public final class ReportJob {
             String name = perGroup ? (oneGroup ? what : h.group() + " · " + what) : "all · " + what;
             Hist prev = out.get(name);
             if (prev == null) {
-                out.put(name, new Hist(name, h.mode(), h.counts().clone(), h.missing(), h.total()));
+                out.put(name, new Hist(perGroup ? h.group() : "all", h.mode(), h.counts().clone(), h.missing(), h.total()));
             } else {
                 long[] sum = prev.counts().clone();
                 for (int i = 0; i < sum.length; i++) {
                     sum[i] += h.counts()[i];
                 }
-                out.put(name, new Hist(name, h.mode(), sum, prev.missing() + h.missing(), prev.total() + h.total()));
+                out.put(name, new Hist(prev.group(), h.mode(), sum, prev.missing() + h.missing(), prev.total() + h.total()));
             }
         }
         return out;
+    }
+
+    /** One colour per group (per kind of line when there is one line of each); FGS solid, the first mode dashed, the next dotted. */
+    static Map<String, Charts.Look> looks(Map<String, Hist> bounds, Map<String, Hist> eta, List<String> groups, List<String> modes) {
+        Map<String, Charts.Look> looks = new LinkedHashMap<>();
+        boolean byGroup = Stream.concat(eta.values().stream(), bounds.values().stream()).map(Hist::group).distinct().count() > 1;
+        float[][] dashes = {null, {8f, 5f}, {2f, 4f}, {12f, 4f, 2f, 4f}};
+        Stream.concat(eta.entrySet().stream(), bounds.entrySet().stream()).forEach(e -> {
+            int kind = e.getValue().mode() == null ? 0 : 1 + modes.indexOf(e.getValue().mode());
+            int color = byGroup ? Math.max(0, groups.indexOf(e.getValue().group())) : kind;
+            looks.put(e.getKey(), new Charts.Look(Charts.PALETTE[color % Charts.PALETTE.length], dashes[Math.min(kind, dashes.length - 1)]));
+        });
+        return looks;
     }
 
     private static String outside(Map<String, Hist> series, int index) {
