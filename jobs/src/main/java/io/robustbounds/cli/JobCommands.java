@@ -78,7 +78,8 @@ final class JobCommands {
         }
     }
 
-    @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "import-csv, evaluate and aggregate in one go.")
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = "import-csv, evaluate, aggregate and (report.enabled) the HTML report in one go.")
     static final class Pipeline implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
@@ -98,6 +99,7 @@ final class JobCommands {
                 long t0 = System.nanoTime();
                 EvaluateJob.Outcome eo = evaluate(spark, s, e, System.out);
                 aggregate(spark, s, a, System.out);
+                ReportCommand.afterPipeline(spark, s, System.out);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "pipeline: evaluate + aggregate of %d rows in %.1f s (%.0f rows/s)%n", eo.rowsIn(), seconds,
                         eo.rowsIn() / seconds);
