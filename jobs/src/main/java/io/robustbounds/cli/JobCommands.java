@@ -99,10 +99,10 @@ final class JobCommands {
                 long t0 = System.nanoTime();
                 EvaluateJob.Outcome eo = evaluate(spark, s, e, System.out);
                 aggregate(spark, s, a, System.out);
-                ReportCommand.afterPipeline(spark, s, System.out);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "pipeline: evaluate + aggregate of %d rows in %.1f s (%.0f rows/s)%n", eo.rowsIn(), seconds,
                         eo.rowsIn() / seconds);
+                ReportCommand.afterPipeline(spark, s, System.out);
             }
             return 0;
         }

@@ -75,6 +75,7 @@ final class Charts {
         c.getStyler().setXAxisMin(0.5);
         c.getStyler().setXAxisMax(groups.size() + 0.5);
         c.getStyler().setPlotGridVerticalLinesVisible(false);
+        c.getStyler().setPlotContentSize(1.0); // the axis ranges below fill the plot: its bottom is the y minimum, where names go
         c.getStyler().setxAxisTickLabelsFormattingFunction(x -> " "); // GroupedChart writes the group names
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
