@@ -78,7 +78,8 @@ final class JobCommands {
         }
     }
 
-    @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "import-csv, evaluate and aggregate in one go.")
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = "import-csv, evaluate, aggregate and (report.enabled) the HTML report in one go.")
     static final class Pipeline implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
@@ -101,6 +102,7 @@ final class JobCommands {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "pipeline: evaluate + aggregate of %d rows in %.1f s (%.0f rows/s)%n", eo.rowsIn(), seconds,
                         eo.rowsIn() / seconds);
+                ReportCommand.afterPipeline(spark, s, System.out);
             }
             return 0;
         }

@@ -1,0 +1,344 @@
+package io.robustbounds.report;
+
+import io.robustbounds.report.ReportData.Box;
+import io.robustbounds.report.ReportData.Hist;
+import io.robustbounds.report.ReportData.KappaProfile;
+import io.robustbounds.report.ReportData.Rank;
+import io.robustbounds.report.ReportData.Transitions;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.knowm.xchart.AnnotationText;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler.LegendPosition;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The report's figures, drawn with XChart from the small summaries of {@link ReportData}. */
+final class Charts {
+    static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
+            new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
+    private static final Font BASE = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+    private static final Font TICKS = BASE.deriveFont(12f);
+
+    private final int width;
+    private final int height;
+
+    Charts(int width, int height) {
+        this.width = width;
+        this.height = height;
+    }
+
+    private XYChart xy(String title, String x, String y) {
+        return style(new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(x).yAxisTitle(y).build());
+    }
+
+    private static XYChart style(XYChart c) {
+        c.getStyler().setBaseFont(BASE);
+        c.getStyler().setChartTitleFont(BASE.deriveFont(Font.BOLD, 15f));
+        c.getStyler().setLegendFont(BASE);
+        c.getStyler().setAxisTitleFont(BASE);
+        c.getStyler().setAxisTickLabelsFont(TICKS);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setPlotBackgroundColor(Color.WHITE);
+        c.getStyler().setPlotGridLinesColor(new Color(0xdddddd));
+        c.getStyler().setLegendPosition(LegendPosition.OutsideS);
+        c.getStyler().setLegendBorderColor(Color.WHITE);
+        c.getStyler().setSeriesColors(PALETTE);
+        c.getStyler().setMarkerSize(6);
+        c.getStyler().setLocale(Locale.ROOT);
+        c.getStyler().setAnnotationTextFont(BASE.deriveFont(12f));
+        return c;
+    }
+
+    /**
+     * Box plots from precomputed statistics (XChart's BoxChart needs the raw values): box Q1–Q3, median line, Tukey whiskers,
+     * and the minimum and maximum as points when they lie beyond the whiskers. One box per group, side by side per mode.
+     */
+    Chart<?, ?> boxes(String title, String yTitle, String xTitle, List<String> groups, List<Box> boxes, Function<String, String> seriesName) {
+        GroupedChart c = new GroupedChart(new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle),
+                groups, numbered(groups));
+        style(c);
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        c.getStyler().setXAxisMin(0.5);
+        c.getStyler().setXAxisMax(groups.size() + 0.5);
+        c.getStyler().setPlotGridVerticalLinesVisible(false);
+        c.getStyler().setPlotContentSize(1.0); // the axis ranges below fill the plot: its bottom is the y minimum, where names go
+        c.getStyler().setxAxisTickLabelsFormattingFunction(x -> " "); // GroupedChart writes the group names
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (Box b : boxes) {
+            if (groups.contains(b.group())) {
+                lo = Math.min(lo, b.min());
+                hi = Math.max(hi, b.max());
+            }
+        }
+        if (lo <= hi) {
+            double pad = hi > lo ? 0.05 * (hi - lo) : Math.max(1e-9, Math.abs(hi) * 0.1);
+            c.getStyler().setYAxisMin(lo - pad);
+            c.getStyler().setYAxisMax(hi + pad);
+        }
+        Map<String, List<Box>> byMode = new LinkedHashMap<>();
+        boxes.forEach(b -> byMode.computeIfAbsent(b.mode() == null ? "" : b.mode(), m -> new ArrayList<>()).add(b));
+        int modes = byMode.size();
+        double slot = 0.8 / modes;
+        int m = 0;
+        for (Map.Entry<String, List<Box>> e : byMode.entrySet()) {
+            List<Double> ox = new ArrayList<>();
+            List<Double> oy = new ArrayList<>();
+            List<Double> mx = new ArrayList<>();
+            List<Double> my = new ArrayList<>();
+            List<Double> px = new ArrayList<>();
+            List<Double> py = new ArrayList<>();
+            for (Box b : e.getValue()) {
+                int g = groups.indexOf(b.group());
+                if (g < 0) {
+                    continue;
+                }
+                double center = g + 1 - 0.4 + slot * (m + 0.5);
+                double x0 = center - slot * 0.35;
+                double x1 = center + slot * 0.35;
+                double cap = slot * 0.15;
+                path(ox, oy, new double[] {x0, x1, x1, x0, x0}, new double[] {b.q1(), b.q1(), b.q3(), b.q3(), b.q1()});
+                path(ox, oy, new double[] {center, center}, new double[] {b.q3(), b.highWhisker()});
+                path(ox, oy, new double[] {center - cap, center + cap}, new double[] {b.highWhisker(), b.highWhisker()});
+                path(ox, oy, new double[] {center, center}, new double[] {b.q1(), b.lowWhisker()});
+                path(ox, oy, new double[] {center - cap, center + cap}, new double[] {b.lowWhisker(), b.lowWhisker()});
+                path(mx, my, new double[] {x0, x1}, new double[] {b.median(), b.median()});
+                if (b.min() < b.lowWhisker()) {
+                    px.add(center);
+                    py.add(b.min());
+                }
+                if (b.max() > b.highWhisker()) {
+                    px.add(center);
+                    py.add(b.max());
+                }
+            }
+            Color color = PALETTE[m % PALETTE.length];
+            String name = seriesName.apply(e.getKey());
+            XYSeries box = c.addSeries(name, ox, oy);
+            box.setMarker(SeriesMarkers.NONE).setLineColor(color).setLineStyle(new BasicStroke(1.5f));
+            XYSeries med = c.addSeries(name + " median", mx, my);
+            med.setMarker(SeriesMarkers.NONE).setLineColor(color).setLineStyle(new BasicStroke(3f));
+            med.setShowInLegend(false);
+            if (!px.isEmpty()) {
+                XYSeries ext = c.addSeries(name + " min/max beyond whiskers", px, py);
+                ext.setXYSeriesRenderStyle(XYSeriesRenderStyle.Scatter).setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color);
+                ext.setShowInLegend(false);
+            }
+            m++;
+        }
+        c.getStyler().setLegendVisible(modes > 1 || !byMode.containsKey(""));
+        return c;
+    }
+
+    /**
+     * An XY chart whose x positions 1..G are groups: XChart's numeric ticks cannot be pinned to them, so their names are written
+     * under the plot after it is painted (in PNG and SVG alike), as numbers "#i" when a name does not fit its slot.
+     */
+    static final class GroupedChart extends XYChart {
+        private final List<String> groups;
+
+        private final boolean numbered;
+
+        GroupedChart(XYChartBuilder b, List<String> groups, boolean numbered) {
+            super(b);
+            this.groups = groups;
+            this.numbered = numbered;
+        }
+
+        @Override
+        public void paint(java.awt.Graphics2D g, int w, int h) {
+            super.paint(g, w, h);
+            if (groups.isEmpty()) {
+                return;
+            }
+            g.setFont(getStyler().getAxisTickLabelsFont());
+            g.setColor(getStyler().getAxisTickLabelsColor());
+            java.awt.FontMetrics fm = g.getFontMetrics();
+            double y = getScreenYFromChart(getStyler().getYAxisMin()) + getStyler().getAxisTickPadding() + fm.getAscent() + 1;
+            for (int i = 0; i < groups.size(); i++) {
+                String label = numbered ? "#" + (i + 1) : groups.get(i);
+                double x = getScreenXFromChart(i + 1) - fm.stringWidth(label) / 2.0;
+                g.drawString(label, (float) x, (float) y);
+            }
+        }
+    }
+
+    /** Whether group names are too wide for their slots under a box plot, so that "#i" stands for them (the caption lists them). */
+    boolean numbered(List<String> groups) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        try {
+            java.awt.FontMetrics fm = g.getFontMetrics(TICKS);
+            double slot = (width - 140.0) / Math.max(1, groups.size());
+            return groups.stream().anyMatch(n -> fm.stringWidth(n) > slot - 8);
+        } finally {
+            g.dispose();
+        }
+    }
+
+    /** Appends a polyline and a gap (XChart leaves a null point undrawn). */
+    private static void path(List<Double> xs, List<Double> ys, double[] x, double[] y) {
+        for (int i = 0; i < x.length; i++) {
+            xs.add(x[i]);
+            ys.add(y[i]);
+        }
+        xs.add(x[x.length - 1]);
+        ys.add(null);
+    }
+
+    /** How a line is drawn: its colour and dash pattern (null: solid). */
+    record Look(Color color, float[] dash) {
+        BasicStroke stroke() {
+            return dash == null ? new BasicStroke(2f) : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, dash, 0f);
+        }
+    }
+
+    /** Histograms on a log x axis: one staircase per series over the bins' edges. */
+    Chart<?, ?> logHistogram(String title, String xTitle, LogBins bins, Map<String, long[]> series, Map<String, Look> looks) {
+        XYChart c = xy(title, xTitle, "samples per bin");
+        c.getStyler().setXAxisLogarithmic(true);
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        double[] e = bins.edges();
+        series.forEach((name, counts) -> {
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (int k = 0; k < bins.bins(); k++) {
+                double n = counts[k + 1];
+                x.add(e[k]);
+                y.add(n);
+                x.add(e[k + 1]);
+                y.add(n);
+            }
+            XYSeries line = c.addSeries(name, x, y);
+            line.setMarker(SeriesMarkers.NONE);
+            line.setLineColor(looks.get(name).color()).setLineStyle(looks.get(name).stroke());
+        });
+        return c;
+    }
+
+    /** Fractions against r on a log x axis (the robustness curve). */
+    Chart<?, ?> curves(String title, String xTitle, String yTitle, double[] x, Map<String, double[]> series, Map<String, Look> looks) {
+        XYChart c = xy(title, xTitle, yTitle);
+        c.getStyler().setXAxisLogarithmic(true);
+        c.getStyler().setYAxisMin(0.0);
+        c.getStyler().setYAxisMax(1.0);
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        series.forEach((name, y) -> {
+            XYSeries s = c.addSeries(name, x, y);
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(looks.get(name).color()).setLineStyle(looks.get(name).stroke());
+        });
+        return c;
+    }
+
+    /** The class-transition heat map: predicted class (rows) → adversarial class (columns), with "none" for no flip. */
+    Chart<?, ?> transitions(Transitions t) {
+        int k = t.classes();
+        int side = Math.min(width, height + 120);
+        HeatMapChart c = new HeatMapChartBuilder().width(side).height(height).title("Class transitions under FGS: " + t.model())
+                .xAxisTitle("adversarial class").yAxisTitle("predicted class").build();
+        c.getStyler().setBaseFont(BASE);
+        c.getStyler().setChartTitleFont(BASE.deriveFont(Font.BOLD, 15f));
+        c.getStyler().setAxisTitleFont(BASE);
+        c.getStyler().setAxisTickLabelsFont(TICKS);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setShowValue(k <= 12);
+        c.getStyler().setValueFont(BASE.deriveFont(11f));
+        c.getStyler().setHeatMapValueDecimalPattern("#");
+        c.getStyler().setRangeColors(new Color[] {new Color(0xf7fbff), new Color(0x6baed6), new Color(0x08306b)});
+        c.getStyler().setLegendPosition(LegendPosition.OutsideE);
+        List<String> x = new ArrayList<>();
+        List<String> y = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            x.add(String.valueOf(i));
+            y.add(String.valueOf(i));
+        }
+        x.add("none");
+        List<Number[]> heat = new ArrayList<>();
+        long max = 1;
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j <= k; j++) {
+                heat.add(new Number[] {j, i, t.counts()[i][j]});
+                max = Math.max(max, t.counts()[i][j]);
+            }
+        }
+        c.getStyler().setMin(0);
+        c.getStyler().setMax(max);
+        c.addSeries("samples", x, y, heat);
+        return c;
+    }
+
+    /** Median log10 κ per chain position (solid, with markers) and its quartiles (dashed), per series. */
+    Chart<?, ?> kappa(List<KappaProfile> profiles, Function<KappaProfile, String> name) {
+        XYChart c = xy("Per-layer κ profile", "position in the κ chain (0: input … last: δ at the head)", "log10 κ");
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        c.getStyler().setxAxisTickLabelsFormattingFunction(v -> Math.abs(v - Math.rint(v)) < 1e-9 ? String.valueOf(Math.round(v)) : " ");
+        int i = 0;
+        for (KappaProfile p : profiles) {
+            Color color = PALETTE[i++ % PALETTE.length];
+            double[] x = new double[p.median().length];
+            Arrays.setAll(x, j -> j);
+            String n = name.apply(p);
+            c.addSeries(n, x, p.median()).setMarker(SeriesMarkers.CIRCLE).setMarkerColor(color).setLineColor(color)
+                    .setLineStyle(new BasicStroke(2f));
+            BasicStroke dash = new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f);
+            XYSeries lo = c.addSeries(n + " Q1", x, p.q1());
+            lo.setMarker(SeriesMarkers.NONE).setLineColor(color).setLineStyle(dash);
+            lo.setShowInLegend(false);
+            XYSeries hi = c.addSeries(n + " Q3", x, p.q3());
+            hi.setMarker(SeriesMarkers.NONE).setLineColor(color).setLineStyle(dash);
+            hi.setShowInLegend(false);
+        }
+        return c;
+    }
+
+    /** Model selection: mean FGS ε against mean bound, one point per model and mode, names beside the points when few. */
+    Chart<?, ?> ranking(List<Rank> ranks, List<String> modes) {
+        XYChart c = xy("Models: mean bound against mean FGS ε", "mean FGS ε (samples FGS flipped)", "mean bound");
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
+        c.getStyler().setMarkerSize(9);
+        c.getStyler().setYAxisDecimalPattern("0.####");
+        c.getStyler().setXAxisDecimalPattern("0.####");
+        boolean logX = ranks.stream().allMatch(r -> r.epsMean() != null && r.epsMean() > 0);
+        boolean logY = ranks.stream().allMatch(r -> r.boundMean().values().stream().allMatch(v -> v > 0));
+        c.getStyler().setXAxisLogarithmic(logX && ranks.size() > 1);
+        c.getStyler().setYAxisLogarithmic(logY && ranks.size() > 1);
+        int added = 0;
+        for (String mode : modes) {
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (Rank r : ranks) {
+                Double b = r.boundMean().get(mode);
+                if (b != null && r.epsMean() != null) {
+                    x.add(r.epsMean());
+                    y.add(b);
+                    if (ranks.size() <= 20 && modes.indexOf(mode) == 0) {
+                        c.addAnnotation(new AnnotationText("  " + r.model(), r.epsMean(), b, false));
+                    }
+                }
+            }
+            if (!x.isEmpty()) {
+                c.addSeries(Format.mode(mode), x, y).setMarker(SeriesMarkers.CIRCLE);
+                added++;
+            }
+        }
+        if (added == 0) {
+            c.addSeries("no model has an FGS flip", new double[] {0}, new double[] {0}).setMarker(SeriesMarkers.NONE);
+        }
+        return c;
+    }
+}
