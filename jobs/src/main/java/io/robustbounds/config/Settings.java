@@ -101,6 +101,20 @@ public final class Settings {
         return get(key, "a list of strings", config::getStringList);
     }
 
+    /** A list of objects, each as Settings whose errors name this file, the key and the entry's index. */
+    public List<Settings> getSettingsList(String key) {
+        List<? extends Config> list = get(key, "a list of objects", config::getConfigList);
+        List<Settings> out = new java.util.ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            out.add(new Settings(list.get(i), source + ": " + key + "[" + i + "]"));
+        }
+        return out;
+    }
+
+    public boolean hasPath(String key) {
+        return config.hasPath(key);
+    }
+
     public List<Double> getDoubleList(String key) {
         return get(key, "a list of numbers", config::getDoubleList);
     }

@@ -1,0 +1,99 @@
+package io.robustbounds.cli;
+
+import io.robustbounds.config.Settings;
+import io.robustbounds.jobs.BenchmarkJob;
+import io.robustbounds.jobs.Provenance;
+import io.robustbounds.spark.Sessions;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code benchmark}: a scheduled suite run with history and regression alerts (exit 1 naming the models). */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = "Run a benchmark suite (conf/benchmarks/*.conf), append to its history and compare with the previous run; "
+                + "exit 1 naming the models with violations or moved statistics.")
+final class BenchmarkCommand implements Callable<Integer> {
+    @Option(names = "--suite", required = true, description = "the suite's configuration, e.g. conf/benchmarks/example.conf")
+    Path suite;
+
+    @Option(names = "--set", description = "override a configuration key, e.g. --set benchmark.thresholds.bound-mean=0.05")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Settings s = Settings.load(suite, overrides);
+        BenchmarkJob.Config c = config(s);
+        BenchmarkJob.Outcome o;
+        try (SparkSession spark = Sessions.create("robustbounds benchmark " + c.suite(), s.getString("spark.master"))) {
+            Map<String, Object> provenance = Provenance.common(s);
+            try (SparkProgress ignored = new SparkProgress(spark, "benchmark")) {
+                o = BenchmarkJob.run(spark, c, provenance);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nbenchmark %s, run %s: %d entries, %.1f s; history → %s%n", c.suite(), o.runId(),
+                c.entries().size(), o.seconds(), c.history());
+        System.out.println("| entry | model | mode | n | accuracy | FGS rate | ε mean | bound mean | violations |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        for (Row r : o.rows()) {
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %d | %s | %s | %s | %s | %d |%n", r.getAs("entry"), r.getAs("model"),
+                    r.getAs("bound_mode"), r.<Long>getAs("n"), fmt(r.getAs("accuracy")), fmt(r.getAs("fgs_rate")), fmt(r.getAs("eps_mean")),
+                    fmt(r.getAs("bound_mean")), r.<Long>getAs("violations"));
+        }
+        if (o.firstRun()) {
+            System.out.println("\nfirst run of this suite in the history: nothing to compare with");
+        }
+        if (o.alerts().isEmpty()) {
+            System.out.println("\nno alerts");
+            return 0;
+        }
+        System.out.println("\nALERTS:");
+        o.alerts().forEach(a -> System.out.println("  " + a));
+        System.err.println("benchmark " + c.suite() + ": alerts for model(s) "
+                + String.join(", ", o.alerts().stream().map(BenchmarkJob.Alert::model).distinct().toList()));
+        return 1;
+    }
+
+    private static String fmt(Object v) {
+        return v == null ? "—" : String.format(Locale.ROOT, "%.6g", (Double) v);
+    }
+
+    static BenchmarkJob.Config config(Settings s) {
+        String name = s.getString("benchmark.name");
+        if (name.isBlank()) {
+            throw s.invalid("benchmark.name", "must not be empty");
+        }
+        List<BenchmarkJob.Entry> entries = new ArrayList<>();
+        for (Settings e : s.getSettingsList("benchmark.entries")) {
+            String en = e.getString("name");
+            if (!en.matches("[A-Za-z0-9._-]+")) {
+                throw e.invalid("name", "must be letters, digits, '.', '_' or '-'");
+            }
+            entries.add(new BenchmarkJob.Entry(en, e.getString("model"), e.getString("test-set")));
+        }
+        if (entries.isEmpty()) {
+            throw s.invalid("benchmark.entries", "must list at least one {name, model, test-set}");
+        }
+        if (entries.stream().map(BenchmarkJob.Entry::name).distinct().count() != entries.size()) {
+            throw s.invalid("benchmark.entries", "must have distinct names");
+        }
+        String runId = s.getString("benchmark.run-id");
+        if (runId.isBlank()) {
+            runId = name + "-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(java.time.Instant.now());
+        }
+        BenchmarkJob.Thresholds t = new BenchmarkJob.Thresholds(s.getDouble("benchmark.thresholds.bound-mean"),
+                s.getDouble("benchmark.thresholds.bound-median"), s.getDouble("benchmark.thresholds.eps-mean"),
+                s.getDouble("benchmark.thresholds.eps-median"), s.getDouble("benchmark.thresholds.fgs-rate"),
+                s.getDouble("benchmark.thresholds.accuracy"));
+        return new BenchmarkJob.Config(name, entries, s.getString("benchmark.history"), s.getString("benchmark.output"), runId,
+                s.getInt("benchmark.batch-size", 1), s.getInt("benchmark.partitions", 0), RandomMlpCommand.evalSettings(s), t);
+    }
+}
