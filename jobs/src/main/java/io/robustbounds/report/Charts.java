@@ -41,6 +41,16 @@ final class Charts {
         this.height = height;
     }
 
+    /** Line chart of named series over shared x values (log y when {@code logY}). */
+    XYChart lines(String title, String x, String y, double[] xs, java.util.Map<String, double[]> series, boolean logY) {
+        XYChart c = xy(title, x, y);
+        c.getStyler().setYAxisLogarithmic(logY);
+        for (java.util.Map.Entry<String, double[]> e : series.entrySet()) {
+            c.addSeries(e.getKey(), xs, e.getValue());
+        }
+        return c;
+    }
+
     private XYChart xy(String title, String x, String y) {
         return style(new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(x).yAxisTitle(y).build());
     }
