@@ -10,17 +10,21 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
 
 /**
  * {@code aggregate}: per-sample results → one row per group (model, and later sweep cell) with the thesis'
  * table columns. ε statistics are over samples where FGS succeeded; deviations over the same samples.
  * Medians are exact, as the thesis reports them: each group's values are sorted on the executors and the
- * middle one (or the mean of the middle two) is taken — no rows are collected to the driver. (Spark's
- * {@code percentile} gives the same numbers but took 5× longer on 10⁶ rows.) "Normalized" columns divide
- * by the number of input elements (thesis Table 5.1).
+ * middle one (or the mean of the middle two) is taken — no rows are collected to the driver ({@link ExactMedian};
+ * Spark's {@code percentile} gives the same numbers but took 5× longer on 10⁶ rows, and
+ * {@code sort_array(collect_list(..))} 4×). All columns come from one aggregation over the results. "Normalized"
+ * columns divide by the number of input elements (thesis Table 5.1).
  */
 public final class AggregateJob {
 
@@ -67,25 +71,16 @@ public final class AggregateJob {
             }
         }
         List<Column> aggs = new ArrayList<>();
-        List<Column> finals = new ArrayList<>();
+        UserDefinedFunction median = functions.udaf(new ExactMedian(), Encoders.DOUBLE());
         List<String> keys = new ArrayList<>(c.groupBy());
         if (!keys.contains("bound_mode")) {
             keys.add("bound_mode"); // a table never mixes bounds of two modes
         }
-        keys.forEach(k -> finals.add(col(k)));
         for (String[] column : COLUMNS) {
-            if (column[1].startsWith("median:")) {
-                String sorted = "_sorted_" + column[0];
-                aggs.add(expr("sort_array(collect_list(" + column[1].substring(7) + "))").as(sorted));
-                finals.add(expr(median(sorted)).as(column[0]));
-            } else {
-                aggs.add(expr(column[1]).as(column[0]));
-                finals.add(col(column[0]));
-            }
+            aggs.add((column[1].startsWith("median:") ? median.apply(expr(column[1].substring(7)).cast("double")) : expr(column[1])).as(column[0]));
         }
         Dataset<Row> table = results.groupBy(keys.stream().map(k -> col(k)).toArray(Column[]::new))
                 .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
-                .select(finals.toArray(Column[]::new))
                 .orderBy(keys.stream().map(k -> col(k)).toArray(Column[]::new));
 
         RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "aggregate", spark.sparkContext().hadoopConfiguration());
@@ -112,13 +107,6 @@ public final class AggregateJob {
             out.abort();
             throw e;
         }
-    }
-
-    /** The exact median of a sorted, null-free array column: the middle element, or the mean of the middle two. */
-    static String median(String sorted) {
-        String n = "size(" + sorted + ")";
-        return "CASE WHEN " + n + " = 0 THEN NULL WHEN " + n + " % 2 = 1 THEN element_at(" + sorted + ", cast((" + n + " + 1) / 2 AS INT))"
-                + " ELSE (element_at(" + sorted + ", cast(" + n + " / 2 AS INT)) + element_at(" + sorted + ", cast(" + n + " / 2 + 1 AS INT))) / 2 END";
     }
 
     static String markdown(String[] columns, List<Row> rows) {
