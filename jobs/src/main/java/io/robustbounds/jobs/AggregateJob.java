@@ -85,12 +85,15 @@ public final class AggregateJob {
 
         RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "aggregate", spark.sparkContext().hadoopConfiguration());
         try {
+            EvaluateJob.Timings timings = new EvaluateJob.Timings();
             table.write().mode(SaveMode.Overwrite).parquet(out.staging("table"));
+            timings.lap("aggregation");
             Dataset<Row> written = spark.read().parquet(out.staging("table"));
             written.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").csv(out.staging("table.csv"));
             List<Row> rows = written.collectAsList(); // one row per group
             String markdown = markdown(written.columns(), rows);
             out.writeText("table.md", markdown);
+            timings.lap("csv_and_markdown");
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Object> p = new LinkedHashMap<>(provenance);
             p.put("step", "aggregate");
@@ -100,6 +103,7 @@ public final class AggregateJob {
             p.put("group_by", keys);
             p.put("groups", rows.size());
             p.put("seconds", seconds);
+            p.put("seconds_by_pass", timings.seconds());
             out.writeText("_provenance.json", Provenance.json(p));
             out.commit();
             return new Outcome(rows.size(), out.path("table"), markdown, seconds);

@@ -52,8 +52,8 @@ import org.apache.spark.util.CollectionAccumulator;
  * there are any ({@link RejectRows}); with {@code on-bad-row = fail} the job stops naming the first one (in partition
  * order) when the pass ends, and writes nothing.
  *
- * <p>Duplicate ids: every partition of the pass reports the range of its ids and whether they were strictly
- * increasing. Disjoint ranges of increasing ids prove there are none (the usual case: ids numbered file by file);
+ * <p>Duplicate ids: every partition of the pass reports its runs of strictly increasing ids as [first, last]
+ * ranges. Pairwise disjoint ranges prove there are none (the usual case: ids numbered file by file, one run a file);
  * otherwise the ids alone are counted with a narrow aggregation, and only when some id occurs more than once are
  * all rows of it taken out of the results and written to the rejects ("duplicate id: k rows share it"). Counts come
  * from the partitions' statistics, not from reading the outputs again. The model is broadcast once as its zip
@@ -81,6 +81,7 @@ public final class EvaluateJob {
 
     public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) {
         long t0 = System.nanoTime();
+        Timings timings = new Timings();
         Model model = ModelFormat.read(java.nio.file.Path.of(c.model()));
         if (!model.isMlp()) {
             throw new ModelException("model '" + model.name() + "': only linear classifiers and MLPs are supported so far");
@@ -95,6 +96,7 @@ public final class EvaluateJob {
         }
         int d = (int) meta.size();
         int classes = model.classes();
+        timings.lap("model_and_footers");
 
         DataFrameReader reader = spark.read();
         if (footers.columns() != null) { // the footers' schema: Spark need not infer it (a job of its own)
@@ -128,6 +130,7 @@ public final class EvaluateJob {
                     check, c.failOnBadRow(), accumulator)).rdd();
             dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).parquet(out.staging("results"));
             Totals totals = Totals.of(accumulator.value(), in.getNumPartitions());
+            timings.lap("validate_evaluate_write");
             if (c.failOnBadRow() && totals.firstBad() != null) {
                 throw new IllegalArgumentException(totals.firstBad() + " (on-bad-row = fail)");
             }
@@ -140,6 +143,7 @@ public final class EvaluateJob {
                     duplicates = null;
                 }
             }
+            timings.lap("duplicate_check");
             long resultCount = totals.results();
             long violations = totals.violations();
             long fgsSuccesses = totals.fgsSuccesses();
@@ -160,6 +164,7 @@ public final class EvaluateJob {
                 resultCount = t.getLong(0);
                 violations = t.getLong(1);
                 fgsSuccesses = t.getLong(2);
+                timings.lap("duplicates_out_of_results");
             }
             long rejectCount = totals.rows() - resultCount;
             if (totals.bad() > 0 || duplicates != null) {
@@ -170,6 +175,7 @@ public final class EvaluateJob {
             } else {
                 spark.createDataFrame(List.of(), ResultSchema.REJECTS).write().mode(SaveMode.Overwrite).parquet(out.staging("rejects"));
             }
+            timings.lap("rejects");
             double seconds = (System.nanoTime() - t0) / 1e9;
 
             Map<String, Object> p = new LinkedHashMap<>(provenance);
@@ -180,6 +186,7 @@ public final class EvaluateJob {
             p.put("test_set", Map.of("path", c.testSet(), "metadata", meta.toJson(), "files", files.size()));
             p.put("bound_mode", c.evaluation().mode().id());
             p.put("seconds", seconds);
+            p.put("seconds_by_pass", timings.seconds());
             p.put("rows_in", totals.rows());
             p.put("rows_out", resultCount);
             p.put("rows_rejected", rejectCount);
@@ -194,6 +201,22 @@ public final class EvaluateJob {
             if (duplicates != null) {
                 duplicates.unpersist();
             }
+        }
+    }
+
+    /** Seconds since the previous lap, by name, for the provenance. */
+    static final class Timings {
+        private final Map<String, Double> seconds = new LinkedHashMap<>();
+        private long last = System.nanoTime();
+
+        void lap(String name) {
+            long now = System.nanoTime();
+            seconds.merge(name, Math.round((now - last) / 1e6) / 1e3, Double::sum);
+            last = now;
+        }
+
+        Map<String, Double> seconds() {
+            return seconds;
         }
     }
 
@@ -221,12 +244,19 @@ public final class EvaluateJob {
                 violations += s.violations();
                 fgs += s.fgsSuccesses();
             }
-            // no duplicate id if every partition's ids increase strictly and no two partitions' ranges overlap
-            List<PartitionStats> withIds = byPartition.values().stream().filter(s -> s.ids() > 0)
-                    .sorted(Comparator.comparingLong(PartitionStats::minId)).toList();
-            boolean disjoint = withIds.stream().allMatch(PartitionStats::increasing);
-            for (int i = 1; i < withIds.size() && disjoint; i++) {
-                disjoint = withIds.get(i).minId() > withIds.get(i - 1).maxId();
+            // no duplicate id if the runs of strictly increasing ids of all partitions are pairwise disjoint
+            boolean disjoint = byPartition.values().stream().allMatch(s -> s.runs() != null);
+            if (disjoint) {
+                List<long[]> runs = new java.util.ArrayList<>();
+                for (PartitionStats s : byPartition.values()) {
+                    for (int i = 0; i < s.runs().length; i += 2) {
+                        runs.add(new long[] {s.runs()[i], s.runs()[i + 1]});
+                    }
+                }
+                runs.sort(Comparator.comparingLong(r -> r[0]));
+                for (int i = 1; i < runs.size() && disjoint; i++) {
+                    disjoint = runs.get(i)[0] > runs.get(i - 1)[1];
+                }
             }
             return new Totals(rows, bad, results, violations, fgs, disjoint, firstBad);
         }

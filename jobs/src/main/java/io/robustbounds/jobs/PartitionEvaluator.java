@@ -62,19 +62,24 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
         this.stats = stats;
     }
 
+    /** At most this many runs of increasing ids are reported per partition; more and the duplicate check counts ids. */
+    static final int MAX_RUNS = 4096;
+
     /**
-     * What the driver learns of one partition of the evaluation pass; {@code firstBad} describes the first bad row
+     * What the driver learns of one partition of the evaluation pass. {@code runs} holds [first, last] of each
+     * maximal run of strictly increasing ids in the order read (one run per file when ids are numbered file by file),
+     * flattened; null when there were more than {@link #MAX_RUNS}. {@code firstBad} describes the first bad row
      * ("file row id N: column C: reason"), null if none.
      */
-    record PartitionStats(int partition, long rows, long bad, long results, long violations, long fgsSuccesses,
-                          long ids, long minId, long maxId, boolean increasing, String firstBad) implements Serializable {
+    record PartitionStats(int partition, long rows, long bad, long results, long violations, long fgsSuccesses, long[] runs,
+                          String firstBad) implements Serializable {
     }
 
     @Override
     public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
         int partition = TaskContext.getPartitionId();
         if (!rows.hasNext()) {
-            stats.add(new PartitionStats(partition, 0, 0, 0, 0, 0, 0, Long.MAX_VALUE, Long.MIN_VALUE, true, null));
+            stats.add(new PartitionStats(partition, 0, 0, 0, 0, 0, new long[0], null));
             return Collections.emptyIterator(); // no model to rebuild for an empty partition
         }
         Model m = ModelFormat.fromZipBytes(model.value(), "broadcast model");
@@ -98,10 +103,11 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             private long violations;
             private long fgsSuccesses;
             private long idCount;
-            private long minId = Long.MAX_VALUE;
-            private long maxId = Long.MIN_VALUE;
+            private long runStart;
             private long lastId;
-            private boolean increasing = true;
+            private long[] runs = new long[16];
+            private int runCount; // closed runs in runs[0 .. 2 * runCount)
+            private boolean tooManyRuns;
             private boolean reported;
             private String firstBad;
             private boolean stopped;
@@ -116,7 +122,11 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                 }
                 if (!reported) {
                     reported = true;
-                    stats.add(new PartitionStats(partition, seen, bad, results, violations, fgsSuccesses, idCount, minId, maxId, increasing, firstBad));
+                    if (idCount > 0) {
+                        closeRun();
+                    }
+                    stats.add(new PartitionStats(partition, seen, bad, results, violations, fgsSuccesses,
+                            tooManyRuns ? null : java.util.Arrays.copyOf(runs, 2 * runCount), firstBad));
                 }
                 return false;
             }
@@ -129,6 +139,22 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                 return current.next();
             }
 
+            private void closeRun() {
+                if (tooManyRuns) {
+                    return;
+                }
+                if (runCount == MAX_RUNS) {
+                    tooManyRuns = true;
+                    return;
+                }
+                if (2 * runCount == runs.length) {
+                    runs = java.util.Arrays.copyOf(runs, 2 * runs.length);
+                }
+                runs[2 * runCount] = runStart;
+                runs[2 * runCount + 1] = lastId;
+                runCount++;
+            }
+
             private List<InternalRow> nextBatch() {
                 int n = 0;
                 while (n < batchSize && !stopped && rows.hasNext()) {
@@ -136,13 +162,14 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     seen++;
                     if (!r.isNullAt(RowCheck.ID)) {
                         long id = r.getLong(RowCheck.ID);
-                        if (idCount > 0 && id <= lastId) {
-                            increasing = false;
+                        if (idCount == 0) {
+                            runStart = id;
+                        } else if (id <= lastId) {
+                            closeRun();
+                            runStart = id;
                         }
                         lastId = id;
                         idCount++;
-                        minId = Math.min(minId, id);
-                        maxId = Math.max(maxId, id);
                     }
                     RowCheck.Problem p = check.problem(r);
                     if (p != null) {

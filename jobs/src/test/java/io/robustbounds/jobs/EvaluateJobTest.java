@@ -142,21 +142,27 @@ class EvaluateJobTest {
         assertEquals(41, o.rowsIn());
     }
 
-    /** Partitions prove the absence of duplicates only when each one's ids increase and their ranges are disjoint. */
+    /** Partitions prove the absence of duplicates only when all their runs of increasing ids are disjoint. */
     @Test
-    void idRangesProveNoDuplicatesOnlyWhenDisjoint() {
-        PartitionEvaluator.PartitionStats a = stats(0, 10, 19, true);
-        PartitionEvaluator.PartitionStats b = stats(1, 0, 9, true);
-        PartitionEvaluator.PartitionStats empty = new PartitionEvaluator.PartitionStats(2, 0, 0, 0, 0, 0, 0, Long.MAX_VALUE, Long.MIN_VALUE, true, null);
+    void idRunsProveNoDuplicatesOnlyWhenDisjoint() {
+        PartitionEvaluator.PartitionStats a = stats(0, 20, 29, 10, 19);   // two files read in the order 20.., 10..
+        PartitionEvaluator.PartitionStats b = stats(1, 0, 9, 30, 39);
+        PartitionEvaluator.PartitionStats empty = new PartitionEvaluator.PartitionStats(2, 0, 0, 0, 0, 0, new long[0], null);
         assertTrue(EvaluateJob.Totals.of(List.of(a, b, empty, a), 3).idsDisjointAndIncreasing(), "a partition reported twice counts once");
-        assertEquals(20, EvaluateJob.Totals.of(List.of(a, b, empty, a), 3).rows());
-        assertFalse(EvaluateJob.Totals.of(List.of(a, stats(1, 0, 10, true)), 2).idsDisjointAndIncreasing(), "ranges share 10");
-        assertFalse(EvaluateJob.Totals.of(List.of(a, stats(1, 0, 9, false)), 2).idsDisjointAndIncreasing(), "ids out of order");
+        assertEquals(40, EvaluateJob.Totals.of(List.of(a, b, empty, a), 3).rows());
+        assertFalse(EvaluateJob.Totals.of(List.of(a, stats(1, 0, 10)), 2).idsDisjointAndIncreasing(), "runs share 10");
+        assertFalse(EvaluateJob.Totals.of(List.of(stats(0, 0, 9, 9, 12)), 1).idsDisjointAndIncreasing(), "9 twice in a partition");
+        assertFalse(EvaluateJob.Totals.of(List.of(a, new PartitionEvaluator.PartitionStats(1, 5, 0, 5, 0, 0, null, null)), 2)
+                .idsDisjointAndIncreasing(), "too many runs to tell");
         assertThrows(IllegalStateException.class, () -> EvaluateJob.Totals.of(List.of(a), 2), "a partition's statistics are missing");
     }
 
-    private static PartitionEvaluator.PartitionStats stats(int partition, long min, long max, boolean increasing) {
-        return new PartitionEvaluator.PartitionStats(partition, max - min + 1, 0, max - min + 1, 0, 0, max - min + 1, min, max, increasing, null);
+    private static PartitionEvaluator.PartitionStats stats(int partition, long... runs) {
+        long n = 0;
+        for (int i = 0; i < runs.length; i += 2) {
+            n += runs[i + 1] - runs[i] + 1;
+        }
+        return new PartitionEvaluator.PartitionStats(partition, n, 0, n, 0, 0, runs, null);
     }
 
     /** Float features (as random-testset and the importers write them) give the results of the same values as doubles. */
