@@ -67,8 +67,8 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
 
     /**
      * What the driver learns of one partition of the evaluation pass. {@code runs} holds [first, last] of each
-     * maximal run of strictly increasing ids in the order read (one run per file when ids are numbered file by file),
-     * flattened; null when there were more than {@link #MAX_RUNS}. {@code firstBad} describes the first bad row
+     * maximal run of strictly increasing ids of one file in the order read (one run per file when ids are numbered
+     * file by file; a run never spans two files, whose ids may interleave with a third file's), flattened; null when there were more than {@link #MAX_RUNS}. {@code firstBad} describes the first bad row
      * ("file row id N: column C: reason"), null if none.
      */
     record PartitionStats(int partition, long rows, long bad, long results, long violations, long fgsSuccesses, long[] runs,
@@ -104,6 +104,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             private long fgsSuccesses;
             private long idCount;
             private long runStart;
+            private UTF8String runFile;
             private long lastId;
             private long[] runs = new long[16];
             private int runCount; // closed runs in runs[0 .. 2 * runCount)
@@ -162,11 +163,13 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     seen++;
                     if (!r.isNullAt(RowCheck.ID)) {
                         long id = r.getLong(RowCheck.ID);
-                        if (idCount == 0) {
+                        UTF8String file = r.getUTF8String(RowCheck.FILE);
+                        if (idCount == 0 || id <= lastId || !file.equals(runFile)) {
+                            if (idCount > 0) {
+                                closeRun();
+                            }
                             runStart = id;
-                        } else if (id <= lastId) {
-                            closeRun();
-                            runStart = id;
+                            runFile = file.clone();
                         }
                         lastId = id;
                         idCount++;
