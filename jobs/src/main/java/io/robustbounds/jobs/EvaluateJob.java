@@ -128,6 +128,7 @@ public final class EvaluateJob {
             RDD<InternalRow> in = internalRows(rows);
             RDD<InternalRow> results = in.toJavaRDD().mapPartitions(new PartitionEvaluator(broadcastModel, c.batchSize(), c.evaluation(),
                     check, c.failOnBadRow(), accumulator)).rdd();
+            timings.lap("broadcast_and_plan");
             dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).parquet(out.staging("results"));
             Totals totals = Totals.of(accumulator.value(), in.getNumPartitions());
             timings.lap("validate_evaluate_write");
