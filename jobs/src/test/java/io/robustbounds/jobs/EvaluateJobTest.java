@@ -51,6 +51,8 @@ class EvaluateJobTest {
         EvaluateJob.Outcome b = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "b", 64, 4, false), Map.of());
         assertEquals(150, a.results());
         assertEquals(0, a.rejects());
+        assertEquals(0, spark.read().parquet(a.rejectsPath()).count(), "no rejects: an empty rejects output all the same");
+        assertEquals(List.of("file", "id", "column", "reason", "features", "label"), List.of(spark.read().parquet(a.rejectsPath()).columns()));
         Map<Long, Row> ra = byId(spark, a.resultsPath());
         Map<Long, Row> rb = byId(spark, b.resultsPath());
         assertEquals(ra.keySet(), rb.keySet());
