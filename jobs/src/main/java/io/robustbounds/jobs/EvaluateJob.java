@@ -2,10 +2,8 @@ package io.robustbounds.jobs;
 
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.when;
 
 import io.robustbounds.data.TestSetMetadata;
 import io.robustbounds.data.TestSetSchema;
@@ -13,34 +11,54 @@ import io.robustbounds.data.TestSets;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.format.ModelFormat;
+import io.robustbounds.jobs.PartitionEvaluator.PartitionStats;
 import io.robustbounds.model.Model;
 import io.robustbounds.model.ModelException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * {@code evaluate}: model + Parquet test set → per-sample results, rejects and provenance under a run id.
  *
  * <p>The driver checks the model and every test-set footer before any work starts (shape mismatch, missing
- * column, unreadable file: an error naming the file). Rows are validated with Spark SQL; bad rows (null or
- * wrong-length features, NaN/Inf, duplicate id, label out of range) go to {@code rejects} with their file,
- * id, column and reason, or fail the job ({@code on-bad-row = fail}). The model is broadcast once as its zip
- * bytes and rebuilt once per partition ({@link PartitionEvaluator}).
+ * column, unreadable file: an error naming the file), and reads the test set with the schema those footers give
+ * (no schema-inference job). One pass then validates, evaluates and writes the results
+ * ({@link PartitionEvaluator}); bad rows (null or wrong-length features, NaN/Inf, label out of range) are counted
+ * there, and written to {@code rejects} with their file, id, column and reason by a second pass that runs only when
+ * there are any ({@link RejectRows}); with {@code on-bad-row = fail} the job stops naming the first one (in partition
+ * order) when the pass ends, and writes nothing.
+ *
+ * <p>Duplicate ids: every partition of the pass reports its runs of strictly increasing ids as [first, last]
+ * ranges. Pairwise disjoint ranges prove there are none (the usual case: ids numbered file by file, one run a file);
+ * otherwise the ids alone are counted with a narrow aggregation, and only when some id occurs more than once are
+ * all rows of it taken out of the results and written to the rejects ("duplicate id: k rows share it"). Counts come
+ * from the partitions' statistics, not from reading the outputs again. The model is broadcast once as its zip
+ * bytes and rebuilt once per partition.
  */
 public final class EvaluateJob {
 
@@ -64,106 +82,202 @@ public final class EvaluateJob {
 
     public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) {
         long t0 = System.nanoTime();
+        Timings timings = new Timings();
         Model model = ModelFormat.read(java.nio.file.Path.of(c.model()));
         ModelEvaluator.of(model, c.evaluation()); // fails here, before any work, on a model the evaluators cannot run
-        Dataset<Row> raw;
-        try {
-            raw = spark.read().parquet(c.testSet());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(c.testSet() + ": cannot read the test set (" + e.getMessage() + ")", e);
-        }
-        TestSetMetadata meta = TestSets.inspect(Arrays.asList(raw.inputFiles()), spark.sparkContext().hadoopConfiguration());
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        List<String> files = TestSets.files(c.testSet(), hadoop);
+        TestSets.Footers footers = TestSets.footers(files, hadoop);
+        TestSetMetadata meta = footers.metadata();
         if (!Arrays.equals(model.input().shape(), meta.shape())) {
             throw new ModelException("model '" + model.name() + "' expects input " + Arrays.toString(model.input().shape())
                     + ", test set " + c.testSet() + " has " + Arrays.toString(meta.shape()));
         }
         int d = (int) meta.size();
         int classes = model.classes();
+        timings.lap("model_and_footers");
 
-        Dataset<Row> rows = raw.select(col(TestSetSchema.ID).cast("long").as("id"),
-                        col(TestSetSchema.FEATURES).cast("array<double>").as("features"),
-                        col(TestSetSchema.LABEL).cast("int").as("label"))
-                .withColumn("file", input_file_name());
-        if (c.partitions() > 0) {
-            rows = rows.repartition(c.partitions());
+        DataFrameReader reader = spark.read();
+        if (footers.columns() != null) { // the footers' schema: Spark need not infer it (a job of its own)
+            reader = reader.schema(new ParquetToSparkSchemaConverter(sqlConf(spark)).convert(footers.columns()));
         }
-        // duplicate ids: found by shuffling the ids alone; the rows are joined with them only when there are any
-        Dataset<Row> duplicates = rows.groupBy("id").count().where("count > 1").select(col("id").as("dup_id"), col("count").as("dup_count"))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> flagged = duplicates.isEmpty()
-                ? rows.withColumn("dup_count", lit(null).cast("long"))
-                : rows.join(broadcast(duplicates), rows.col("id").equalTo(duplicates.col("dup_id")), "left").drop("dup_id");
-        // NaN sorts above +Inf in Spark, so array_max/array_min see every non-finite value (code-generated, unlike
-        // a lambda); null elements are looked for (array_compact, interpreted) only where the schema allows them.
-        boolean nullableElements = !(raw.schema().apply(TestSetSchema.FEATURES).dataType() instanceof ArrayType a) || a.containsNull();
-        Column nonFinite = expr("isnan(array_max(features)) OR array_max(features) = double('Infinity')"
-                + " OR array_min(features) = double('-Infinity')"
-                + (nullableElements ? " OR size(array_compact(features)) != size(features)" : ""));
-        Dataset<Row> checked = flagged
-                .withColumn("column", when(col("id").isNull(), lit("id"))
-                        .when(col("dup_count").isNotNull(), lit("id"))
-                        .when(col("features").isNull(), lit("features"))
-                        .when(expr("size(features)").notEqual(lit(d)), lit("features"))
-                        .when(nonFinite, lit("features"))
-                        .when(col("label").isNotNull().and(col("label").lt(0).or(col("label").geq(classes))), lit("label")))
-                .withColumn("reason", when(col("id").isNull(), lit("id is null"))
-                        .when(col("dup_count").isNotNull(), expr("concat('duplicate id: ', dup_count, ' rows share it')"))
-                        .when(col("features").isNull(), lit("features is null"))
-                        .when(expr("size(features)").notEqual(lit(d)), expr("concat('features has ', size(features), ' values, expected " + d + "')"))
-                        .when(nonFinite, lit("features hold NaN or infinite values"))
-                        .when(col("label").isNotNull().and(col("label").lt(0).or(col("label").geq(classes))),
-                                expr("concat('label ', label, ' is outside [0, " + classes + ")')")))
-                .drop("dup_count");
+        Dataset<Row> raw;
         try {
-            Dataset<Row> bad = checked.where(col("reason").isNotNull()).select("file", "id", "column", "reason", "features", "label");
-            if (c.failOnBadRow()) {
-                List<Row> first = bad.limit(1).collectAsList();
-                if (!first.isEmpty()) {
-                    Row r = first.get(0);
-                    throw new IllegalArgumentException(r.getString(0) + " row id " + (r.isNullAt(1) ? "null" : r.getLong(1)) + ": column "
-                            + r.getString(2) + ": " + r.getString(3) + " (on-bad-row = fail)");
+            raw = reader.parquet(c.testSet());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(c.testSet() + ": cannot read the test set (" + e.getMessage() + ")", e);
+        }
+        DataType featureType = raw.schema().apply(TestSetSchema.FEATURES).dataType();
+        DataType element = featureType instanceof ArrayType a ? a.elementType() : null;
+        boolean native_ = DataTypes.FloatType.equals(element) || DataTypes.DoubleType.equals(element);
+        boolean nullableElements = !(featureType instanceof ArrayType a) || a.containsNull();
+        Column features = native_ ? col(TestSetSchema.FEATURES) : col(TestSetSchema.FEATURES).cast("array<double>");
+        Dataset<Row> input = raw.select(col(TestSetSchema.ID).cast("long").as("id"), features.as("features"),
+                col(TestSetSchema.LABEL).cast("int").as("label"), input_file_name().as("file"));
+        RowCheck check = new RowCheck(d, classes, DataTypes.FloatType.equals(element), nullableElements);
+        Dataset<Row> rows = c.partitions() > 0 ? input.repartition(c.partitions()) : input;
+
+        RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "evaluate", hadoop);
+        Dataset<Row> duplicates = null;
+        try {
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            byte[] modelBytes = ModelFormat.toZipBytes(model);
+            Broadcast<byte[]> broadcastModel = jsc.broadcast(modelBytes);
+            CollectionAccumulator<PartitionStats> accumulator = spark.sparkContext().collectionAccumulator("evaluate: partition statistics");
+            RDD<InternalRow> in = internalRows(rows);
+            RDD<InternalRow> results = in.toJavaRDD().mapPartitions(new PartitionEvaluator(broadcastModel, c.batchSize(), c.evaluation(),
+                    check, c.failOnBadRow(), accumulator)).rdd();
+            timings.lap("broadcast_and_plan");
+            dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).parquet(out.staging("results"));
+            Totals totals = Totals.of(accumulator.value(), in.getNumPartitions());
+            timings.lap("validate_evaluate_write");
+            if (c.failOnBadRow() && totals.firstBad() != null) {
+                throw new IllegalArgumentException(totals.firstBad() + " (on-bad-row = fail)");
+            }
+
+            if (!totals.idsDisjointAndIncreasing()) {
+                duplicates = input.select("id").where(col("id").isNotNull()).groupBy("id").count().where("count > 1")
+                        .select(col("id").as("dup_id"), col("count").as("dup_count")).persist(StorageLevel.MEMORY_AND_DISK());
+                if (duplicates.isEmpty()) {
+                    duplicates.unpersist();
+                    duplicates = null;
                 }
             }
-            Dataset<Row> good = checked.where(col("reason").isNull()).select("id", "features", "label");
-
-            RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "evaluate", spark.sparkContext().hadoopConfiguration());
-            try {
-                JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-                byte[] modelBytes = ModelFormat.toZipBytes(model);
-                Broadcast<byte[]> broadcast = jsc.broadcast(modelBytes);
-                JavaRDD<Row> results = good.javaRDD().mapPartitions(new PartitionEvaluator(broadcast, c.batchSize(), c.evaluation()));
-                spark.createDataFrame(results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).parquet(out.staging("results"));
-                bad.write().mode(SaveMode.Overwrite).parquet(out.staging("rejects"));
-
-                Dataset<Row> written = spark.read().parquet(out.staging("results"));
-                long resultCount = written.count();
-                Row totals = written.selectExpr("coalesce(sum(cast(violation as long)), 0L)", "coalesce(sum(cast(fgs_success as long)), 0L)").first();
-                long rejectCount = spark.read().parquet(out.staging("rejects")).count();
-                double seconds = (System.nanoTime() - t0) / 1e9;
-
-                Map<String, Object> p = new LinkedHashMap<>(provenance);
-                p.put("step", "evaluate");
-                p.put("run_id", c.runId());
-                p.put("spark_master", spark.sparkContext().master());
-                p.put("model", Map.of("path", c.model(), "name", model.name(), "sha256_zip", sha256(modelBytes), "provenance", model.provenance()));
-                p.put("test_set", Map.of("path", c.testSet(), "metadata", meta.toJson(), "files", raw.inputFiles().length));
-                p.put("bound_modes", c.evaluation().modes().stream().map(io.robustbounds.bounds.BoundMode::id).toList());
-                p.put("seconds", seconds);
-                p.put("rows_in", resultCount + rejectCount);
-                p.put("rows_out", resultCount);
-                p.put("rows_rejected", rejectCount);
-                p.put("violations", totals.getLong(0));
-                out.writeText("_provenance.json", Provenance.json(p));
-                out.commit();
-                return new Outcome(resultCount + rejectCount, resultCount, rejectCount, totals.getLong(0), totals.getLong(1),
-                        out.path("results"), out.path("rejects"), seconds);
-            } catch (RuntimeException e) {
-                out.abort();
-                throw e;
+            timings.lap("duplicate_check");
+            long resultCount = totals.results();
+            long violations = totals.violations();
+            long fgsSuccesses = totals.fgsSuccesses();
+            if (duplicates != null) {
+                if (c.failOnBadRow()) {
+                    Row r = input.join(broadcast(duplicates), input.col("id").equalTo(duplicates.col("dup_id")))
+                            .select("file", "id", "dup_count").orderBy("file", "id").first();
+                    throw new IllegalArgumentException(r.getString(0) + " row id " + r.getLong(1) + ": column id: duplicate id: " + r.getLong(2)
+                            + " rows share it (on-bad-row = fail)");
+                }
+                // every row of a duplicated id leaves the results (they go to the rejects below)
+                Dataset<Row> kept = spark.read().parquet(out.staging("results"))
+                        .join(broadcast(duplicates), col("id").equalTo(duplicates.col("dup_id")), "left_anti");
+                kept.write().mode(SaveMode.Overwrite).parquet(out.staging("results.without-duplicates"));
+                out.replacePart("results", "results.without-duplicates");
+                String first = c.evaluation().mode().id(); // one row per sample and mode: count samples in the first mode's rows
+                Row t = spark.read().parquet(out.staging("results")).selectExpr("count_if(bound_mode = '" + first + "')",
+                        "coalesce(sum(cast(violation as long)), 0L)", "coalesce(sum(CASE WHEN bound_mode = '" + first
+                                + "' AND fgs_success THEN 1L ELSE 0L END), 0L)").first();
+                resultCount = t.getLong(0);
+                violations = t.getLong(1);
+                fgsSuccesses = t.getLong(2);
+                timings.lap("duplicates_out_of_results");
             }
+            long rejectCount = totals.rows() - resultCount;
+            if (totals.bad() > 0 || duplicates != null) {
+                Dataset<Row> flagged = duplicates == null ? input.withColumn("dup_count", lit(null).cast("long"))
+                        : input.join(broadcast(duplicates), input.col("id").equalTo(duplicates.col("dup_id")), "left").drop("dup_id");
+                RDD<InternalRow> rejects = internalRows(flagged).toJavaRDD().mapPartitions(new RejectRows(check)).rdd();
+                dataFrame(spark, rejects, ResultSchema.REJECTS).write().mode(SaveMode.Overwrite).parquet(out.staging("rejects"));
+            } else {
+                spark.createDataFrame(List.of(), ResultSchema.REJECTS).write().mode(SaveMode.Overwrite).parquet(out.staging("rejects"));
+            }
+            timings.lap("rejects");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+
+            Map<String, Object> p = new LinkedHashMap<>(provenance);
+            p.put("step", "evaluate");
+            p.put("run_id", c.runId());
+            p.put("spark_master", spark.sparkContext().master());
+            p.put("model", Map.of("path", c.model(), "name", model.name(), "sha256_zip", sha256(modelBytes), "provenance", model.provenance()));
+            p.put("test_set", Map.of("path", c.testSet(), "metadata", meta.toJson(), "files", files.size()));
+            p.put("bound_modes", c.evaluation().modes().stream().map(io.robustbounds.bounds.BoundMode::id).toList());
+            p.put("attacks", c.evaluation().attacks());
+            p.put("seconds", seconds);
+            p.put("seconds_by_pass", timings.seconds());
+            p.put("rows_in", totals.rows());
+            p.put("rows_out", resultCount);
+            p.put("rows_rejected", rejectCount);
+            p.put("violations", violations);
+            out.writeText("_provenance.json", Provenance.json(p));
+            out.commit();
+            return new Outcome(totals.rows(), resultCount, rejectCount, violations, fgsSuccesses, out.path("results"), out.path("rejects"), seconds);
+        } catch (RuntimeException e) {
+            out.abort();
+            throw e;
         } finally {
-            duplicates.unpersist();
+            if (duplicates != null) {
+                duplicates.unpersist();
+            }
         }
+    }
+
+    /** Seconds since the previous lap, by name, for the provenance. */
+    static final class Timings {
+        private final Map<String, Double> seconds = new LinkedHashMap<>();
+        private long last = System.nanoTime();
+
+        void lap(String name) {
+            long now = System.nanoTime();
+            seconds.merge(name, Math.round((now - last) / 1e6) / 1e3, Double::sum);
+            last = now;
+        }
+
+        Map<String, Double> seconds() {
+            return seconds;
+        }
+    }
+
+    /** The partitions' statistics added up, each partition once (whatever attempts reported it). */
+    record Totals(long rows, long bad, long results, long violations, long fgsSuccesses, boolean idsDisjointAndIncreasing, String firstBad) {
+        static Totals of(List<PartitionStats> reported, int partitions) {
+            Map<Integer, PartitionStats> byPartition = new TreeMap<>();
+            for (PartitionStats s : reported) {
+                byPartition.putIfAbsent(s.partition(), s);
+            }
+            if (byPartition.size() != partitions) {
+                throw new IllegalStateException("evaluate: statistics of " + byPartition.size() + " of " + partitions + " partitions arrived");
+            }
+            long rows = 0;
+            long bad = 0;
+            long results = 0;
+            long violations = 0;
+            long fgs = 0;
+            String firstBad = null;
+            for (PartitionStats s : byPartition.values()) { // in partition order: the first bad row is the first partition's
+                firstBad = firstBad == null ? s.firstBad() : firstBad;
+                rows += s.rows();
+                bad += s.bad();
+                results += s.results();
+                violations += s.violations();
+                fgs += s.fgsSuccesses();
+            }
+            // no duplicate id if the runs of strictly increasing ids of all partitions are pairwise disjoint
+            boolean disjoint = byPartition.values().stream().allMatch(s -> s.runs() != null);
+            if (disjoint) {
+                List<long[]> runs = new java.util.ArrayList<>();
+                for (PartitionStats s : byPartition.values()) {
+                    for (int i = 0; i < s.runs().length; i += 2) {
+                        runs.add(new long[] {s.runs()[i], s.runs()[i + 1]});
+                    }
+                }
+                runs.sort(Comparator.comparingLong(r -> r[0]));
+                for (int i = 1; i < runs.size() && disjoint; i++) {
+                    disjoint = runs.get(i)[0] > runs.get(i - 1)[1];
+                }
+            }
+            return new Totals(rows, bad, results, violations, fgs, disjoint, firstBad);
+        }
+    }
+
+    /** The rows of a query as Spark's internal rows (no conversion to external rows). */
+    @SuppressWarnings("unchecked")
+    static RDD<InternalRow> internalRows(Dataset<Row> d) {
+        return ((org.apache.spark.sql.classic.Dataset<Row>) (Object) d).queryExecution().toRdd();
+    }
+
+    /** A DataFrame of internal rows of the given schema. */
+    static Dataset<Row> dataFrame(SparkSession spark, RDD<InternalRow> rows, StructType schema) {
+        return ((org.apache.spark.sql.classic.SparkSession) spark).internalCreateDataFrame(rows, schema, false);
+    }
+
+    private static org.apache.spark.sql.internal.SQLConf sqlConf(SparkSession spark) {
+        return ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf();
     }
 
     static String sha256(byte[] bytes) {

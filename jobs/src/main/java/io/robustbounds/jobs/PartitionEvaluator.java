@@ -6,24 +6,35 @@ import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.CollectionAccumulator;
 import org.nd4j.linalg.api.buffer.DataType;
-import scala.collection.immutable.ArraySeq;
 
 /**
- * The work of one partition: rebuild the broadcast model once, then evaluate the rows in batches of at
- * most {@code batchSize} (so a batch's memory is bounded whatever the partition's size) and stream out one
- * result row per input row. Input rows are (id, features as array&lt;double&gt;, label).
+ * The work of one partition, in one pass over its rows: validate each row ({@link RowCheck}), rebuild the
+ * broadcast model once, evaluate the good rows in batches of at most {@code batchSize} (so a batch's memory is
+ * bounded whatever the partition's size) and stream out one result row ({@link ResultSchema#SCHEMA}) per good
+ * row. Bad rows are only counted here (the rejects are written by a second pass, which runs only when there are
+ * any); with {@code on-bad-row = fail} the first one ends the partition's work and is reported to the driver,
+ * which stops the job naming it. At the end the partition's {@link PartitionStats} go to an accumulator: counts,
+ * the first bad row, and what the duplicate-id check needs.
+ *
+ * <p>Rows are Spark's internal rows (id, features, label, file), read and written without conversion to
+ * external rows: the boxing of every feature value cost a fifth of the evaluation stage.
  */
-final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
+final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     private final Broadcast<byte[]> model;
     private final int batchSize;
     private final boolean doublePrecision;
@@ -33,76 +44,178 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<Row>, Row> {
     private final double fgsUpper;
     private final double fgsTolerance;
     private final long batchMemory;
+    private final java.util.List<String> attacks;
+    private final RowCheck check;
+    private final boolean failOnBadRow;
+    private final CollectionAccumulator<PartitionStats> stats;
 
-    PartitionEvaluator(Broadcast<byte[]> model, int batchSize, EvalSettings s) {
+    PartitionEvaluator(Broadcast<byte[]> model, int batchSize, EvalSettings s, RowCheck check, boolean failOnBadRow,
+                       CollectionAccumulator<PartitionStats> stats) {
         this.model = model;
         this.batchSize = batchSize;
         this.doublePrecision = s.dataType() == DataType.DOUBLE;
         this.mode = BoundMode.ids(s.modes());
+        this.batchMemory = s.batchMemory();
+        this.attacks = new ArrayList<>(s.attacks());
         this.jacobianTolerance = s.jacobianTolerance();
         this.maxLanczosSteps = s.maxLanczosSteps();
         this.fgsUpper = s.fgsUpper();
         this.fgsTolerance = s.fgsTolerance();
-        this.batchMemory = s.batchMemory();
+        this.check = check;
+        this.failOnBadRow = failOnBadRow;
+        this.stats = stats;
+    }
+
+    /** At most this many runs of increasing ids are reported per partition; more and the duplicate check counts ids. */
+    static final int MAX_RUNS = 4096;
+
+    /**
+     * What the driver learns of one partition of the evaluation pass. {@code runs} holds [first, last] of each
+     * maximal run of strictly increasing ids of one file in the order read (one run per file when ids are numbered
+     * file by file; a run never spans two files, whose ids may interleave with a third file's), flattened; null when there were more than {@link #MAX_RUNS}. {@code firstBad} describes the first bad row
+     * ("file row id N: column C: reason"), null if none.
+     */
+    record PartitionStats(int partition, long rows, long bad, long results, long violations, long fgsSuccesses, long[] runs,
+                          String firstBad) implements Serializable {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
+    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
+        int partition = TaskContext.getPartitionId();
         if (!rows.hasNext()) {
+            stats.add(new PartitionStats(partition, 0, 0, 0, 0, 0, new long[0], null));
             return Collections.emptyIterator(); // no model to rebuild for an empty partition
         }
         Model m = ModelFormat.fromZipBytes(model.value(), "broadcast model");
         EvalSettings settings = new EvalSettings(doublePrecision ? DataType.DOUBLE : DataType.FLOAT, BoundMode.parseList(mode),
-                jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory);
+                jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks);
         ModelEvaluator evaluator = ModelEvaluator.of(m, settings);
         int d = evaluator.inputSize();
+        if (d != check.inputSize()) {
+            throw new IllegalStateException("model input size " + d + " differs from the checked size " + check.inputSize());
+        }
+        UTF8String modelName = UTF8String.fromString(m.name());
         return new Iterator<>() {
-            private Iterator<Row> current = Collections.emptyIterator();
+            private Iterator<InternalRow> current = Collections.emptyIterator();
+            private final long[] ids = new long[batchSize];
+            private final int[] labels = new int[batchSize];
+            private final boolean[] unlabelled = new boolean[batchSize];
+            private final double[] x = new double[batchSize * d];
+            private long seen;
+            private long bad;
+            private long results;
+            private long violations;
+            private long fgsSuccesses;
+            private long idCount;
+            private long runStart;
+            private UTF8String runFile;
+            private long lastId;
+            private long[] runs = new long[16];
+            private int runCount; // closed runs in runs[0 .. 2 * runCount)
+            private boolean tooManyRuns;
+            private boolean reported;
+            private String firstBad;
+            private boolean stopped;
 
             @Override
             public boolean hasNext() {
-                while (!current.hasNext() && rows.hasNext()) {
+                while (!current.hasNext() && !stopped && rows.hasNext()) {
                     current = nextBatch().iterator();
                 }
-                return current.hasNext();
+                if (current.hasNext()) {
+                    return true;
+                }
+                if (!reported) {
+                    reported = true;
+                    if (idCount > 0) {
+                        closeRun();
+                    }
+                    stats.add(new PartitionStats(partition, seen, bad, results, violations, fgsSuccesses,
+                            tooManyRuns ? null : java.util.Arrays.copyOf(runs, 2 * runCount), firstBad));
+                }
+                return false;
             }
 
             @Override
-            public Row next() {
+            public InternalRow next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
                 return current.next();
             }
 
-            private List<Row> nextBatch() {
-                List<Long> ids = new ArrayList<>(batchSize);
-                List<Integer> labels = new ArrayList<>(batchSize);
-                double[] x = new double[batchSize * d];
+            private void closeRun() {
+                if (tooManyRuns) {
+                    return;
+                }
+                if (runCount == MAX_RUNS) {
+                    tooManyRuns = true;
+                    return;
+                }
+                if (2 * runCount == runs.length) {
+                    runs = java.util.Arrays.copyOf(runs, 2 * runs.length);
+                }
+                runs[2 * runCount] = runStart;
+                runs[2 * runCount + 1] = lastId;
+                runCount++;
+            }
+
+            private List<InternalRow> nextBatch() {
                 int n = 0;
-                while (n < batchSize && rows.hasNext()) {
-                    Row r = rows.next();
-                    ids.add(r.getLong(0));
-                    labels.add(r.isNullAt(2) ? null : r.getInt(2));
-                    List<Double> f = r.getList(1);
-                    for (int j = 0; j < d; j++) {
-                        x[n * d + j] = f.get(j);
+                while (n < batchSize && !stopped && rows.hasNext()) {
+                    InternalRow r = rows.next();
+                    seen++;
+                    if (!r.isNullAt(RowCheck.ID)) {
+                        long id = r.getLong(RowCheck.ID);
+                        UTF8String file = r.getUTF8String(RowCheck.FILE);
+                        if (idCount == 0 || id <= lastId || !file.equals(runFile)) {
+                            if (idCount > 0) {
+                                closeRun();
+                            }
+                            runStart = id;
+                            runFile = file.clone();
+                        }
+                        lastId = id;
+                        idCount++;
                     }
+                    RowCheck.Problem p = check.problem(r);
+                    if (p != null) {
+                        bad++;
+                        if (firstBad == null) {
+                            firstBad = r.getUTF8String(RowCheck.FILE) + " row id " + (r.isNullAt(RowCheck.ID) ? "null" : r.getLong(RowCheck.ID))
+                                    + ": column " + p.column() + ": " + p.reason();
+                        }
+                        stopped = failOnBadRow; // the job will fail: no more work here
+                        continue;
+                    }
+                    ids[n] = r.getLong(RowCheck.ID);
+                    unlabelled[n] = r.isNullAt(RowCheck.LABEL);
+                    labels[n] = unlabelled[n] ? 0 : r.getInt(RowCheck.LABEL);
+                    check.copyFeatures(r, x, n * d);
                     n++;
+                }
+                if (n == 0) {
+                    return List.of();
                 }
                 double[] samples = n == batchSize ? x : java.util.Arrays.copyOf(x, n * d);
                 SampleResults s = evaluator.evaluate(samples, n);
-                List<Row> out = new ArrayList<>(n * s.modes().size());
+                List<InternalRow> out = new ArrayList<>(n * s.modes().size());
                 for (int i = 0; i < n; i++) {
                     boolean ok = s.fgsSuccess()[i];
+                    boolean found = !Double.isNaN(s.attackNorm()[i]);
                     for (SampleResults.ModeBounds mb : s.modes()) { // one row per sample and bound mode
-                        Object kappas = ArraySeq.unsafeWrapArray(mb.kappasOf(i)); // Spark rows take Scala sequences for arrays
-                        out.add(RowFactory.create(m.name(), ids.get(i), labels.get(i), s.predicted()[i], s.runnerUp()[i], mb.mode().id(),
-                                mb.bound()[i], kappas, s.delta()[i], s.jacobianNorm()[i],
+                        boolean violation = mb.violation()[i];
+                        out.add(new GenericInternalRow(new Object[] {modelName, ids[i], unlabelled[i] ? null : labels[i], s.predicted()[i],
+                                s.runnerUp()[i], UTF8String.fromString(mb.mode().id()), mb.bound()[i],
+                                UnsafeArrayData.fromPrimitiveArray(mb.kappasOf(i)), s.delta()[i], s.jacobianNorm()[i],
                                 ok ? s.fgsEpsilon()[i] : null, ok, ok ? s.etaNorm()[i] : null, ok ? s.adversarialClass()[i] : null,
-                                ok ? mb.deviation()[i] : null, mb.violation()[i], d));
+                                found ? mb.deviation()[i] : null, violation, d, found ? s.attackNorm()[i] : null,
+                                found ? UTF8String.fromString(s.attack()[i]) : null, found ? mb.bound()[i] / s.attackNorm()[i] : null}));
+                        violations += violation ? 1 : 0;
                     }
+                    fgsSuccesses += ok ? 1 : 0;
                 }
+                results += n;
                 return out;
             }
         };

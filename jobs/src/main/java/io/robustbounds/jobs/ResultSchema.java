@@ -13,9 +13,13 @@ import java.util.List;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Per-sample results of {@code evaluate}: one row per test-set row that passed validation.
- * {@code kappas} is the κ chain from the input to the output; {@code fgs_eps}, {@code eta_norm},
- * {@code adversarial_class} and {@code deviation} are null where FGS found no flip in [0, U].
+ * Per-sample results of {@code evaluate}: one row per test-set row that passed validation and bound mode
+ * ({@code bound_mode}: paper, sound; the attack columns repeat in each mode's row).
+ * {@code kappas} is the mode's κ chain from the input to the output; {@code fgs_eps}, {@code eta_norm} and
+ * {@code adversarial_class} are null where FGS found no flip in [0, U]. {@code attack_norm} is the smallest
+ * verified adversarial perturbation over the attacks run ({@code attack} names the one; FGS alone unless
+ * evaluation.attacks adds DeepFool or the L2 search); {@code deviation} = attack_norm − bound and
+ * {@code tightness} = bound / attack_norm are null where no attack succeeded; {@code violation}: bound > attack_norm.
  */
 public final class ResultSchema {
     public static final StructType SCHEMA = createStructType(List.of(
@@ -35,7 +39,10 @@ public final class ResultSchema {
             createStructField("adversarial_class", IntegerType, true),
             createStructField("deviation", DoubleType, true),
             createStructField("violation", BooleanType, false),
-            createStructField("input_size", IntegerType, false)));
+            createStructField("input_size", IntegerType, false),
+            createStructField("attack_norm", DoubleType, true),
+            createStructField("attack", StringType, true),
+            createStructField("tightness", DoubleType, true)));
 
     /** Rows that failed validation: where they came from, why, and the row itself. */
     public static final StructType REJECTS = createStructType(List.of(

@@ -56,6 +56,21 @@ public final class RunOutput {
         }
     }
 
+    /** Within the staged output, replaces part {@code part} by part {@code from} (e.g. results rewritten without some rows). */
+    public void replacePart(String part, String from) {
+        Path target = new Path(staging, part);
+        try {
+            if (fs.exists(target) && !fs.delete(target, true)) {
+                throw new IOException("cannot delete " + target);
+            }
+            if (!fs.rename(new Path(staging, from), target)) {
+                throw new IOException("cannot rename " + from + " to " + target);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Replaces the step's previous output with this one. */
     public void commit() {
         try {

@@ -51,6 +51,8 @@ class EvaluateJobTest {
         EvaluateJob.Outcome b = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "b", 64, 4, false), Map.of());
         assertEquals(150, a.results());
         assertEquals(0, a.rejects());
+        assertEquals(0, spark.read().parquet(a.rejectsPath()).count(), "no rejects: an empty rejects output all the same");
+        assertEquals(List.of("file", "id", "column", "reason", "features", "label"), List.of(spark.read().parquet(a.rejectsPath()).columns()));
         Map<Long, Row> ra = byId(spark, a.resultsPath());
         Map<Long, Row> rb = byId(spark, b.resultsPath());
         assertEquals(ra.keySet(), rb.keySet());
@@ -90,11 +92,14 @@ class EvaluateJobTest {
         rows.add(new Fixtures.RawRow(5L, new double[] {0, 0, 0, 0, 0}, 7));
         rows.add(new Fixtures.RawRow(6L, new double[] {0, 0, 0, 0, 0.1}, 1));
         rows.add(new Fixtures.RawRow(6L, new double[] {0, 0, 0, 0, 0.2}, 1));
+        rows.add(new Fixtures.RawRow(1003L, new double[] {0, Double.NaN, 0, 0, 0}, 1)); // shares its id with a good row
         Fixtures.writeTestSet(dir.resolve("set"), rows, 2, new long[] {5});
         EvaluateJob.Outcome o = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "r", 16, 0, false), Map.of());
-        assertEquals(27, o.rowsIn());
-        assertEquals(20, o.results());
-        assertEquals(7, o.rejects());
+        assertEquals(28, o.rowsIn());
+        assertEquals(19, o.results());
+        assertEquals(9, o.rejects());
+        assertEquals(19, spark.read().parquet(o.resultsPath()).count());
+        assertEquals(0, spark.read().parquet(o.resultsPath()).where("id = 1003").count(), "a duplicated id leaves the results");
         Map<Long, List<Row>> rejects = new HashMap<>();
         for (Row r : spark.read().parquet(o.rejectsPath()).collectAsList()) {
             rejects.computeIfAbsent(r.getLong(r.fieldIndex("id")), k -> new ArrayList<>()).add(r);
@@ -106,11 +111,90 @@ class EvaluateJobTest {
         assertReject(rejects.get(5L).get(0), "label", "label 7 is outside [0, 3)");
         assertEquals(2, rejects.get(6L).size(), "both rows of a duplicated id are kept");
         assertReject(rejects.get(6L).get(0), "id", "duplicate id: 2 rows share it");
+        assertEquals(2, rejects.get(1003L).size(), "the good row and the bad row of id 1003");
+        for (Row r : rejects.get(1003L)) {
+            assertReject(r, "id", "duplicate id: 2 rows share it");
+        }
         assertTrue(rejects.get(2L).get(0).<String>getAs("file").contains("part-"), "the reject names its file");
+        assertEquals(List.of(1.0, 2.0, 3.0), rejects.get(2L).get(0).getList(rejects.get(2L).get(0).fieldIndex("features")), "the row itself");
+        assertEquals(0, rejects.get(2L).get(0).<Integer>getAs("label"));
 
         JsonNode p = new ObjectMapper().readTree(Path.of(dir.resolve("out").toString(), "r", "evaluate", "_provenance.json").toFile());
-        assertEquals(27, p.get("rows_in").asLong());
-        assertEquals(7, p.get("rows_rejected").asLong());
+        assertEquals(28, p.get("rows_in").asLong());
+        assertEquals(19, p.get("rows_out").asLong());
+        assertEquals(9, p.get("rows_rejected").asLong());
+    }
+
+    /** Ids that repeat across partitions are found too (here the set is shuffled into 3 partitions). */
+    @Test
+    void duplicateIdsAcrossPartitions(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        Fixtures.model(dir.resolve("model"));
+        List<Fixtures.RawRow> rows = new ArrayList<>(Fixtures.goodRows(40));
+        rows.add(new Fixtures.RawRow(1000L, rows.get(0).features(), 0));
+        Fixtures.writeTestSet(dir.resolve("set"), rows, 2, new long[] {5});
+        EvaluateJob.Outcome o = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "d", 8, 3, false), Map.of());
+        assertEquals(41, o.rowsIn());
+        assertEquals(39, o.results());
+        assertEquals(2, o.rejects());
+        assertEquals(2, spark.read().parquet(o.rejectsPath()).where("id = 1000 AND reason = 'duplicate id: 2 rows share it'").count());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark,
+                config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "d", 8, 3, true), Map.of()));
+        assertTrue(e.getMessage().matches(".*part-\\d\\.parquet row id 1000: column id: duplicate id: 2 rows share it.*"), e.getMessage());
+        assertEquals(41, o.rowsIn());
+    }
+
+    /** Partitions prove the absence of duplicates only when all their runs of increasing ids are disjoint. */
+    @Test
+    void idRunsProveNoDuplicatesOnlyWhenDisjoint() {
+        PartitionEvaluator.PartitionStats a = stats(0, 20, 29, 10, 19);   // two files read in the order 20.., 10..
+        PartitionEvaluator.PartitionStats b = stats(1, 0, 9, 30, 39);
+        PartitionEvaluator.PartitionStats empty = new PartitionEvaluator.PartitionStats(2, 0, 0, 0, 0, 0, new long[0], null);
+        assertTrue(EvaluateJob.Totals.of(List.of(a, b, empty, a), 3).idsDisjointAndIncreasing(), "a partition reported twice counts once");
+        assertEquals(40, EvaluateJob.Totals.of(List.of(a, b, empty, a), 3).rows());
+        assertFalse(EvaluateJob.Totals.of(List.of(a, stats(1, 0, 10)), 2).idsDisjointAndIncreasing(), "runs share 10");
+        assertFalse(EvaluateJob.Totals.of(List.of(stats(0, 0, 9, 9, 12)), 1).idsDisjointAndIncreasing(), "9 twice in a partition");
+        assertFalse(EvaluateJob.Totals.of(List.of(a, new PartitionEvaluator.PartitionStats(1, 5, 0, 5, 0, 0, null, null)), 2)
+                .idsDisjointAndIncreasing(), "too many runs to tell");
+        assertThrows(IllegalStateException.class, () -> EvaluateJob.Totals.of(List.of(a), 2), "a partition's statistics are missing");
+    }
+
+    private static PartitionEvaluator.PartitionStats stats(int partition, long... runs) {
+        long n = 0;
+        for (int i = 0; i < runs.length; i += 2) {
+            n += runs[i + 1] - runs[i] + 1;
+        }
+        return new PartitionEvaluator.PartitionStats(partition, n, 0, n, 0, 0, runs, null);
+    }
+
+    /** Float features (as random-testset and the importers write them) give the results of the same values as doubles. */
+    @Test
+    void floatFeaturesEqualTheirDoubleValues(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        Fixtures.model(dir.resolve("model"));
+        List<Fixtures.RawRow> rows = new ArrayList<>();
+        for (Fixtures.RawRow r : Fixtures.goodRows(50)) {
+            double[] f = r.features().clone();
+            for (int j = 0; j < f.length; j++) {
+                f[j] = (float) f[j];
+            }
+            rows.add(new Fixtures.RawRow(r.id(), f, r.label()));
+        }
+        Fixtures.writeTestSet(dir.resolve("doubles"), rows, 2, new long[] {5});
+        io.robustbounds.data.TestSetMetadata meta = new io.robustbounds.data.TestSetMetadata(new long[] {5}, -1, 1, List.of("a", "b", "c"), Map.of());
+        try (io.robustbounds.data.TestSetWriter w = new io.robustbounds.data.TestSetWriter(dir.resolve("floats"), meta, false, 20)) {
+            for (Fixtures.RawRow r : rows) {
+                w.write(r.id(), r.features(), r.label());
+            }
+        }
+        EvaluateJob.Outcome a = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("doubles"), dir.resolve("out"), "fd", 16, 0, false), Map.of());
+        EvaluateJob.Outcome b = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("floats"), dir.resolve("out"), "ff", 16, 0, false), Map.of());
+        assertEquals(50, b.results());
+        Map<Long, Row> ra = byId(spark, a.resultsPath());
+        Map<Long, Row> rb = byId(spark, b.resultsPath());
+        for (long id : ra.keySet()) {
+            assertEquals(ra.get(id), rb.get(id), "id " + id);
+        }
     }
 
     private static void assertReject(Row r, String column, String reason) {
