@@ -28,7 +28,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code aggregate}: per-sample results → one row per group (model, and later sweep cell) with the thesis'
- * table columns. ε statistics are over samples where FGS succeeded; deviations over the same samples.
+ * table columns. ε statistics are over samples where FGS succeeded; deviations, attack norms and tightness (bound ÷ best
+ * attack norm) over samples where some attack succeeded.
  * Medians are exact, as the thesis reports them: each group's values are sorted on the executors and the
  * middle one (or the mean of the middle two) is taken — no rows are collected to the driver ({@link ExactMedian};
  * Spark's {@code percentile} gives the same numbers but took 5× longer on 10⁶ rows, and
@@ -64,6 +65,11 @@ public final class AggregateJob {
             {"normalized_bound_mean", "avg(bound / input_size)"},
             {"normalized_bound_median", "median:bound / input_size"},
             {"normalized_eta_mean", "avg(eta_norm / input_size)"},
+            {"attack_rate", "avg(CASE WHEN attack_norm IS NOT NULL THEN 1.0D ELSE 0.0D END)"},
+            {"attack_norm_mean", "avg(attack_norm)"},
+            {"attack_norm_median", "median:attack_norm"},
+            {"tightness_mean", "avg(tightness)"},
+            {"tightness_median", "median:tightness"},
             {"violations", "sum(CASE WHEN violation THEN 1L ELSE 0L END)"},
     };
 

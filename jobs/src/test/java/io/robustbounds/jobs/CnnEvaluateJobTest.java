@@ -104,4 +104,37 @@ class CnnEvaluateJobTest {
                 dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "x", 10, 0, false), Map.of()));
         assertTrue(e.getMessage().contains("expects input [1, 6, 6]") && e.getMessage().contains("has [36]"), e.getMessage());
     }
+
+    @Test
+    void bothModesAndStrongerAttacksGiveOneRowPerSampleAndMode(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        ModelFormat.write(cnn(), dir.resolve("model"));
+        SplittableRandom r = new SplittableRandom(8);
+        List<Fixtures.RawRow> rows = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            double[] f = new double[36];
+            for (int j = 0; j < 36; j++) {
+                f[j] = r.nextDouble(-1, 1);
+            }
+            rows.add(new Fixtures.RawRow(100L + i, f, i % 3));
+        }
+        Fixtures.writeTestSet(dir.resolve("set"), rows, 1, new long[] {1, 6, 6});
+        var settings = EvaluateJobTest.SETTINGS.withModes(List.of(io.robustbounds.bounds.BoundMode.PAPER, io.robustbounds.bounds.BoundMode.SOUND))
+                .withAttacks(List.of("fgs", "deepfool"));
+        EvaluateJob.Outcome o = EvaluateJob.run(spark, new EvaluateJob.Config(dir.resolve("model").toString(), dir.resolve("set").toString(),
+                dir.resolve("out").toString(), "m", 16, false, 2, settings), Map.of());
+        assertEquals(30, o.results()); // samples, not rows
+        List<Row> out = spark.read().parquet(o.resultsPath()).collectAsList();
+        assertEquals(60, out.size());
+        for (Row row : out) {
+            Double norm = row.getAs("attack_norm");
+            if (norm != null) {
+                assertEquals(row.<Double>getAs("bound") / norm, row.<Double>getAs("tightness"), 1e-12);
+                assertTrue(List.of("fgs", "deepfool").contains(row.<String>getAs("attack")));
+                Double eta = row.getAs("eta_norm");
+                assertTrue(eta == null || norm <= eta);
+            }
+        }
+        assertEquals(0, out.stream().filter(x -> x.getAs("bound_mode").equals("sound") && x.<Boolean>getAs("violation")).count());
+    }
 }

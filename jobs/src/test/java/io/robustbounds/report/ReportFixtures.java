@@ -21,7 +21,8 @@ final class ReportFixtures {
         boolean ok = eta != null;
         Double deviation = ok ? eta - bound : null;
         return RowFactory.create(model, id, label, predicted, (predicted + 1) % 3, mode, bound, ArraySeq.unsafeWrapArray(kappas),
-                kappas[kappas.length - 1], 1.0, eps, ok, eta, adversarial, deviation, ok && bound > eta, 4);
+                kappas[kappas.length - 1], 1.0, eps, ok, eta, adversarial, deviation, ok && bound > eta, 4, eta, ok ? "fgs" : null,
+                ok ? bound / eta : null);
     }
 
     static void write(SparkSession spark, Path dir, List<Row> rows) {
