@@ -1,0 +1,28 @@
+package io.robustbounds.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.robustbounds.model.Activation;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TrainToyTest {
+
+    @Test
+    void linearlySeparableProblemIsLearnedPerfectly() {
+        LabeledSet data = TrainFixtures.separable(300, 4, 3, 0.1);
+        Hyperparameters hp = Hyperparameters.defaults().withLearningRate(0.02).withBatchSize(32).withIterations(1500).withSeed(5);
+        SameDiffTrainer trainer = new SameDiffTrainer(List.of(new LayerSpec.Dense(5, Activation.TANH)), hp);
+        SameDiffTrainer.Network net = trainer.build(data.shape(), 3);
+        long[] seen = {0};
+        net.fit(data, (i, total, ce, m) -> seen[0] = i);
+        assertEquals(1500, seen[0]);
+        assertEquals(1500, net.updates());
+        int[] p = net.predict(data.features(), data.size());
+        int correct = 0;
+        for (int i = 0; i < p.length; i++) {
+            correct += p[i] == data.labels()[i] ? 1 : 0;
+        }
+        assertEquals(data.size(), correct, "training accuracy on a separable set");
+    }
+}
