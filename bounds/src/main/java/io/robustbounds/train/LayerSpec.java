@@ -2,6 +2,8 @@ package io.robustbounds.train;
 
 import io.robustbounds.model.Activation;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One layer of an architecture to train, before it has weights. Each kind exports to the model layer of the same
@@ -17,6 +19,20 @@ public sealed interface LayerSpec {
     /** Shape of one sample's output for one sample's input shape; throws naming the layer when they do not fit. */
     long[] outputShape(long[] in, int index);
 
+    /** Short text for progress lines, e.g. "conv 20×5²/1". */
+    String describe();
+
+    /** The parameters under the configuration's key names, for provenance. */
+    Map<String, Object> toMap();
+
+    private static Map<String, Object> map(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     /** Fully connected layer g(V x + c) (thesis §4.1), V of shape [units, in]. */
     record Dense(int units, Activation activation) implements LayerSpec {
         public Dense {
@@ -31,6 +47,16 @@ public sealed interface LayerSpec {
         @Override
         public String kind() {
             return "dense";
+        }
+
+        @Override
+        public String describe() {
+            return "dense " + units + " " + activation.id();
+        }
+
+        @Override
+        public Map<String, Object> toMap() {
+            return map("kind", kind(), "units", units, "activation", activation.id());
         }
 
         @Override
@@ -61,6 +87,16 @@ public sealed interface LayerSpec {
         }
 
         @Override
+        public String describe() {
+            return "conv " + filters + "×" + size + "²/" + stride + (padding > 0 ? " pad " + padding : "") + (relu ? " relu" : "");
+        }
+
+        @Override
+        public Map<String, Object> toMap() {
+            return map("kind", kind(), "filters", filters, "size", size, "stride", stride, "padding", padding, "relu", relu);
+        }
+
+        @Override
         public long[] outputShape(long[] in, int index) {
             if (in.length != 3 || in[1] + 2L * padding < size || in[2] + 2L * padding < size) {
                 throw new IllegalArgumentException("layer " + index + " (conv): needs an input [C, H, W] with H, W + 2·padding >= "
@@ -81,6 +117,16 @@ public sealed interface LayerSpec {
         @Override
         public String kind() {
             return "pool";
+        }
+
+        @Override
+        public String describe() {
+            return (max ? "maxpool " : "avgpool ") + size + "/" + stride;
+        }
+
+        @Override
+        public Map<String, Object> toMap() {
+            return map("kind", kind(), "method", max ? "max" : "average", "size", size, "stride", stride);
         }
 
         @Override
@@ -118,6 +164,16 @@ public sealed interface LayerSpec {
         }
 
         @Override
+        public String describe() {
+            return "lrn " + n;
+        }
+
+        @Override
+        public Map<String, Object> toMap() {
+            return map("kind", kind(), "n", n, "k", k, "alpha", alpha, "beta", beta, "alpha-convention", caffeAlpha ? "caffe" : "thesis");
+        }
+
+        @Override
         public long[] outputShape(long[] in, int index) {
             if (in.length != 3) {
                 throw new IllegalArgumentException("layer " + index + " (lrn): needs an input [C, H, W], got " + Arrays.toString(in));
@@ -131,6 +187,16 @@ public sealed interface LayerSpec {
         @Override
         public String kind() {
             return "flatten";
+        }
+
+        @Override
+        public String describe() {
+            return "flatten";
+        }
+
+        @Override
+        public Map<String, Object> toMap() {
+            return map("kind", kind());
         }
 
         @Override
