@@ -45,6 +45,24 @@ public final class Margins {
         return delta;
     }
 
+    /** Mean softmax cross-entropy −log softmax(z)_y over the rows of logits z [n, C], computed stably. */
+    public static double meanCrossEntropy(INDArray logits, int[] labels) {
+        int classes = (int) logits.size(1);
+        double sum = 0;
+        for (int i = 0; i < labels.length; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits.getDouble(i, c));
+            }
+            double z = 0;
+            for (int c = 0; c < classes; c++) {
+                z += Math.exp(logits.getDouble(i, c) - max);
+            }
+            sum += max + Math.log(z) - logits.getDouble(i, labels[i]);
+        }
+        return labels.length == 0 ? Double.NaN : sum / labels.length;
+    }
+
     public static double mean(double[] v) {
         double s = 0;
         for (double x : v) {

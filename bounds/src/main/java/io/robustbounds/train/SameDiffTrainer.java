@@ -23,8 +23,10 @@ import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
@@ -90,6 +92,8 @@ public final class SameDiffTrainer {
         private final int classes;
         private final DataType type = hyper.precision();
         private long updates;
+        /** The loss variables, whose sum is minimized. */
+        private final List<String> losses = new ArrayList<>();
         /** Input shape of every layer. */
         private final List<long[]> shapes = new ArrayList<>();
 
@@ -104,7 +108,9 @@ public final class SameDiffTrainer {
             System.arraycopy(inputShape, 0, phShape, 1, inputShape.length);
             SDVariable x = sd.placeHolder(INPUT, type, phShape);
             SDVariable y = sd.placeHolder(LABEL, type, -1, classes);
-            SDVariable h = hyper.inputScale() == 1.0 ? x : x.mul("scaled_input", hyper.inputScale());
+            // the input scale s multiplies the data as batches are made (a graph op would make SameDiff back-propagate
+            // into the first layer's input, work no update needs)
+            SDVariable h = x;
             long[] shape = inputShape.clone();
             for (int i = 0; i < layers.size(); i++) {
                 LayerSpec spec = layers.get(i);
@@ -121,7 +127,7 @@ public final class SameDiffTrainer {
             SDVariable b = sd.var("output.bias", Nd4j.zeros(type, classes));
             SDVariable logits = sd.mmul(h, w, false, true, false).add(LOGITS, b);
             SDVariable ce = sd.loss.softmaxCrossEntropy(CROSS_ENTROPY, y, logits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
-            List<String> losses = new ArrayList<>(List.of(CROSS_ENTROPY));
+            losses.add(CROSS_ENTROPY);
             if (hyper.marginWeight() != 0) {
                 outputMargin(logits, w, y).mean().mul(MARGIN_TERM, -hyper.marginWeight());
                 losses.add(MARGIN_TERM);
@@ -238,18 +244,33 @@ public final class SameDiffTrainer {
             }
             long total = hyper.updates(data.size());
             Batches batches = new Batches(data, Math.min(hyper.batchSize(), data.size()), total);
+            double[] terms = new double[2];
             sd.fit(batches, 1, new BaseListener() {
                 @Override
                 public boolean isActive(Operation operation) {
                     return operation == Operation.TRAINING;
                 }
 
+                // The loss terms are computed here from the batch's logits: in 1.0.0-M2.1 training runs only the loss's
+                // gradient op, never the loss itself, and the Loss handed to iterationDone holds zeros.
+                @Override
+                public void opExecution(SameDiff s, At at, MultiDataSet batch, SameDiffOp op, OpContext context, INDArray[] outputs) {
+                    List<String> names = op.getOutputsOfOp();
+                    int k = names == null ? -1 : names.indexOf(LOGITS);
+                    if (k >= 0 && k < outputs.length && progress != null) {
+                        INDArray logits = outputs[k].castTo(DataType.DOUBLE);
+                        int[] labels = batch.getLabels(0).argMax(1).toIntVector();
+                        terms[0] = Margins.meanCrossEntropy(logits, labels);
+                        terms[1] = hyper.marginWeight() == 0 ? 0 : -hyper.marginWeight() * Margins.mean(Margins.trueClassMargins(logits,
+                                s.getVariable("output.weight").getArr().castTo(DataType.DOUBLE), labels));
+                    }
+                }
+
                 @Override
                 public void iterationDone(SameDiff s, At at, MultiDataSet dataSet, Loss loss) {
                     updates++;
                     if (progress != null) {
-                        double margin = loss.lossNames().contains(MARGIN_TERM) ? loss.getLoss(MARGIN_TERM) : 0;
-                        progress.update(updates, total, loss.getLoss(CROSS_ENTROPY), margin);
+                        progress.update(updates, total, terms[0], terms[1]);
                     }
                 }
             });
@@ -257,7 +278,10 @@ public final class SameDiffTrainer {
 
         /** Logits [n, classes] of the graph for n samples (row-major features, as {@link LabeledSet}). */
         public INDArray logits(double[] features, int n) {
-            int size = features.length / Math.max(1, n);
+            int size = Math.toIntExact(Arrays.stream(inputShape).reduce(1, (a, b) -> a * b));
+            if ((long) n * size > features.length) {
+                throw new IllegalArgumentException(n + " samples of " + size + " values need " + (long) n * size + " values, got " + features.length);
+            }
             List<INDArray> parts = new ArrayList<>();
             for (int start = 0; start < n; start += OUTPUT_BATCH) {
                 int rows = Math.min(OUTPUT_BATCH, n - start);
@@ -301,7 +325,18 @@ public final class SameDiffTrainer {
             shape[0] = rows;
             System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
             double[] part = Arrays.copyOfRange(features, offset, offset + rows * size);
+            scale(part);
             return Nd4j.createFromArray(part).castTo(type).reshape('c', shape);
+        }
+
+        /** x ← s·x, the network's input scale. */
+        private void scale(double[] x) {
+            double s = hyper.inputScale();
+            if (s != 1.0) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] *= s;
+                }
+            }
         }
 
         private void requireShape(LabeledSet data) {
@@ -419,6 +454,7 @@ public final class SameDiffTrainer {
                     y[r * classes + data.labels()[i]] = 1;
                 }
                 served++;
+                scale(x);
                 long[] shape = new long[inputShape.length + 1];
                 shape[0] = rows;
                 System.arraycopy(inputShape, 0, shape, 1, inputShape.length);

@@ -1,8 +1,10 @@
 package io.robustbounds.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.model.Activation;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +17,13 @@ class TrainToyTest {
         SameDiffTrainer trainer = new SameDiffTrainer(List.of(new LayerSpec.Dense(5, Activation.TANH)), hp);
         SameDiffTrainer.Network net = trainer.build(data.shape(), 3);
         long[] seen = {0};
-        net.fit(data, (i, total, ce, m) -> seen[0] = i);
+        double[] loss = new double[2];
+        net.fit(data, (i, total, ce, m) -> {
+            seen[0] = i;
+            loss[i == 1 ? 0 : 1] = ce;
+        });
         assertEquals(1500, seen[0]);
+        assertTrue(loss[0] > 0.5 && loss[1] > 0 && loss[1] < 0.1 * loss[0], "cross-entropy first and last: " + Arrays.toString(loss));
         assertEquals(1500, net.updates());
         int[] p = net.predict(data.features(), data.size());
         int correct = 0;
