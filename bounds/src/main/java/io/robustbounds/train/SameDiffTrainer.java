@@ -121,12 +121,13 @@ public final class SameDiffTrainer {
             }
             if (shape.length != 1) {
                 throw new IllegalArgumentException("the output layer needs a vector input, got shape " + Arrays.toString(shape)
-                        + " from layer " + (layers.size() - 1) + " (" + layers.get(layers.size() - 1).kind() + "); end the trunk with flatten");
+                        + (layers.isEmpty() ? " (the input)" : " from layer " + (layers.size() - 1) + " (" + layers.get(layers.size() - 1).kind() + ")")
+                        + "; end the trunk with flatten");
             }
             SDVariable w = sd.var("output.weight", init(layers.size(), classes, shape[0], shape[0], classes));
             SDVariable b = sd.var("output.bias", Nd4j.zeros(type, classes));
             SDVariable logits = sd.mmul(h, w, false, true, false).add(LOGITS, b);
-            SDVariable ce = sd.loss.softmaxCrossEntropy(CROSS_ENTROPY, y, logits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
+            sd.loss.softmaxCrossEntropy(CROSS_ENTROPY, y, logits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
             losses.add(CROSS_ENTROPY);
             if (hyper.marginWeight() != 0) {
                 outputMargin(logits, w, y).mean().mul(MARGIN_TERM, -hyper.marginWeight());

@@ -26,7 +26,6 @@ class TrainMarginTest {
         double m1 = meanMargin(1, data);
         double m01 = meanMargin(0.1, data);
         double m5 = meanMargin(5, data);
-        System.out.println("mean δ for ℓ = 0, 0.1, 1, 5: " + m0 + ", " + m01 + ", " + m1 + ", " + m5);
         assertTrue(m0 < m01 && m01 < m1, "mean δ for ℓ = 0, 0.1, 1: " + m0 + ", " + m01 + ", " + m1);
     }
 
