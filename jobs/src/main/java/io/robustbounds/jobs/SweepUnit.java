@@ -107,9 +107,13 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
         }
         for (int at = 0; at < count; at += stackSize) {
             int n = Math.min(stackSize, count - at);
-            RandomMlp.Chunk chunk = spec.chunk(seed, first + at, n, perModel);
-            SampleResults r = evaluator.evaluate(DenseStack.of(chunk.models(), c.dataType()), chunk.samples(), perModel);
-            if (listener != null) {
+            SampleResults r;
+            if (listener == null) { // straight from the values: no Model objects (they cost more than the evaluation)
+                RandomMlp.Stacked stack = spec.stacked(seed, first + at, n, perModel);
+                r = evaluator.evaluate(DenseStack.of(stack, c.dataType()), stack.samples(), perModel);
+            } else {
+                RandomMlp.Chunk chunk = spec.chunk(seed, first + at, n, perModel);
+                r = evaluator.evaluate(DenseStack.of(chunk.models(), c.dataType()), chunk.samples(), perModel);
                 listener.evaluated(this, first + at, chunk);
             }
             for (int k = 0; k < n; k++) {
