@@ -41,17 +41,41 @@ public final class PaperBounds {
      * B for ReLU is the thesis' 1 (§4.3.1).
      */
     public static double secondDerivativeBound(List<DenseLayer> layers) {
+        double[] s = new double[layers.size()];
+        Activation[] g = new Activation[layers.size()];
+        for (int i = 0; i < s.length; i++) {
+            DenseLayer layer = layers.get(i);
+            s[i] = maxAbsRowSum(Arrays2.toDoubles(layer.weight()), layer.outputSize(), layer.inputSize());
+            g[i] = layer.activation();
+        }
+        return secondDerivativeBound(s, g);
+    }
+
+    /** Algorithm 4.1 from each layer's max_j Σ_k |v_{i,j,k}| ({@link #maxAbsRowSum}) and activation. */
+    public static double secondDerivativeBound(double[] rowSums, Activation[] activations) {
         double m = 0;
         double n = 1;
-        for (DenseLayer layer : layers) {
-            double s = maxAbsRowSum(Arrays2.toDoubles(layer.weight()), layer.outputSize(), layer.inputSize());
-            Activation g = layer.activation();
-            double a = g.firstDerivativeBound();
-            double b = g.paperSecondDerivativeBound();
+        for (int i = 0; i < rowSums.length; i++) {
+            double s = rowSums[i];
+            double a = activations[i].firstDerivativeBound();
+            double b = activations[i].paperSecondDerivativeBound();
             m = b * n * n * s * s + a * m * s;
             n = a * n * s;
         }
         return m;
+    }
+
+    /** max over rows of Σ |v_jk| for a row-major [rows, cols] block of {@code v} starting at {@code offset}. */
+    public static double maxAbsRowSum(double[] v, int offset, int rows, int cols) {
+        double max = 0;
+        for (int j = 0; j < rows; j++) {
+            double s = 0;
+            for (int k = 0; k < cols; k++) {
+                s += Math.abs(v[offset + j * cols + k]);
+            }
+            max = Math.max(max, s);
+        }
+        return max;
     }
 
     static double maxAbsRowSum(double[] v, int rows, int cols) {

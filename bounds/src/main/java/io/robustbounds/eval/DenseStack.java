@@ -41,43 +41,97 @@ public final class DenseStack {
     final double[] paperM;
 
     private DenseStack(List<Model> stack, DataType dataType) {
+        this(stack.size(), dataType, architecture(stack), raw(stack, m -> m.denseLayers().stream().map(l -> l.weight()).toList()),
+                raw(stack, m -> m.denseLayers().stream().map(l -> l.bias()).toList()),
+                raw(stack, m -> List.of(m.head().weight()))[0], raw(stack, m -> List.of(m.head().bias()))[0]);
+    }
+
+    /** Input size, classes, widths and activations shared by every model of a stack (checked). */
+    private record Architecture(int inputSize, int classes, int[] widths, Activation[] activations) {
+    }
+
+    private static Architecture architecture(List<Model> stack) {
         Model first = stack.get(0);
         if (!first.isMlp() || first.input().shape().length != 1) {
             throw new ModelException("model '" + first.name() + "' is not an MLP on vector input; input "
                     + Arrays.toString(first.input().shape()));
         }
-        List<DenseLayer> layers = first.denseLayers();
-        this.models = stack.size();
-        this.dataType = dataType;
-        this.inputSize = (int) first.input().shape()[0];
-        this.classes = first.classes();
-        this.widths = layers.stream().mapToInt(DenseLayer::outputSize).toArray();
-        this.activations = layers.stream().map(DenseLayer::activation).toArray(Activation[]::new);
         for (Model m : stack) {
             requireSameArchitecture(first, m);
         }
+        List<DenseLayer> layers = first.denseLayers();
+        return new Architecture((int) first.input().shape()[0], first.classes(), layers.stream().mapToInt(DenseLayer::outputSize).toArray(),
+                layers.stream().map(DenseLayer::activation).toArray(Activation[]::new));
+    }
+
+    /** Per tensor position, the models' tensors concatenated as doubles, model-major. */
+    private static double[][] raw(List<Model> stack, java.util.function.Function<Model, List<INDArray>> tensors) {
+        int count = tensors.apply(stack.get(0)).size();
+        double[][] out = new double[count][];
+        for (int t = 0; t < count; t++) {
+            int position = t;
+            double[][] parts = stack.stream().map(m -> Arrays2.toDoubles(tensors.apply(m).get(position))).toArray(double[][]::new);
+            out[t] = new double[Arrays.stream(parts).mapToInt(p -> p.length).sum()];
+            int at = 0;
+            for (double[] p : parts) {
+                System.arraycopy(p, 0, out[t], at, p.length);
+                at += p.length;
+            }
+        }
+        return out;
+    }
+
+    private DenseStack(int models, DataType dataType, Architecture a, double[][] weightValues, double[][] biasValues,
+                       double[] headWeightValues, double[] headBiasValues) {
+        this.models = models;
+        this.dataType = dataType;
+        this.inputSize = a.inputSize();
+        this.classes = a.classes();
+        this.widths = a.widths();
+        this.activations = a.activations();
         int depth = widths.length;
         this.weights = new INDArray[depth];
         this.biases = new INDArray[depth];
         this.headRowDistances = new double[models][];
         this.paperM = new double[models];
+        int features = depth == 0 ? inputSize : widths[depth - 1];
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (int i = 0; i < depth; i++) {
-                int layer = i;
-                weights[i] = stacked(stack, m -> m.denseLayers().get(layer).weight(), widths[i], i == 0 ? inputSize : widths[i - 1]);
-                biases[i] = stacked(stack, m -> m.denseLayers().get(layer).bias(), 1, widths[i]);
+                weights[i] = Arrays2.fromDoubles(weightValues[i], dataType, models, widths[i], i == 0 ? inputSize : widths[i - 1]);
+                biases[i] = Arrays2.fromDoubles(biasValues[i], dataType, models, 1, widths[i]);
             }
-            int features = depth == 0 ? inputSize : widths[depth - 1];
-            headWeight = stacked(stack, m -> m.head().weight(), classes, features);
-            headBias = stacked(stack, m -> m.head().bias(), 1, classes);
+            headWeight = Arrays2.fromDoubles(headWeightValues, dataType, models, classes, features);
+            headBias = Arrays2.fromDoubles(headBiasValues, dataType, models, 1, classes);
             firstGram = depth > 0 && widths[0] < inputSize
                     ? Nd4j.matmul(weights[0], weights[0], false, true, false) : null;
         }
+        double[] rowSums = new double[depth];
         for (int k = 0; k < models; k++) {
-            Model m = stack.get(k);
-            headRowDistances[k] = rowDistances(Arrays2.toDoubles(m.head().weight()), classes);
-            paperM[k] = PaperBounds.secondDerivativeBound(m.denseLayers());
+            headRowDistances[k] = rowDistances(Arrays.copyOfRange(headWeightValues, k * classes * features, (k + 1) * classes * features), classes);
+            for (int i = 0; i < depth; i++) {
+                int cols = i == 0 ? inputSize : widths[i - 1];
+                rowSums[i] = PaperBounds.maxAbsRowSum(weightValues[i], k * widths[i] * cols, widths[i], cols);
+            }
+            paperM[k] = PaperBounds.secondDerivativeBound(rowSums, activations);
         }
+    }
+
+    /**
+     * Compiles {@code RandomMlp.stacked(…)} models straight from their values: the same stack as
+     * {@code of(chunk.models(), type)} for the same models, without building a {@link Model} per model.
+     */
+    public static DenseStack of(io.robustbounds.random.RandomMlp.Stacked s, DataType dataType) {
+        if (s.count() < 1) {
+            throw new IllegalArgumentException("no models to stack");
+        }
+        if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
+            throw new IllegalArgumentException("data type must be FLOAT or DOUBLE, got " + dataType);
+        }
+        io.robustbounds.random.RandomMlp spec = s.spec();
+        Activation[] acts = new Activation[spec.hidden().length];
+        Arrays.fill(acts, spec.activation());
+        return new DenseStack(s.count(), dataType, new Architecture(spec.inputSize(), spec.classes(), spec.hidden(), acts),
+                s.weights(), s.biases(), s.headWeight(), s.headBias());
     }
 
     /** Compiles one model. */
@@ -168,15 +222,6 @@ public final class DenseStack {
         if (!same) {
             throw new ModelException("models '" + a.name() + "' and '" + b.name() + "' differ in architecture and cannot be stacked");
         }
-    }
-
-    private INDArray stacked(List<Model> stack, java.util.function.Function<Model, INDArray> tensor, int rows, int cols) {
-        double[] all = new double[models * rows * cols];
-        for (int k = 0; k < models; k++) {
-            double[] v = Arrays2.toDoubles(tensor.apply(stack.get(k)));
-            System.arraycopy(v, 0, all, k * rows * cols, rows * cols);
-        }
-        return Arrays2.fromDoubles(all, dataType, models, rows, cols);
     }
 
     private static double[] rowDistances(double[] w, int classes) {

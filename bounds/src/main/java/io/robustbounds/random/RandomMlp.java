@@ -115,6 +115,52 @@ public record RandomMlp(int inputSize, int[] hidden, Activation activation, int 
         return new Chunk(models, x);
     }
 
+    /**
+     * The same models as {@link #chunk} without building {@link Model}s: per hidden layer the stacked weights
+     * [count × units × in] and biases [count × units], then the head's, model-major, with the samples as in
+     * {@link Chunk}. The values are those of {@link #model} drawn in the same order, so a stack compiled from this
+     * ({@code DenseStack.of(Stacked, type)}) equals one compiled from the chunk's models; it skips the per-model
+     * ND4J arrays and checks, which cost more than evaluating a model's 100 samples.
+     */
+    public record Stacked(RandomMlp spec, int count, double[][] weights, double[][] biases, double[] headWeight, double[] headBias,
+                          double[] samples) {
+    }
+
+    public Stacked stacked(long seed, long first, int count, int perModel) {
+        int depth = hidden.length;
+        double[][] w = new double[depth][];
+        double[][] b = new double[depth][];
+        int in = inputSize;
+        for (int i = 0; i < depth; i++) {
+            w[i] = new double[count * hidden[i] * in];
+            b[i] = new double[count * hidden[i]];
+            in = hidden[i];
+        }
+        double[] hw = new double[count * classes * in];
+        double[] hb = new double[count * classes];
+        double[] x = new double[count * perModel * inputSize];
+        for (int k = 0; k < count; k++) {
+            SplittableRandom r = Seeds.generator(seed, Seeds.MODEL_STREAM, first + k);
+            int cols = inputSize;
+            for (int i = 0; i < depth; i++) {
+                fill(r, w[i], k * hidden[i] * cols, hidden[i] * cols);
+                fill(r, b[i], k * hidden[i], hidden[i]);
+                cols = hidden[i];
+            }
+            fill(r, hw, k * classes * cols, classes * cols);
+            fill(r, hb, k * classes, classes);
+            double[] s = samples(seed, first + k, 0, perModel);
+            System.arraycopy(s, 0, x, k * s.length, s.length);
+        }
+        return new Stacked(this, count, w, b, hw, hb, x);
+    }
+
+    private void fill(SplittableRandom r, double[] into, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            into[offset + i] = Seeds.uniform(r, paramLow, paramHigh);
+        }
+    }
+
     private org.nd4j.linalg.api.ndarray.INDArray matrix(SplittableRandom r, long... shape) {
         long n = 1;
         for (long s : shape) {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
                 + "checked against fast-gradient-sign attacks.",
         subcommands = {JobCommands.Pipeline.class, JobCommands.ImportCsv.class, JobCommands.ImportIdx.class, ImportUciCommand.class, ImportCifarCommand.class, ImportCaffeCommand.class, JobCommands.Evaluate.class, JobCommands.Aggregate.class,
                 AccuracyCommand.class, TrainCommand.class, BenchmarkCommand.class, ReportCommand.class, ScalingCommand.class,
-                RandomMlpCommand.class, GenerateCommands.RandomModel.class, GenerateCommands.RandomTestSet.class, BenchCommand.class, CompareCommand.class, SparkCheckCommand.class})
+                RandomMlpCommand.class, SweepCommand.class, GenerateCommands.RandomModel.class, GenerateCommands.RandomTestSet.class, BenchCommand.class, CompareCommand.class, SparkCheckCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

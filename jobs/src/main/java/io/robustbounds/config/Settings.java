@@ -64,6 +64,11 @@ public final class Settings {
         return config.root().render(ConfigRenderOptions.concise().setFormatted(true));
     }
 
+    /** The resolved configuration itself, for readers of nested structures such as sweep cells ({@link SweepConfig}). */
+    public Config raw() {
+        return config;
+    }
+
     public Map<String, Object> toMap() {
         return config.root().unwrapped();
     }

@@ -1,0 +1,653 @@
+package io.robustbounds.jobs;
+
+import io.robustbounds.bounds.BoundMode;
+import io.robustbounds.config.ConfigException;
+import io.robustbounds.config.SweepConfig;
+import io.robustbounds.format.ModelFormat;
+import io.robustbounds.format.Npy;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+
+/**
+ * {@code sweep}: the thesis' randomized tests (Tables 3.1 and 4.2) at any size. The driver plans work units
+ * (cell, range of model indices) — a few numbers each — and spreads them over partitions; each task generates its
+ * models and samples from (cell generator seed, model index), evaluates them stacked, and commits the unit's file
+ * under {@code <run.output>/<run.id>/sweep/units/} (written aside, then renamed). Nothing per sample reaches the
+ * driver: per-cell statistics are merged on the executors from exact sums, and exact medians are found by a radix
+ * selection over the units (four passes of 16-bit histograms of the deviations' order-preserving bit patterns), so
+ * driver and executor memory do not grow with the sweep. The tables go to {@code sweep/summary/}, replaced atomically.
+ *
+ * <p>Resume: the sweep folder records the config hash ({@link SweepConfig#hash}); a resumed run with the same hash
+ * computes only the units whose files are missing. Unit boundaries are fixed by the hash, so a committed unit is
+ * never computed or counted twice.
+ */
+public final class SweepJob {
+
+    /** How a run treats an existing sweep folder of the same run id. */
+    public enum Start { NEW, RESUME, FRESH }
+
+    /** One table row: a cell's statistics in one bound mode. */
+    public record CellRow(SweepConfig.Cell cell, BoundMode mode, long samples, long n, long violations, double mean, double median,
+                          double std, double min, double max, double boundMean, double epsMean) implements Serializable {
+        public double fgsRate() {
+            return samples == 0 ? Double.NaN : (double) n / samples;
+        }
+    }
+
+    public record Outcome(String path, String markdown, List<CellRow> rows, long units, long computedUnits, long samples,
+                          long evaluatedSamples, double evaluateSeconds, double seconds, long violations) {
+    }
+
+    static final String STATE = "_sweep.json";
+
+    private SweepJob() {
+    }
+
+    public static Outcome run(SparkSession spark, SweepConfig c, Start start, Map<String, Object> provenance) {
+        long t0 = System.nanoTime();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        String dir = new Path(new Path(c.runOutput(), c.runId()), "sweep").toString();
+        FileSystem fs = fileSystem(dir);
+        prepare(fs, new Path(dir), c, start);
+
+        List<SweepUnit> plan = plan(c);
+        Set<String> done = committed(fs, new Path(dir));
+        List<SweepUnit> missing = plan.stream().filter(u -> !done.contains(u.file())).toList();
+        long evaluated = missing.stream().mapToLong(u -> (long) u.count() * c.cells().get(u.cell()).samplesPerModel()).sum();
+        long te = System.nanoTime();
+        if (!missing.isEmpty()) {
+            int partitions = c.partitions() > 0 ? Math.min(c.partitions(), missing.size()) : missing.size();
+            jsc.setJobGroup("sweep-evaluate", "sweep: evaluate " + missing.size() + " units");
+            jsc.parallelize(missing, partitions).foreachPartition(new UnitTask(c, dir));
+        }
+        double evalSeconds = (System.nanoTime() - te) / 1e9;
+        Set<String> after = committed(fs, new Path(dir));
+        for (SweepUnit u : plan) {
+            if (!after.contains(u.file())) {
+                throw new IllegalStateException("sweep: unit " + u.file() + " was not committed");
+            }
+        }
+
+        jsc.setJobGroup("sweep-aggregate", "sweep: aggregate " + plan.size() + " units");
+        int readPartitions = Math.max(1, Math.min(plan.size(), 4 * jsc.defaultParallelism()));
+        JavaRDD<SweepUnit> units = jsc.parallelize(plan, readPartitions);
+        Map<Tuple2<Integer, Integer>, CellStats> stats = new HashMap<>(units.mapPartitionsToPair(new StatsTask(c, dir))
+                .reduceByKey(CellStats::merge).collectAsMap());
+        Map<Tuple2<Integer, Integer>, double[]> medians = medians(units, c, dir, stats);
+
+        List<CellRow> rows = new ArrayList<>();
+        long violations = 0;
+        for (int i = 0; i < c.cells().size(); i++) {
+            SweepConfig.Cell cell = c.cells().get(i);
+            for (BoundMode m : cell.modes()) {
+                Tuple2<Integer, Integer> key = new Tuple2<>(i, m.ordinal());
+                CellStats s = stats.get(key);
+                double[] med = medians.get(key);
+                rows.add(new CellRow(cell, m, s.samples, s.successes, s.violations, s.deviation.mean(s.successes),
+                        med == null ? Double.NaN : 0.5 * med[0] + 0.5 * med[1], ExactSum.std(s.deviation, s.squares, s.successes),
+                        s.successes == 0 ? Double.NaN : s.min, s.successes == 0 ? Double.NaN : s.max, s.bound.mean(s.samples),
+                        s.epsilon.mean(s.successes)));
+                violations += s.violations;
+            }
+        }
+
+        RunOutput out = new RunOutput(new Path(c.runOutput(), c.runId()).toString(), "sweep", "summary", hadoop());
+        String markdown;
+        try {
+            spark.createDataFrame(tableRows(rows), TABLE_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(out.staging("table"));
+            out.writeText("table.csv", SweepTables.csv(rows));
+            markdown = SweepTables.markdown(c, rows);
+            out.writeText("table.md", markdown + "\n");
+            spark.createDataFrame(units.flatMap(new PerModelTask(c, dir)), PER_MODEL_SCHEMA).write().mode(SaveMode.Overwrite)
+                    .parquet(out.staging("per-model"));
+            Map<Tuple2<Integer, Integer>, double[]> perModel = perModelMeans(units, c, dir);
+            SweepPlots.write(c, perModel, out, fs);
+            Map<String, Object> p = new LinkedHashMap<>(provenance);
+            p.put("step", "sweep");
+            p.put("config_hash", c.hash());
+            Map<String, Object> seeds = new LinkedHashMap<>();
+            c.cells().forEach(cell -> seeds.put(cell.id(), cell.generatorSeed()));
+            p.put("cell_generator_seeds", seeds);
+            p.put("units", plan.size());
+            p.put("units_computed_this_run", missing.size());
+            p.put("units_resumed", plan.size() - missing.size());
+            p.put("samples", c.totalSamples());
+            p.put("samples_evaluated_this_run", evaluated);
+            p.put("evaluate_seconds", evalSeconds);
+            p.put("samples_per_second", evaluated == 0 ? null : evaluated / evalSeconds);
+            p.put("violations", violations);
+            p.put("master", spark.sparkContext().master());
+            p.put("seconds", (System.nanoTime() - t0) / 1e9);
+            out.writeText("_provenance.json", Provenance.json(p));
+            out.commit();
+        } catch (RuntimeException e) {
+            out.abort();
+            throw e;
+        }
+        return new Outcome(out.target(), markdown, rows, plan.size(), missing.size(), c.totalSamples(), evaluated, evalSeconds,
+                (System.nanoTime() - t0) / 1e9, violations);
+    }
+
+    /** Units of every cell: {@code models-per-unit} consecutive model indices (the last one of a cell shorter). */
+    static List<SweepUnit> plan(SweepConfig c) {
+        List<SweepUnit> units = new ArrayList<>();
+        for (int i = 0; i < c.cells().size(); i++) {
+            long models = c.cells().get(i).models();
+            for (long first = 0; first < models; first += c.modelsPerUnit()) {
+                units.add(new SweepUnit(i, first, (int) Math.min(c.modelsPerUnit(), models - first)));
+            }
+        }
+        return units;
+    }
+
+    /** Checks or creates the sweep folder's state file according to {@code start}. */
+    static void prepare(FileSystem fs, Path dir, SweepConfig c, Start start) {
+        Path state = new Path(dir, STATE);
+        try {
+            boolean exists = fs.exists(state);
+            if (exists && start == Start.NEW) {
+                throw new ConfigException("sweep output " + dir + " exists already (run.id = " + c.runId()
+                        + "): pass --resume to compute only its missing units, --fresh to start it over, or choose another run.id");
+            }
+            if (exists && start == Start.RESUME) {
+                String recorded = recordedHash(fs, state);
+                if (!recorded.equals(c.hash())) {
+                    throw new ConfigException("cannot resume " + dir + ": the sweep configuration changed since it started (config hash "
+                            + recorded.substring(0, 12) + "… then, " + c.hash().substring(0, 12) + "… now; the hash covers the seed, "
+                            + "models-per-unit, the evaluation settings and every cell). Restore the configuration, use --fresh, or choose another run.id");
+                }
+                cleanStaleFiles(fs, new Path(dir, "units"));
+                return;
+            }
+            if (fs.exists(dir) && start == Start.FRESH) {
+                if (!fs.delete(dir, true)) {
+                    throw new IOException("cannot delete " + dir);
+                }
+            } else if (fs.exists(dir) && !exists && fs.listStatus(dir).length > 0) {
+                throw new ConfigException(dir + " exists and is not a sweep output (no " + STATE + "); choose another run.id");
+            }
+            fs.mkdirs(new Path(dir, "units"));
+            String json = "{\n  \"config_hash\": \"" + c.hash() + "\",\n  \"name\": \"" + c.name().replace("\"", "'") + "\",\n  \"models_per_unit\": "
+                    + c.modelsPerUnit() + ",\n  \"cells\": " + c.cells().size() + "\n}\n";
+            commitBytes(fs, state, json.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String recordedHash(FileSystem fs, Path state) throws IOException {
+        try (InputStream in = fs.open(state)) {
+            String s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"config_hash\"\\s*:\\s*\"([0-9a-f]{64})\"").matcher(s);
+            if (!m.find()) {
+                throw new ConfigException(state + ": no config_hash; not a sweep state file");
+            }
+            return m.group(1);
+        }
+    }
+
+    /** Files of units that were being written when a run died (never renamed into place): dropped before resuming. */
+    private static void cleanStaleFiles(FileSystem fs, Path units) throws IOException {
+        if (!fs.exists(units)) {
+            return;
+        }
+        for (FileStatus cell : fs.listStatus(units)) {
+            if (cell.isDirectory()) {
+                for (FileStatus f : fs.listStatus(cell.getPath())) {
+                    if (f.getPath().getName().startsWith(".")) {
+                        fs.delete(f.getPath(), false);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The committed units' relative file names. */
+    static Set<String> committed(FileSystem fs, Path dir) {
+        Set<String> out = new HashSet<>();
+        Path units = new Path(dir, "units");
+        try {
+            if (!fs.exists(units)) {
+                return out;
+            }
+            for (FileStatus cell : fs.listStatus(units)) {
+                if (cell.isDirectory()) {
+                    for (FileStatus f : fs.listStatus(cell.getPath())) {
+                        String name = f.getPath().getName();
+                        if (name.matches("\\d+-\\d+\\.bin")) {
+                            out.add("units/" + cell.getPath().getName() + "/" + name);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    static Configuration hadoop() {
+        return new Configuration();
+    }
+
+    static FileSystem fileSystem(String path) {
+        try {
+            return new Path(path).getFileSystem(hadoop());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes {@code bytes} next to {@code target} and renames it into place (the rename is the commit). */
+    static void commitBytes(FileSystem fs, Path target, byte[] bytes) throws IOException {
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        try (FSDataOutputStream out = fs.create(tmp, true)) {
+            out.write(bytes);
+        }
+        if (!fs.rename(tmp, target)) {
+            fs.delete(tmp, false);
+            if (!fs.exists(target)) {
+                throw new IOException("cannot rename " + tmp + " to " + target);
+            }
+        }
+    }
+
+    static SweepUnit.Result read(FileSystem fs, String dir, SweepUnit u) {
+        Path p = new Path(dir, u.file());
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(fs.open(p), 1 << 16))) {
+            return SweepUnit.Result.read(in, u, p.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read sweep unit " + p, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- executor side
+
+    private static final AtomicInteger COMMITTED_IN_THIS_JVM = new AtomicInteger();
+    private static volatile boolean threadsLimited;
+
+    /** Evaluates a partition's units and commits each as soon as it is done. */
+    static final class UnitTask implements org.apache.spark.api.java.function.VoidFunction<Iterator<SweepUnit>> {
+        private final SweepConfig config;
+        private final String dir;
+
+        UnitTask(SweepConfig config, String dir) {
+            this.config = config;
+            this.dir = dir;
+        }
+
+        @Override
+        public void call(Iterator<SweepUnit> units) throws Exception {
+            limitThreads();
+            FileSystem fs = fileSystem(dir);
+            while (units.hasNext()) {
+                SweepUnit u = units.next();
+                SweepUnit.StackListener writer = config.writeModels() ? SweepJob::writeModels : null;
+                writerDir.set(dir);
+                SweepUnit.Result r = u.evaluate(config, config.modelsPerStack(), writer);
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(1 << 16);
+                try (DataOutputStream out = new DataOutputStream(bytes)) {
+                    r.write(out);
+                }
+                Path target = new Path(dir, u.file());
+                fs.mkdirs(target.getParent());
+                commitBytes(fs, target, bytes.toByteArray());
+                if (config.failAfterUnits() > 0 && COMMITTED_IN_THIS_JVM.incrementAndGet() >= config.failAfterUnits()) {
+                    throw new IllegalStateException("sweep.test-fail-after-units: simulated kill after " + config.failAfterUnits() + " units");
+                }
+            }
+        }
+    }
+
+    private static final ThreadLocal<String> writerDir = new ThreadLocal<>();
+
+    /** write-models: model folders and sample .npy files under sweep/models/&lt;cell&gt;/ (a local file system). */
+    private static void writeModels(SweepUnit unit, long firstModel, io.robustbounds.random.RandomMlp.Chunk chunk) {
+        java.nio.file.Path base = java.nio.file.Path.of(writerDir.get(), "models", Integer.toString(unit.cell()));
+        int n = chunk.models().size();
+        int rows = chunk.samples().length / n;
+        int d = chunk.models().get(0).input().shape().length == 1 ? (int) chunk.models().get(0).input().shape()[0] : rows;
+        for (int k = 0; k < n; k++) {
+            ModelFormat.write(chunk.models().get(k), base.resolve("model-" + (firstModel + k)));
+            double[] v = java.util.Arrays.copyOfRange(chunk.samples(), k * rows, (k + 1) * rows);
+            Npy.write(Nd4j.createFromArray(v).reshape(rows / d, d), base.resolve("model-" + (firstModel + k) + ".samples.npy"));
+        }
+    }
+
+    /** One ND4J thread per op: parallelism comes from tasks side by side (see linalg/Threads). */
+    static void limitThreads() {
+        if (!threadsLimited) {
+            synchronized (SweepJob.class) {
+                if (!threadsLimited) {
+                    io.robustbounds.linalg.Threads.limit(1);
+                    threadsLimited = true;
+                }
+            }
+        }
+    }
+
+    /** Exactly mergeable statistics of one (cell, mode): merged in any order, they give the same numbers. */
+    static final class CellStats implements Serializable {
+        long samples;
+        long successes;
+        long violations;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        final ExactSum deviation = new ExactSum();
+        final ExactSum squares = new ExactSum();
+        final ExactSum bound = new ExactSum();
+        final ExactSum epsilon = new ExactSum();
+
+        CellStats merge(CellStats o) {
+            samples += o.samples;
+            successes += o.successes;
+            violations += o.violations;
+            min = Math.min(min, o.min);
+            max = Math.max(max, o.max);
+            deviation.merge(o.deviation);
+            squares.merge(o.squares);
+            bound.merge(o.bound);
+            epsilon.merge(o.epsilon);
+            return this;
+        }
+    }
+
+    static final class StatsTask implements org.apache.spark.api.java.function.PairFlatMapFunction<Iterator<SweepUnit>, Tuple2<Integer, Integer>, CellStats> {
+        private final SweepConfig config;
+        private final String dir;
+
+        StatsTask(SweepConfig config, String dir) {
+            this.config = config;
+            this.dir = dir;
+        }
+
+        @Override
+        public Iterator<Tuple2<Tuple2<Integer, Integer>, CellStats>> call(Iterator<SweepUnit> units) {
+            FileSystem fs = fileSystem(dir);
+            Map<Tuple2<Integer, Integer>, CellStats> acc = new LinkedHashMap<>();
+            while (units.hasNext()) {
+                SweepUnit u = units.next();
+                SweepUnit.Result r = read(fs, dir, u);
+                for (SweepUnit.ModeResult m : r.modes()) {
+                    CellStats s = acc.computeIfAbsent(new Tuple2<>(u.cell(), m.mode().ordinal()), k -> new CellStats());
+                    s.samples += r.samples();
+                    s.successes += r.successes();
+                    for (int v : m.violationsPerModel()) {
+                        s.violations += v;
+                    }
+                    for (double d : m.deviations()) {
+                        s.deviation.add(d);
+                        s.squares.add(d * d);
+                        s.min = Math.min(s.min, d);
+                        s.max = Math.max(s.max, d);
+                    }
+                    s.bound.merge(m.bound());
+                    s.epsilon.merge(r.epsilon());
+                }
+            }
+            List<Tuple2<Tuple2<Integer, Integer>, CellStats>> out = new ArrayList<>();
+            acc.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
+            return out.iterator();
+        }
+    }
+
+    // ---------------------------------------------------------------- exact medians by radix selection
+
+    /** Order-preserving map of doubles to longs compared unsigned (−0.0 just below +0.0). */
+    static long sortable(double v) {
+        long b = Double.doubleToRawLongBits(v);
+        return b < 0 ? ~b : b ^ Long.MIN_VALUE;
+    }
+
+    static double unsortable(long k) {
+        return Double.longBitsToDouble(k < 0 ? k ^ Long.MIN_VALUE : ~k);
+    }
+
+    /** Looking for the value of rank {@code rank} (0-based, ascending) among a cell's deviations whose key starts with {@code prefix}. */
+    record Selection(int cell, int mode, long rank, long prefix, int bits) implements Serializable {
+    }
+
+    /**
+     * Per (cell, mode) the deviations of ranks ⌊(n−1)/2⌋ and ⌊n/2⌋: each pass histograms the next 16 bits of the
+     * keys that share the prefix found so far (on the executors, merged by reduceByKey) and keeps the bin holding
+     * the rank; after four passes the prefix is the whole key. Only 2^16 counts per selection move, never values.
+     */
+    static Map<Tuple2<Integer, Integer>, double[]> medians(JavaRDD<SweepUnit> units, SweepConfig c, String dir,
+                                                           Map<Tuple2<Integer, Integer>, CellStats> stats) {
+        List<Selection> sel = new ArrayList<>();
+        List<Tuple2<Integer, Integer>> keys = new ArrayList<>(stats.keySet());
+        keys.sort((a, b) -> a._1().equals(b._1()) ? Integer.compare(a._2(), b._2()) : Integer.compare(a._1(), b._1()));
+        for (Tuple2<Integer, Integer> k : keys) {
+            long n = stats.get(k).successes;
+            if (n > 0) {
+                sel.add(new Selection(k._1(), k._2(), (n - 1) / 2, 0, 0));
+                sel.add(new Selection(k._1(), k._2(), n / 2, 0, 0));
+            }
+        }
+        for (int pass = 0; pass < 4 && !sel.isEmpty(); pass++) {
+            List<Selection> current = List.copyOf(sel);
+            Map<Integer, Selection> next = units.mapPartitionsToPair(new HistogramTask(c, dir, current))
+                    .reduceByKey(SweepJob::addCounts)
+                    .mapToPair(t -> new Tuple2<>(t._1(), narrow(current.get(t._1()), t._2())))
+                    .collectAsMap();
+            for (int i = 0; i < sel.size(); i++) {
+                sel.set(i, next.get(i));
+            }
+        }
+        Map<Tuple2<Integer, Integer>, double[]> out = new HashMap<>();
+        for (int i = 0; i < sel.size(); i += 2) {
+            Selection lo = sel.get(i);
+            out.put(new Tuple2<>(lo.cell(), lo.mode()), new double[] {unsortable(lo.prefix()), unsortable(sel.get(i + 1).prefix())});
+        }
+        return out;
+    }
+
+    private static long[] addCounts(long[] a, long[] b) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
+        }
+        return a;
+    }
+
+    private static Selection narrow(Selection s, long[] counts) {
+        long below = 0;
+        for (int bin = 0; bin < counts.length; bin++) {
+            if (s.rank() < below + counts[bin]) {
+                return new Selection(s.cell(), s.mode(), s.rank() - below, (s.prefix() << 16) | bin, s.bits() + 16);
+            }
+            below += counts[bin];
+        }
+        throw new IllegalStateException("median selection lost its rank: " + s + " among " + below + " values");
+    }
+
+    static final class HistogramTask implements org.apache.spark.api.java.function.PairFlatMapFunction<Iterator<SweepUnit>, Integer, long[]> {
+        private final SweepConfig config;
+        private final String dir;
+        private final List<Selection> selections;
+
+        HistogramTask(SweepConfig config, String dir, List<Selection> selections) {
+            this.config = config;
+            this.dir = dir;
+            this.selections = selections;
+        }
+
+        @Override
+        public Iterator<Tuple2<Integer, long[]>> call(Iterator<SweepUnit> units) {
+            FileSystem fs = fileSystem(dir);
+            Map<Integer, long[]> counts = new LinkedHashMap<>();
+            while (units.hasNext()) {
+                SweepUnit u = units.next();
+                List<Integer> mine = new ArrayList<>();
+                for (int i = 0; i < selections.size(); i++) {
+                    if (selections.get(i).cell() == u.cell()) {
+                        mine.add(i);
+                    }
+                }
+                if (mine.isEmpty()) {
+                    continue;
+                }
+                SweepUnit.Result r = read(fs, dir, u);
+                for (int i : mine) {
+                    Selection s = selections.get(i);
+                    double[] dev = r.modes().stream().filter(m -> m.mode().ordinal() == s.mode()).findFirst().orElseThrow().deviations();
+                    long[] h = counts.computeIfAbsent(i, k -> new long[1 << 16]);
+                    int shift = 48 - s.bits();
+                    for (double v : dev) {
+                        long key = sortable(v);
+                        if (s.bits() == 0 || (key >>> (64 - s.bits())) == s.prefix()) {
+                            h[(int) ((key >>> shift) & 0xFFFF)]++;
+                        }
+                    }
+                }
+            }
+            List<Tuple2<Integer, long[]>> out = new ArrayList<>();
+            counts.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
+            return out.iterator();
+        }
+    }
+
+    // ---------------------------------------------------------------- per-model means
+
+    static final StructType PER_MODEL_SCHEMA = new StructType()
+            .add("cell", DataTypes.StringType, false)
+            .add("model", DataTypes.LongType, false)
+            .add("bound_mode", DataTypes.StringType, false)
+            .add("samples", DataTypes.IntegerType, false)
+            .add("fgs_successes", DataTypes.IntegerType, false)
+            .add("violations", DataTypes.IntegerType, false)
+            .add("mean_deviation", DataTypes.DoubleType, true);
+
+    static final class PerModelTask implements org.apache.spark.api.java.function.FlatMapFunction<SweepUnit, Row> {
+        private final SweepConfig config;
+        private final String dir;
+
+        PerModelTask(SweepConfig config, String dir) {
+            this.config = config;
+            this.dir = dir;
+        }
+
+        @Override
+        public Iterator<Row> call(SweepUnit u) {
+            SweepUnit.Result r = read(fileSystem(dir), dir, u);
+            String id = config.cells().get(u.cell()).id();
+            List<Row> rows = new ArrayList<>();
+            for (SweepUnit.ModeResult m : r.modes()) {
+                for (int k = 0; k < u.count(); k++) {
+                    double mean = m.meanDeviationPerModel()[k];
+                    rows.add(RowFactory.create(id, u.first() + k, m.mode().id(), r.samplesPerModel(), r.successesPerModel()[k],
+                            m.violationsPerModel()[k], Double.isNaN(mean) ? null : mean));
+                }
+            }
+            return rows.iterator();
+        }
+    }
+
+    /**
+     * Per (cell, mode) the per-model mean deviations in model order, for the box plots (8 bytes per model on the
+     * driver: the thesis' Figures 3.2 and 4.1 are drawn from them; models without a flip are left out).
+     */
+    static Map<Tuple2<Integer, Integer>, double[]> perModelMeans(JavaRDD<SweepUnit> units, SweepConfig c, String dir) {
+        List<Tuple2<Tuple2<Integer, Integer>, Tuple2<Long, double[]>>> parts = units.flatMapToPair(u -> {
+            SweepUnit.Result r = read(fileSystem(dir), dir, u);
+            List<Tuple2<Tuple2<Integer, Integer>, Tuple2<Long, double[]>>> o = new ArrayList<>();
+            for (SweepUnit.ModeResult m : r.modes()) {
+                o.add(new Tuple2<>(new Tuple2<>(u.cell(), m.mode().ordinal()), new Tuple2<>(u.first(),
+                        java.util.Arrays.stream(m.meanDeviationPerModel()).filter(v -> !Double.isNaN(v)).toArray())));
+            }
+            return o.iterator();
+        }).collect();
+        Map<Tuple2<Integer, Integer>, List<Tuple2<Long, double[]>>> grouped = new HashMap<>();
+        parts.forEach(p -> grouped.computeIfAbsent(p._1(), k -> new ArrayList<>()).add(p._2()));
+        Map<Tuple2<Integer, Integer>, double[]> out = new HashMap<>();
+        grouped.forEach((k, list) -> {
+            list.sort((a, b) -> Long.compare(a._1(), b._1()));
+            out.put(k, list.stream().flatMapToDouble(t -> java.util.Arrays.stream(t._2())).toArray());
+        });
+        return out;
+    }
+
+    // ---------------------------------------------------------------- the table
+
+    static final StructType TABLE_SCHEMA = new StructType()
+            .add("cell", DataTypes.StringType, false)
+            .add("label", DataTypes.StringType, false)
+            .add("bound_mode", DataTypes.StringType, false)
+            .add("models", DataTypes.LongType, false)
+            .add("samples_per_model", DataTypes.IntegerType, false)
+            .add("input_size", DataTypes.IntegerType, false)
+            .add("layers", DataTypes.IntegerType, false)
+            .add("units", DataTypes.IntegerType, false)
+            .add("classes", DataTypes.IntegerType, false)
+            .add("activation", DataTypes.StringType, false)
+            .add("sample_low", DataTypes.DoubleType, false)
+            .add("sample_high", DataTypes.DoubleType, false)
+            .add("parameter_low", DataTypes.DoubleType, false)
+            .add("parameter_high", DataTypes.DoubleType, false)
+            .add("fgs_upper", DataTypes.DoubleType, false)
+            .add("samples", DataTypes.LongType, false)
+            .add("n", DataTypes.LongType, false)
+            .add("fgs_rate", DataTypes.DoubleType, true)
+            .add("deviation_mean", DataTypes.DoubleType, true)
+            .add("deviation_median", DataTypes.DoubleType, true)
+            .add("deviation_std", DataTypes.DoubleType, true)
+            .add("deviation_min", DataTypes.DoubleType, true)
+            .add("deviation_max", DataTypes.DoubleType, true)
+            .add("violations", DataTypes.LongType, false)
+            .add("bound_mean", DataTypes.DoubleType, true)
+            .add("eps_mean", DataTypes.DoubleType, true)
+            .add("thesis_mean", DataTypes.DoubleType, true)
+            .add("thesis_median", DataTypes.DoubleType, true)
+            .add("thesis_std", DataTypes.DoubleType, true);
+
+    static List<Row> tableRows(List<CellRow> rows) {
+        List<Row> out = new ArrayList<>();
+        for (CellRow r : rows) {
+            SweepConfig.Cell c = r.cell();
+            out.add(RowFactory.create(c.id(), c.label(), r.mode().id(), c.models(), c.samplesPerModel(), c.inputSize(), c.layers(), c.units(),
+                    c.classes(), c.activation().id(), c.sampleLow(), c.sampleHigh(), c.paramLow(), c.paramHigh(), c.fgsUpper(), r.samples(),
+                    r.n(), nullIfNaN(r.fgsRate()), nullIfNaN(r.mean()), nullIfNaN(r.median()), nullIfNaN(r.std()), nullIfNaN(r.min()),
+                    nullIfNaN(r.max()), r.violations(), nullIfNaN(r.boundMean()), nullIfNaN(r.epsMean()), nullIfNaN(c.thesisMean()),
+                    nullIfNaN(c.thesisMedian()), nullIfNaN(c.thesisStd())));
+        }
+        return out;
+    }
+
+    static Double nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+
+    static String fmt(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+    }
+}
