@@ -101,11 +101,12 @@ final class HtmlReport {
 
     private static void summary(StringBuilder b, List<Summary> rows, boolean cells) {
         b.append("<p class=\"meta\">Per ").append(cells ? "cell" : "model").append(" and bound mode. Accuracy over labelled samples; FGS rate: "
-                + "samples FGS flipped within [0, U]; violations: bound &gt; ‖η‖ of a real adversarial perturbation; ε, ‖η‖ and deviations over "
-                + "the flipped samples; medians by percentile_approx.</p>\n<div class=\"scroll\"><table>\n<tr><th class=\"text\">")
+                + "samples FGS flipped within [0, U]; violations: bound &gt; the norm of a real adversarial perturbation; ε and ‖η‖ over "
+                + "the samples FGS flipped; deviations, best attack norm and tightness (bound ÷ best attack norm) against the smallest perturbation over the attacks run; medians by percentile_approx.</p>\n<div class=\"scroll\"><table>\n<tr><th class=\"text\">")
                 .append(cells ? "cell" : "model").append("</th><th class=\"text\">bound mode</th>").append(cells ? "<th>models</th>" : "")
                 .append("<th>n</th><th>accuracy</th><th>FGS rate</th><th>violations</th><th>bound mean</th><th>bound median</th>"
-                        + "<th>ε mean</th><th>ε median</th><th>‖η‖ mean</th><th>deviation mean</th><th>deviation median</th></tr>\n");
+                        + "<th>ε mean</th><th>ε median</th><th>‖η‖ mean</th><th>deviation mean</th><th>deviation median</th>"
+                        + "<th>best attack median</th><th>tightness median</th></tr>\n");
         for (Summary s : rows) {
             b.append("<tr").append(s.violations() > 0 ? " class=\"violations\"" : "").append("><td class=\"text\">").append(html(s.group()))
                     .append("</td><td class=\"text\">").append(html(Format.mode(s.mode()))).append("</td>");
@@ -115,7 +116,7 @@ final class HtmlReport {
             b.append("<td>").append(s.n()).append("</td><td>").append(percent(s.accuracy())).append("</td><td>").append(percent(s.fgsRate()))
                     .append("</td><td class=\"v\">").append(s.violations()).append("</td>");
             for (Double v : new Double[] {s.boundMean(), s.boundMedian(), s.epsMean(), s.epsMedian(), s.etaMean(), s.deviationMean(),
-                    s.deviationMedian()}) {
+                    s.deviationMedian(), s.attackNormMedian(), s.tightnessMedian()}) {
                 b.append("<td>").append(number(v)).append("</td>");
             }
             b.append("</tr>\n");

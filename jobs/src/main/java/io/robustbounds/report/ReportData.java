@@ -59,7 +59,8 @@ public final class ReportData {
     }
 
     public record Summary(String group, String mode, long models, long n, Double accuracy, double fgsRate, long violations, double boundMean,
-            double boundMedian, Double epsMean, Double epsMedian, Double etaMean, Double deviationMean, Double deviationMedian) {
+            double boundMedian, Double epsMean, Double epsMedian, Double etaMean, Double deviationMean, Double deviationMedian,
+            Double attackNormMedian, Double tightnessMedian) {
     }
 
     /** counts[from][to]: predicted class → adversarial class; column {@code classes} counts samples where FGS found no flip. */
@@ -182,13 +183,19 @@ public final class ReportData {
         for (Row r : all.groupBy(GROUP, MODE).agg(expr("count(DISTINCT " + MODEL + ")"), count(lit(1)),
                         avg(when(col("label").isNull(), lit(null)).when(col("predicted").equalTo(col("label")), 1.0).otherwise(0.0)),
                         sum(when(col("violation"), 1L).otherwise(0L)), avg("bound"), expr(String.format(q, "bound")), avg("deviation"),
-                        expr(String.format(q, "deviation")))
+                        expr(String.format(q, "deviation")), bestAttackMedian("attack_norm", q), bestAttackMedian("tightness", q))
                 .orderBy(GROUP, MODE).collectAsList()) {
             Row e = eps.get(List.of(r.getString(0)));
             out.add(new Summary(r.getString(0), r.getString(1), r.getLong(2), r.getLong(3), nullable(r, 4), e.getDouble(4), r.getLong(5),
-                    r.getDouble(6), r.getDouble(7), nullable(e, 1), nullable(e, 2), nullable(e, 3), nullable(r, 8), nullable(r, 9)));
+                    r.getDouble(6), r.getDouble(7), nullable(e, 1), nullable(e, 2), nullable(e, 3), nullable(r, 8), nullable(r, 9),
+                    nullable(r, 10), nullable(r, 11)));
         }
         return out;
+    }
+
+    /** The median of a best-attack column (results written before those columns existed have none: null). */
+    private Column bestAttackMedian(String column, String q) {
+        return java.util.Arrays.asList(all.columns()).contains(column) ? expr(String.format(q, column)) : lit(null).cast("double");
     }
 
     private static Double nullable(Row r, int i) {
