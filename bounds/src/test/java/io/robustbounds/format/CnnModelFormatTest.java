@@ -88,21 +88,15 @@ class CnnModelFormatTest {
     }
 
     private static void editJson(Path folder, Consumer<ObjectNode> edit) {
-        try {
-            ObjectNode json = (ObjectNode) JSON.readTree(folder.resolve("model.json").toFile());
-            edit.accept(json);
-            JSON.writeValue(folder.resolve("model.json").toFile(), json);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        ModelFormatTest.editJson(folder, edit);
     }
 
     private static ObjectNode layer(ObjectNode json, int i) {
-        return (ObjectNode) json.get("layers").get(i);
+        return ModelFormatTest.layer(json, i);
     }
 
     private static String error(Path folder) {
-        return assertThrows(ModelException.class, () -> ModelFormat.read(folder)).getMessage();
+        return ModelFormatTest.error(folder);
     }
 
     @Test

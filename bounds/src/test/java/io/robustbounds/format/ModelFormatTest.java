@@ -221,7 +221,7 @@ class ModelFormatTest {
         return folder;
     }
 
-    private static void editJson(Path folder, Consumer<ObjectNode> edit) {
+    static void editJson(Path folder, Consumer<ObjectNode> edit) {
         try {
             ObjectNode json = (ObjectNode) JSON.readTree(folder.resolve("model.json").toFile());
             edit.accept(json);
@@ -231,11 +231,11 @@ class ModelFormatTest {
         }
     }
 
-    private static ObjectNode layer(ObjectNode json, int i) {
+    static ObjectNode layer(ObjectNode json, int i) {
         return (ObjectNode) json.get("layers").get(i);
     }
 
-    private static String error(Path folder) {
+    static String error(Path folder) {
         return assertThrows(ModelException.class, () -> ModelFormat.read(folder)).getMessage();
     }
 
