@@ -203,10 +203,12 @@ final class JacobianNorm {
     }
 
     /**
-     * The exact ‖J‖ per sample for small n_L: K = J Jᵀ formed column by column (n_L products K e_j through the
-     * network), its largest eigenvalue in double. No start vector, so no eigenvector can be missed (sound mode).
+     * A certified upper bound on ‖J‖ per sample for small n_L: K = J Jᵀ formed column by column (n_L products K e_j
+     * through the network; no start vector, so no eigenvector can be missed). A candidate t ≥ ‖J‖² (the Lanczos
+     * estimate, slightly raised) is certified when t·I − K has a Cholesky factorization (then every eigenvalue of K
+     * is below t); otherwise K's largest eigenvalue is computed in double (sound mode).
      */
-    static double[] exactByGram(DenseStack net, DenseStack.Forward f) {
+    static double[] exactByGram(DenseStack net, DenseStack.Forward f, double[] candidate) {
         int dim = net.featureSize();
         int count = net.models * f.samplesPerModel;
         double[][] k = new double[count][dim * dim];
@@ -232,8 +234,33 @@ final class JacobianNorm {
                     m[r][c] = 0.5 * (k[i][r * dim + c] + k[i][c * dim + r]);
                 }
             }
-            out[i] = Math.sqrt(Math.max(0, io.robustbounds.bounds.SoundBounds.largestEigenvalue(m)));
+            double t = candidate == null ? Double.NaN : candidate[i] * candidate[i] * (1 + 1e-6);
+            out[i] = t > 0 && positiveDefinite(m, t) ? Math.sqrt(t)
+                    : Math.sqrt(Math.max(0, io.robustbounds.bounds.SoundBounds.largestEigenvalue(m)));
         }
         return out;
+    }
+
+    /** Whether t·I − m is positive definite: its Cholesky factorization exists (computed in place on a copy, double). */
+    static boolean positiveDefinite(double[][] m, double t) {
+        int n = m.length;
+        double[][] l = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double s = (i == j ? t : 0) - m[i][j];
+                for (int k = 0; k < j; k++) {
+                    s -= l[i][k] * l[j][k];
+                }
+                if (i == j) {
+                    if (!(s > 0)) {
+                        return false;
+                    }
+                    l[i][i] = Math.sqrt(s);
+                } else {
+                    l[i][j] = s / l[j][j];
+                }
+            }
+        }
+        return true;
     }
 }

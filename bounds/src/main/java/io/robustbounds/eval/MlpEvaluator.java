@@ -140,7 +140,7 @@ public final class MlpEvaluator {
     /**
      * Sound mode at the MLP's input (docs/sound-mode.md): δ / Lip(h_L) with Lip(h_L) = Π A_i ‖V_i‖₂ certified
      * (valid for every activation, ReLU included); when every activation is twice differentiable and n_L ≤ 16,
-     * also Theorem 4.2 with the exact ‖J(x)‖ (from J Jᵀ formed explicitly, its largest eigenvalue in double),
+     * also Theorem 4.2 with a certified upper bound on ‖J(x)‖ (J Jᵀ formed explicitly; see JacobianNorm.exactByGram),
      * whichever is larger; then the rounding margin. A linear classifier's δ is exact (Theorem 3.6).
      */
     static double[] soundHead(DenseStack net, DenseStack.Forward f, Head h) {
@@ -148,7 +148,7 @@ public final class MlpEvaluator {
         int count = h.delta.length;
         double[] out = new double[count];
         boolean local = net.depth() > 0 && net.smooth() && net.featureSize() <= JacobianNorm.EXACT_DIMENSION;
-        double[] exactJ = local ? JacobianNorm.exactByGram(net, f) : null;
+        double[] exactJ = local ? JacobianNorm.exactByGram(net, f, h.jacobian) : null;
         double[] lip = net.depth() > 0 ? net.soundLipschitz() : null;
         double jSlack = net.dataType == org.nd4j.linalg.api.buffer.DataType.FLOAT ? 1e-5 : 1e-12;
         for (int i = 0; i < count; i++) {
