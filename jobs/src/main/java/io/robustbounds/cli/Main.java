@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Lower bounds on the robustness to adversarial perturbations (Peck et al., NIPS 2017), "
                 + "checked against fast-gradient-sign attacks.",
         subcommands = {JobCommands.Pipeline.class, JobCommands.ImportCsv.class, JobCommands.ImportIdx.class, ImportUciCommand.class, ImportCifarCommand.class, ImportCaffeCommand.class, JobCommands.Evaluate.class, JobCommands.Aggregate.class,
-                AccuracyCommand.class, TrainCommand.class, BenchmarkCommand.class, ReportCommand.class, ScalingCommand.class,
+                AccuracyCommand.class, TrainCommand.class, BenchmarkCommand.class, ReportCommand.class, ScalingCommand.class, PlotCommand.class,
                 RandomMlpCommand.class, SweepCommand.class, GenerateCommands.RandomModel.class, GenerateCommands.RandomTestSet.class, BenchCommand.class, CompareCommand.class, SparkCheckCommand.class})
 public final class Main {
 
