@@ -217,12 +217,7 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
      */
     public INDArray linearPart(INDArray s) {
         checkBatch(s);
-        DataType t = s.dataType();
-        return Nd4j.exec(DynamicCustomOp.builder("conv2d")
-                .addInputs(s, typed(weight, t))
-                .addIntegerArguments((int) weight.size(2), (int) weight.size(3), stride, stride, padding, padding,
-                        1, 1, 0, 0, 1)
-                .build())[0];
+        return nd4jConv(s, false);
     }
 
     /** The pre-activation W ⋆ x + b (no ReLU). */
@@ -233,9 +228,16 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
 
     /** Pre-activation z = W ⋆ x + b: conv2d, no SAME mode, NCHW, weights [oC, iC, kH, kW] (wFormat 1). */
     private INDArray nd4jConv(INDArray x) {
+        return nd4jConv(x, true);
+    }
+
+    /** W ⋆ x, plus b when {@code withBias}. */
+    private INDArray nd4jConv(INDArray x, boolean withBias) {
         DataType t = x.dataType();
+        INDArray[] inputs = withBias ? new INDArray[] {x, typed(weight, t), typed(bias, t).reshape(weight.size(0))}
+                : new INDArray[] {x, typed(weight, t)};
         return Nd4j.exec(DynamicCustomOp.builder("conv2d")
-                .addInputs(x, typed(weight, t), typed(bias, t).reshape(weight.size(0)))
+                .addInputs(inputs)
                 .addIntegerArguments((int) weight.size(2), (int) weight.size(3), stride, stride, padding, padding,
                         1, 1, 0, 0, 1)
                 .build())[0];
