@@ -29,11 +29,15 @@ public interface ModelEvaluator {
      */
     static ModelEvaluator of(Model model, EvalSettings settings) {
         ModelEvaluator base;
+        Differentiable network; // the attacks' view of the same compiled network (built once)
         if (!model.isMlp() || model.input().shape().length != 1) {
-            base = new CnnEvaluator(model, settings);
+            CnnEvaluator cnn = new CnnEvaluator(model, settings);
+            base = cnn;
+            network = settings.strongAttacks() ? new CnnNetwork(cnn) : null;
         } else {
             DenseStack net = DenseStack.of(model, settings.dataType());
             MlpEvaluator evaluator = new MlpEvaluator(settings);
+            network = settings.strongAttacks() ? new MlpNetwork(net) : null;
             base = new ModelEvaluator() {
                 @Override
                 public int inputSize() {
@@ -51,7 +55,7 @@ public interface ModelEvaluator {
                 }
             };
         }
-        return settings.strongAttacks() ? new WithAttacks(base, Networks.of(model, settings), settings.attacks(), settings.fgsUpper()) : base;
+        return network != null ? new WithAttacks(base, network, settings.attacks(), settings.fgsUpper()) : base;
     }
 
     /**
