@@ -1,9 +1,9 @@
 package io.robustbounds.cli;
 
-import io.robustbounds.data.Checksums;
 import io.robustbounds.data.TestSetMetadata;
 import io.robustbounds.data.TestSetSchema;
 import io.robustbounds.data.TestSets;
+import io.robustbounds.format.Checksums;
 import io.robustbounds.train.LabeledSet;
 import java.io.IOException;
 import java.nio.file.Files;

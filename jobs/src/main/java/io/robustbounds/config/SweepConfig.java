@@ -6,15 +6,13 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.eval.EvalSettings;
+import io.robustbounds.format.Checksums;
 import io.robustbounds.model.Activation;
 import io.robustbounds.random.RandomMlp;
 import io.robustbounds.random.Seeds;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -265,11 +263,7 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         for (Cell c : cells) {
             b.append(c.canonical()).append('\n');
         }
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Checksums.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static String hex(double v) {

@@ -1,5 +1,6 @@
 package io.robustbounds.data;
 
+import io.robustbounds.format.Checksums;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

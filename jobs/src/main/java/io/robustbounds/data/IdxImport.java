@@ -1,5 +1,6 @@
 package io.robustbounds.data;
 
+import io.robustbounds.format.Checksums;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.robustbounds.model.Model;
+import io.robustbounds.model.ModelException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -79,6 +81,14 @@ public record TestSetMetadata(long[] shape, double low, double high, List<String
             return new TestSetMetadata(shape, r.get(0).asDouble(), r.get(1).asDouble(), classes, source);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(where + ": footer " + KEY + " is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** Fails before any work, naming both shapes, unless {@code model} reads samples of this test set's shape. */
+    public void requireInputOf(Model model, String testSet) {
+        if (!Arrays.equals(model.input().shape(), shape())) {
+            throw new ModelException("model '" + model.name() + "' expects input "
+                    + Arrays.toString(model.input().shape()) + ", test set " + testSet + " has " + Arrays.toString(shape()));
         }
     }
 }

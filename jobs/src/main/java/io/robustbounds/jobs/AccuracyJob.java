@@ -9,7 +9,6 @@ import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
-import io.robustbounds.model.ModelException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,10 +54,7 @@ public final class AccuracyJob {
         Model model = ModelFormat.read(Path.of(modelPath));
         Dataset<Row> raw = spark.read().parquet(testSet);
         TestSetMetadata meta = TestSets.inspect(Arrays.asList(raw.inputFiles()), spark.sparkContext().hadoopConfiguration());
-        if (!Arrays.equals(model.input().shape(), meta.shape())) {
-            throw new ModelException("model '" + model.name() + "' expects input " + Arrays.toString(model.input().shape())
-                    + ", test set " + testSet + " has " + Arrays.toString(meta.shape()));
-        }
+        meta.requireInputOf(model, testSet);
         int classes = model.classes();
         int d = (int) meta.size();
         Broadcast<byte[]> bytes = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(ModelFormat.toZipBytes(model));

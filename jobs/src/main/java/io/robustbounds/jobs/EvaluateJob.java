@@ -10,15 +10,12 @@ import io.robustbounds.data.TestSetSchema;
 import io.robustbounds.data.TestSets;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.ModelEvaluator;
+import io.robustbounds.format.Checksums;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.jobs.PartitionEvaluator.PartitionStats;
 import io.robustbounds.model.Model;
-import io.robustbounds.model.ModelException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,10 +86,7 @@ public final class EvaluateJob {
         List<String> files = TestSets.files(c.testSet(), hadoop);
         TestSets.Footers footers = TestSets.footers(files, hadoop);
         TestSetMetadata meta = footers.metadata();
-        if (!Arrays.equals(model.input().shape(), meta.shape())) {
-            throw new ModelException("model '" + model.name() + "' expects input " + Arrays.toString(model.input().shape())
-                    + ", test set " + c.testSet() + " has " + Arrays.toString(meta.shape()));
-        }
+        meta.requireInputOf(model, c.testSet());
         int d = (int) meta.size();
         int classes = model.classes();
         timings.lap("model_and_footers");
@@ -184,7 +178,7 @@ public final class EvaluateJob {
             p.put("step", "evaluate");
             p.put("run_id", c.runId());
             p.put("spark_master", spark.sparkContext().master());
-            p.put("model", Map.of("path", c.model(), "name", model.name(), "sha256_zip", sha256(modelBytes), "provenance", model.provenance()));
+            p.put("model", Map.of("path", c.model(), "name", model.name(), "sha256_zip", Checksums.sha256(modelBytes), "provenance", model.provenance()));
             p.put("test_set", Map.of("path", c.testSet(), "metadata", meta.toJson(), "files", files.size()));
             p.put("bound_modes", c.evaluation().modes().stream().map(io.robustbounds.bounds.BoundMode::id).toList());
             p.put("attacks", c.evaluation().attacks());
@@ -278,13 +272,5 @@ public final class EvaluateJob {
 
     private static org.apache.spark.sql.internal.SQLConf sqlConf(SparkSession spark) {
         return ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf();
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.config.Settings;
-import io.robustbounds.data.Checksums;
 import io.robustbounds.data.TestSetMetadata;
 import io.robustbounds.data.TestSetWriter;
+import io.robustbounds.format.Checksums;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
 import java.io.ByteArrayOutputStream;

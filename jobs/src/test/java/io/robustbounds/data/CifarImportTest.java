@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.cli.Main;
+import io.robustbounds.format.Checksums;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.cli.Main;
+import io.robustbounds.format.Checksums;
 import io.robustbounds.jobs.LocalSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
