@@ -9,7 +9,21 @@ import org.nd4j.linalg.factory.Nd4j;
  * from running tasks side by side. Process-wide: call it once per JVM.
  */
 public final class Threads {
+    private static volatile boolean limitedOnce;
+
     private Threads() {
+    }
+
+    /** {@link #limit} the first time it is called in this JVM (Spark tasks call it on every partition). */
+    public static void limitOnce(int threads) {
+        if (!limitedOnce) {
+            synchronized (Threads.class) {
+                if (!limitedOnce) {
+                    limit(threads);
+                    limitedOnce = true;
+                }
+            }
+        }
     }
 
     public static void limit(int threads) {

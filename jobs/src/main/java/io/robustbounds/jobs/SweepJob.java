@@ -44,9 +44,10 @@ import scala.Tuple2;
  * (cell, range of model indices) — a few numbers each — and spreads them over partitions; each task generates its
  * models and samples from (cell generator seed, model index), evaluates them stacked, and commits the unit's file
  * under {@code <run.output>/<run.id>/sweep/units/} (written aside, then renamed). Nothing per sample reaches the
- * driver: per-cell statistics are merged on the executors from exact sums, and exact medians are found by a radix
- * selection over the units (four passes of 16-bit histograms of the deviations' order-preserving bit patterns), so
- * driver and executor memory do not grow with the sweep. The tables go to {@code sweep/summary/}, replaced atomically.
+ * driver: each task returns its units' summaries ({@link UnitSummary}: exact sums, per-model figures, a 16-bit
+ * histogram), merged into the per-cell statistics, and exact medians are found by a radix selection that re-reads
+ * the units once or twice ({@link SweepMedians}), so driver and executor memory do not grow with the samples. The
+ * tables go to {@code sweep/summary/}, replaced atomically.
  *
  * <p>Resume: the sweep folder records the config hash ({@link SweepConfig#hash}); a resumed run with the same hash
  * computes only the units whose files are missing. Unit boundaries are fixed by the hash, so a committed unit is
@@ -86,12 +87,14 @@ public final class SweepJob {
         List<SweepUnit> missing = plan.stream().filter(u -> !done.contains(u.file())).toList();
         long evaluated = missing.stream().mapToLong(u -> (long) u.count() * c.cells().get(u.cell()).samplesPerModel()).sum();
         long te = System.nanoTime();
+        List<UnitSummary> summaries = new ArrayList<>();
         if (!missing.isEmpty()) {
             int partitions = c.partitions() > 0 ? Math.min(c.partitions(), missing.size()) : missing.size();
             jsc.setJobGroup("sweep-evaluate", "sweep: evaluate " + missing.size() + " units");
-            jsc.parallelize(missing, partitions).foreachPartition(new UnitTask(c, dir));
+            summaries.addAll(jsc.parallelize(missing, partitions).mapPartitions(new UnitTask(c, dir)).collect());
         }
         double evalSeconds = (System.nanoTime() - te) / 1e9;
+        EvaluateJob.Timings timings = new EvaluateJob.Timings();
         Set<String> after = committed(fs, new Path(dir));
         for (SweepUnit u : plan) {
             if (!after.contains(u.file())) {
@@ -101,10 +104,30 @@ public final class SweepJob {
 
         jsc.setJobGroup("sweep-aggregate", "sweep: aggregate " + plan.size() + " units");
         int readPartitions = Math.max(1, Math.min(plan.size(), 4 * jsc.defaultParallelism()));
-        JavaRDD<SweepUnit> units = jsc.parallelize(plan, readPartitions);
-        Map<Tuple2<Integer, Integer>, CellStats> stats = new HashMap<>(units.mapPartitionsToPair(new StatsTask(c, dir))
-                .reduceByKey(CellStats::merge).collectAsMap());
-        Map<Tuple2<Integer, Integer>, double[]> medians = medians(units, c, dir, stats);
+        List<SweepUnit> resumed = plan.stream().filter(u -> done.contains(u.file())).toList();
+        if (!resumed.isEmpty()) {
+            summaries.addAll(jsc.parallelize(resumed, Math.max(1, Math.min(resumed.size(), readPartitions)))
+                    .map(u -> UnitSummary.of(read(fileSystem(dir), dir, u))).collect());
+        }
+        summaries.sort(java.util.Comparator.comparingInt((UnitSummary s) -> s.unit().cell()).thenComparingLong(s -> s.unit().first()));
+        Map<Tuple2<Integer, Integer>, CellStats> stats = new HashMap<>();
+        Map<Tuple2<Integer, Integer>, long[]> firstDigit = new HashMap<>();
+        for (UnitSummary u : summaries) {
+            for (UnitSummary.Mode m : u.modes()) {
+                Tuple2<Integer, Integer> key = new Tuple2<>(u.unit().cell(), m.mode().ordinal());
+                stats.computeIfAbsent(key, k -> new CellStats()).add(u, m);
+                long[] h = firstDigit.computeIfAbsent(key, k -> new long[1 << 16]);
+                for (int b = 0; b < m.bins().length; b++) {
+                    h[m.bins()[b]] += m.counts()[b];
+                }
+            }
+        }
+        timings.lap("summaries");
+        Map<Tuple2<Integer, Integer>, Long> successes = new HashMap<>();
+        stats.forEach((k, s) -> successes.put(k, s.successes));
+        Map<Tuple2<Integer, Integer>, double[]> medians = SweepMedians.find(jsc, plan, readPartitions, dir, firstDigit, successes,
+                SweepMedians.COLLECT_LIMIT);
+        timings.lap("medians");
 
         List<CellRow> rows = new ArrayList<>();
         long violations = 0;
@@ -125,14 +148,17 @@ public final class SweepJob {
         RunOutput out = new RunOutput(new Path(c.runOutput(), c.runId()).toString(), "sweep", "summary", hadoop());
         String markdown;
         try {
-            spark.createDataFrame(tableRows(rows), TABLE_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite).parquet(out.staging("table"));
+            DriverParquet.write(out.staging("table"), hadoop(), TABLE_SCHEMA, tableRows(rows).iterator());
             out.writeText("table.csv", SweepTables.csv(rows));
             markdown = SweepTables.markdown(c, rows);
             out.writeText("table.md", markdown + "\n");
-            spark.createDataFrame(units.flatMap(new PerModelTask(c, dir)), PER_MODEL_SCHEMA).write().mode(SaveMode.Overwrite)
-                    .parquet(out.staging("per-model"));
-            Map<Tuple2<Integer, Integer>, double[]> perModel = perModelMeans(units, c, dir);
+            timings.lap("table");
+            DriverParquet.write(out.staging("per-model"), hadoop(), PER_MODEL_SCHEMA,
+                    summaries.stream().flatMap(u -> perModelRows(c, u).stream()).iterator());
+            timings.lap("per_model");
+            Map<Tuple2<Integer, Integer>, double[]> perModel = perModelMeans(summaries);
             SweepPlots.write(c, perModel, out, fs);
+            timings.lap("plots");
             Map<String, Object> p = new LinkedHashMap<>(provenance);
             p.put("step", "sweep");
             p.put("config_hash", c.hash());
@@ -146,6 +172,7 @@ public final class SweepJob {
             p.put("samples_evaluated_this_run", evaluated);
             p.put("evaluate_seconds", evalSeconds);
             p.put("samples_per_second", evaluated == 0 ? null : evaluated / evalSeconds);
+            p.put("seconds_after_evaluate_by_pass", timings.seconds());
             p.put("violations", violations);
             p.put("master", spark.sparkContext().master());
             p.put("seconds", (System.nanoTime() - t0) / 1e9);
@@ -295,10 +322,9 @@ public final class SweepJob {
     // ---------------------------------------------------------------- executor side
 
     private static final AtomicInteger COMMITTED_IN_THIS_JVM = new AtomicInteger();
-    private static volatile boolean threadsLimited;
 
-    /** Evaluates a partition's units and commits each as soon as it is done. */
-    static final class UnitTask implements org.apache.spark.api.java.function.VoidFunction<Iterator<SweepUnit>> {
+    /** Evaluates a partition's units, commits each as soon as it is done and returns their summaries. */
+    static final class UnitTask implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<SweepUnit>, UnitSummary> {
         private final SweepConfig config;
         private final String dir;
 
@@ -308,9 +334,10 @@ public final class SweepJob {
         }
 
         @Override
-        public void call(Iterator<SweepUnit> units) throws Exception {
-            limitThreads();
+        public Iterator<UnitSummary> call(Iterator<SweepUnit> units) throws Exception {
+            io.robustbounds.linalg.Threads.limitOnce(1); // parallelism comes from tasks side by side
             FileSystem fs = fileSystem(dir);
+            List<UnitSummary> summaries = new ArrayList<>();
             while (units.hasNext()) {
                 SweepUnit u = units.next();
                 SweepUnit.StackListener writer = config.writeModels() ? SweepJob::writeModels : null;
@@ -323,10 +350,12 @@ public final class SweepJob {
                 Path target = new Path(dir, u.file());
                 fs.mkdirs(target.getParent());
                 commitBytes(fs, target, bytes.toByteArray());
+                summaries.add(UnitSummary.of(r));
                 if (config.failAfterUnits() > 0 && COMMITTED_IN_THIS_JVM.incrementAndGet() >= config.failAfterUnits()) {
                     throw new IllegalStateException("sweep.test-fail-after-units: simulated kill after " + config.failAfterUnits() + " units");
                 }
             }
+            return summaries.iterator();
         }
     }
 
@@ -345,18 +374,6 @@ public final class SweepJob {
         }
     }
 
-    /** One ND4J thread per op: parallelism comes from tasks side by side (see linalg/Threads). */
-    static void limitThreads() {
-        if (!threadsLimited) {
-            synchronized (SweepJob.class) {
-                if (!threadsLimited) {
-                    io.robustbounds.linalg.Threads.limit(1);
-                    threadsLimited = true;
-                }
-            }
-        }
-    }
-
     /** Exactly mergeable statistics of one (cell, mode): merged in any order, they give the same numbers. */
     static final class CellStats implements Serializable {
         long samples;
@@ -368,6 +385,19 @@ public final class SweepJob {
         final ExactSum squares = new ExactSum();
         final ExactSum bound = new ExactSum();
         final ExactSum epsilon = new ExactSum();
+
+        /** Adds one unit's part (exact, so the order of units does not matter). */
+        void add(UnitSummary u, UnitSummary.Mode m) {
+            samples += u.samples();
+            successes += u.successes();
+            violations += m.violations();
+            min = Math.min(min, m.min());
+            max = Math.max(max, m.max());
+            deviation.merge(m.deviation());
+            squares.merge(m.squares());
+            bound.merge(m.bound());
+            epsilon.merge(u.epsilon());
+        }
 
         CellStats merge(CellStats o) {
             samples += o.samples;
@@ -383,160 +413,6 @@ public final class SweepJob {
         }
     }
 
-    static final class StatsTask implements org.apache.spark.api.java.function.PairFlatMapFunction<Iterator<SweepUnit>, Tuple2<Integer, Integer>, CellStats> {
-        private final SweepConfig config;
-        private final String dir;
-
-        StatsTask(SweepConfig config, String dir) {
-            this.config = config;
-            this.dir = dir;
-        }
-
-        @Override
-        public Iterator<Tuple2<Tuple2<Integer, Integer>, CellStats>> call(Iterator<SweepUnit> units) {
-            FileSystem fs = fileSystem(dir);
-            Map<Tuple2<Integer, Integer>, CellStats> acc = new LinkedHashMap<>();
-            while (units.hasNext()) {
-                SweepUnit u = units.next();
-                SweepUnit.Result r = read(fs, dir, u);
-                for (SweepUnit.ModeResult m : r.modes()) {
-                    CellStats s = acc.computeIfAbsent(new Tuple2<>(u.cell(), m.mode().ordinal()), k -> new CellStats());
-                    s.samples += r.samples();
-                    s.successes += r.successes();
-                    for (int v : m.violationsPerModel()) {
-                        s.violations += v;
-                    }
-                    for (double d : m.deviations()) {
-                        s.deviation.add(d);
-                        s.squares.add(d * d);
-                        s.min = Math.min(s.min, d);
-                        s.max = Math.max(s.max, d);
-                    }
-                    s.bound.merge(m.bound());
-                    s.epsilon.merge(r.epsilon());
-                }
-            }
-            List<Tuple2<Tuple2<Integer, Integer>, CellStats>> out = new ArrayList<>();
-            acc.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
-            return out.iterator();
-        }
-    }
-
-    // ---------------------------------------------------------------- exact medians by radix selection
-
-    /** Order-preserving map of doubles to longs compared unsigned (−0.0 just below +0.0). */
-    static long sortable(double v) {
-        long b = Double.doubleToRawLongBits(v);
-        return b < 0 ? ~b : b ^ Long.MIN_VALUE;
-    }
-
-    static double unsortable(long k) {
-        return Double.longBitsToDouble(k < 0 ? k ^ Long.MIN_VALUE : ~k);
-    }
-
-    /** Looking for the value of rank {@code rank} (0-based, ascending) among a cell's deviations whose key starts with {@code prefix}. */
-    record Selection(int cell, int mode, long rank, long prefix, int bits) implements Serializable {
-    }
-
-    /**
-     * Per (cell, mode) the deviations of ranks ⌊(n−1)/2⌋ and ⌊n/2⌋: each pass histograms the next 16 bits of the
-     * keys that share the prefix found so far (on the executors, merged by reduceByKey) and keeps the bin holding
-     * the rank; after four passes the prefix is the whole key. Only 2^16 counts per selection move, never values.
-     */
-    static Map<Tuple2<Integer, Integer>, double[]> medians(JavaRDD<SweepUnit> units, SweepConfig c, String dir,
-                                                           Map<Tuple2<Integer, Integer>, CellStats> stats) {
-        List<Selection> sel = new ArrayList<>();
-        List<Tuple2<Integer, Integer>> keys = new ArrayList<>(stats.keySet());
-        keys.sort((a, b) -> a._1().equals(b._1()) ? Integer.compare(a._2(), b._2()) : Integer.compare(a._1(), b._1()));
-        for (Tuple2<Integer, Integer> k : keys) {
-            long n = stats.get(k).successes;
-            if (n > 0) {
-                sel.add(new Selection(k._1(), k._2(), (n - 1) / 2, 0, 0));
-                sel.add(new Selection(k._1(), k._2(), n / 2, 0, 0));
-            }
-        }
-        for (int pass = 0; pass < 4 && !sel.isEmpty(); pass++) {
-            List<Selection> current = List.copyOf(sel);
-            Map<Integer, Selection> next = units.mapPartitionsToPair(new HistogramTask(c, dir, current))
-                    .reduceByKey(SweepJob::addCounts)
-                    .mapToPair(t -> new Tuple2<>(t._1(), narrow(current.get(t._1()), t._2())))
-                    .collectAsMap();
-            for (int i = 0; i < sel.size(); i++) {
-                sel.set(i, next.get(i));
-            }
-        }
-        Map<Tuple2<Integer, Integer>, double[]> out = new HashMap<>();
-        for (int i = 0; i < sel.size(); i += 2) {
-            Selection lo = sel.get(i);
-            out.put(new Tuple2<>(lo.cell(), lo.mode()), new double[] {unsortable(lo.prefix()), unsortable(sel.get(i + 1).prefix())});
-        }
-        return out;
-    }
-
-    private static long[] addCounts(long[] a, long[] b) {
-        for (int i = 0; i < a.length; i++) {
-            a[i] += b[i];
-        }
-        return a;
-    }
-
-    private static Selection narrow(Selection s, long[] counts) {
-        long below = 0;
-        for (int bin = 0; bin < counts.length; bin++) {
-            if (s.rank() < below + counts[bin]) {
-                return new Selection(s.cell(), s.mode(), s.rank() - below, (s.prefix() << 16) | bin, s.bits() + 16);
-            }
-            below += counts[bin];
-        }
-        throw new IllegalStateException("median selection lost its rank: " + s + " among " + below + " values");
-    }
-
-    static final class HistogramTask implements org.apache.spark.api.java.function.PairFlatMapFunction<Iterator<SweepUnit>, Integer, long[]> {
-        private final SweepConfig config;
-        private final String dir;
-        private final List<Selection> selections;
-
-        HistogramTask(SweepConfig config, String dir, List<Selection> selections) {
-            this.config = config;
-            this.dir = dir;
-            this.selections = selections;
-        }
-
-        @Override
-        public Iterator<Tuple2<Integer, long[]>> call(Iterator<SweepUnit> units) {
-            FileSystem fs = fileSystem(dir);
-            Map<Integer, long[]> counts = new LinkedHashMap<>();
-            while (units.hasNext()) {
-                SweepUnit u = units.next();
-                List<Integer> mine = new ArrayList<>();
-                for (int i = 0; i < selections.size(); i++) {
-                    if (selections.get(i).cell() == u.cell()) {
-                        mine.add(i);
-                    }
-                }
-                if (mine.isEmpty()) {
-                    continue;
-                }
-                SweepUnit.Result r = read(fs, dir, u);
-                for (int i : mine) {
-                    Selection s = selections.get(i);
-                    double[] dev = r.modes().stream().filter(m -> m.mode().ordinal() == s.mode()).findFirst().orElseThrow().deviations();
-                    long[] h = counts.computeIfAbsent(i, k -> new long[1 << 16]);
-                    int shift = 48 - s.bits();
-                    for (double v : dev) {
-                        long key = sortable(v);
-                        if (s.bits() == 0 || (key >>> (64 - s.bits())) == s.prefix()) {
-                            h[(int) ((key >>> shift) & 0xFFFF)]++;
-                        }
-                    }
-                }
-            }
-            List<Tuple2<Integer, long[]>> out = new ArrayList<>();
-            counts.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
-            return out.iterator();
-        }
-    }
-
     // ---------------------------------------------------------------- per-model means
 
     static final StructType PER_MODEL_SCHEMA = new StructType()
@@ -548,53 +424,40 @@ public final class SweepJob {
             .add("violations", DataTypes.IntegerType, false)
             .add("mean_deviation", DataTypes.DoubleType, true);
 
-    static final class PerModelTask implements org.apache.spark.api.java.function.FlatMapFunction<SweepUnit, Row> {
-        private final SweepConfig config;
-        private final String dir;
-
-        PerModelTask(SweepConfig config, String dir) {
-            this.config = config;
-            this.dir = dir;
-        }
-
-        @Override
-        public Iterator<Row> call(SweepUnit u) {
-            SweepUnit.Result r = read(fileSystem(dir), dir, u);
-            String id = config.cells().get(u.cell()).id();
-            List<Row> rows = new ArrayList<>();
-            for (SweepUnit.ModeResult m : r.modes()) {
-                for (int k = 0; k < u.count(); k++) {
-                    double mean = m.meanDeviationPerModel()[k];
-                    rows.add(RowFactory.create(id, u.first() + k, m.mode().id(), r.samplesPerModel(), r.successesPerModel()[k],
-                            m.violationsPerModel()[k], Double.isNaN(mean) ? null : mean));
-                }
+    /** The per-model table's rows of one unit, from its summary. */
+    static List<Row> perModelRows(SweepConfig config, UnitSummary u) {
+        String id = config.cells().get(u.unit().cell()).id();
+        List<Row> rows = new ArrayList<>();
+        for (UnitSummary.Mode m : u.modes()) {
+            for (int k = 0; k < u.unit().count(); k++) {
+                double mean = m.meanDeviationPerModel()[k];
+                rows.add(RowFactory.create(id, u.unit().first() + k, m.mode().id(), u.samplesPerModel(), u.successesPerModel()[k],
+                        m.violationsPerModel()[k], Double.isNaN(mean) ? null : mean));
             }
-            return rows.iterator();
         }
+        return rows;
     }
 
     /**
-     * Per (cell, mode) the per-model mean deviations in model order, for the box plots (8 bytes per model on the
-     * driver: the thesis' Figures 3.2 and 4.1 are drawn from them; models without a flip are left out).
+     * Per (cell, mode) the per-model mean deviations in model order, for the box plots (the thesis' Figures 3.2 and
+     * 4.1; models without a flip are left out), from the summaries sorted by cell and first model.
      */
-    static Map<Tuple2<Integer, Integer>, double[]> perModelMeans(JavaRDD<SweepUnit> units, SweepConfig c, String dir) {
-        List<Tuple2<Tuple2<Integer, Integer>, Tuple2<Long, double[]>>> parts = units.flatMapToPair(u -> {
-            SweepUnit.Result r = read(fileSystem(dir), dir, u);
-            List<Tuple2<Tuple2<Integer, Integer>, Tuple2<Long, double[]>>> o = new ArrayList<>();
-            for (SweepUnit.ModeResult m : r.modes()) {
-                o.add(new Tuple2<>(new Tuple2<>(u.cell(), m.mode().ordinal()), new Tuple2<>(u.first(),
-                        java.util.Arrays.stream(m.meanDeviationPerModel()).filter(v -> !Double.isNaN(v)).toArray())));
+    static Map<Tuple2<Integer, Integer>, double[]> perModelMeans(List<UnitSummary> summaries) {
+        Map<Tuple2<Integer, Integer>, java.util.stream.DoubleStream.Builder> out = new LinkedHashMap<>();
+        for (UnitSummary u : summaries) {
+            for (UnitSummary.Mode m : u.modes()) {
+                java.util.stream.DoubleStream.Builder b = out.computeIfAbsent(new Tuple2<>(u.unit().cell(), m.mode().ordinal()),
+                        k -> java.util.stream.DoubleStream.builder());
+                for (double v : m.meanDeviationPerModel()) {
+                    if (!Double.isNaN(v)) {
+                        b.add(v);
+                    }
+                }
             }
-            return o.iterator();
-        }).collect();
-        Map<Tuple2<Integer, Integer>, List<Tuple2<Long, double[]>>> grouped = new HashMap<>();
-        parts.forEach(p -> grouped.computeIfAbsent(p._1(), k -> new ArrayList<>()).add(p._2()));
-        Map<Tuple2<Integer, Integer>, double[]> out = new HashMap<>();
-        grouped.forEach((k, list) -> {
-            list.sort((a, b) -> Long.compare(a._1(), b._1()));
-            out.put(k, list.stream().flatMapToDouble(t -> java.util.Arrays.stream(t._2())).toArray());
-        });
-        return out;
+        }
+        Map<Tuple2<Integer, Integer>, double[]> means = new HashMap<>();
+        out.forEach((k, b) -> means.put(k, b.build().toArray()));
+        return means;
     }
 
     // ---------------------------------------------------------------- the table

@@ -11,14 +11,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.Tuple2;
 
 /**
  * The sweep job: identical tables and per-model means whatever the units, stacks and partitions; resuming after
@@ -102,6 +105,52 @@ class SweepJobTest {
             assertEquals(d.getMax(), r.max(), 0.0);
             assertEquals(violations, r.violations());
         }
+    }
+
+    /**
+     * The radix selection gives the exact medians whether it collects values at once, after one more digit or only
+     * after histogramming all 64 bits (collect limits 2^20, 1 and 0).
+     */
+    @Test
+    void radixSelectionFindsExactMediansAtEveryCollectLimit(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        SweepConfig c = config(dir, "radix");
+        SweepJob.Outcome o = SweepJob.run(spark, c, SweepJob.Start.NEW, Map.of());
+        String sweepDir = Path.of(o.path()).getParent().toString();
+        List<SweepUnit> plan = SweepJob.plan(c);
+        Map<Tuple2<Integer, Integer>, long[]> digit = new HashMap<>();
+        Map<Tuple2<Integer, Integer>, Long> n = new HashMap<>();
+        Map<Tuple2<Integer, Integer>, DescriptiveStatistics> direct = new HashMap<>();
+        for (SweepUnit u : plan) {
+            SweepUnit.Result r = SweepJob.read(SweepJob.fileSystem(sweepDir), sweepDir, u);
+            for (UnitSummary.Mode m : UnitSummary.of(r).modes()) {
+                Tuple2<Integer, Integer> key = new Tuple2<>(u.cell(), m.mode().ordinal());
+                long[] h = digit.computeIfAbsent(key, k -> new long[1 << 16]);
+                for (int b = 0; b < m.bins().length; b++) {
+                    h[m.bins()[b]] += m.counts()[b];
+                    n.merge(key, m.counts()[b], Long::sum);
+                }
+            }
+            for (SweepUnit.ModeResult m : r.modes()) {
+                DescriptiveStatistics d = direct.computeIfAbsent(new Tuple2<>(u.cell(), m.mode().ordinal()), k -> new DescriptiveStatistics());
+                Arrays.stream(m.deviations()).forEach(d::addValue);
+            }
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        for (int limit : new int[] {SweepMedians.COLLECT_LIMIT, 1, 0}) {
+            Map<Tuple2<Integer, Integer>, double[]> medians = SweepMedians.find(jsc, plan, 3, sweepDir, digit, n, limit);
+            assertEquals(direct.keySet(), medians.keySet());
+            direct.forEach((k, d) -> {
+                double[] sorted = d.getSortedValues();
+                int m = sorted.length;
+                assertEquals(sorted[(m - 1) / 2], medians.get(k)[0], 0.0, "limit " + limit + ", " + k);
+                assertEquals(sorted[m / 2], medians.get(k)[1], 0.0, "limit " + limit + ", " + k);
+            });
+        }
+        // the keys' order is the doubles' order, −0.0 just below +0.0
+        assertTrue(Long.compareUnsigned(SweepMedians.sortable(-0.0), SweepMedians.sortable(0.0)) < 0);
+        assertTrue(Long.compareUnsigned(SweepMedians.sortable(-1.5), SweepMedians.sortable(-1.0)) < 0);
+        assertEquals(-1.5, SweepMedians.unsortable(SweepMedians.sortable(-1.5)), 0.0);
     }
 
     @Test
