@@ -80,6 +80,9 @@ public final class EvaluateJob {
     public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) {
         long t0 = System.nanoTime();
         Timings timings = new Timings();
+        // Spark SQL's session state (catalog, analyzer, planner: 1–2 s cold) is built while the driver reads the
+        // model and the footers, instead of after; the first query below waits for it if need be
+        java.util.concurrent.CompletableFuture<Void> sessionState = java.util.concurrent.CompletableFuture.runAsync(spark::sessionState);
         Model model = ModelFormat.read(java.nio.file.Path.of(c.model()));
         ModelEvaluator.of(model, c.evaluation()); // fails here, before any work, on a model the evaluators cannot run
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -90,6 +93,8 @@ public final class EvaluateJob {
         int d = (int) meta.size();
         int classes = model.classes();
         timings.lap("model_and_footers");
+        sessionState.join();
+        timings.lap("session_state");
 
         DataFrameReader reader = spark.read();
         if (footers.columns() != null) { // the footers' schema: Spark need not infer it (a job of its own)

@@ -86,6 +86,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             stats.add(new PartitionStats(partition, 0, 0, 0, 0, 0, new long[0], null));
             return Collections.emptyIterator(); // no model to rebuild for an empty partition
         }
+        io.robustbounds.linalg.Threads.limitOnce(1); // one thread per op: parallelism comes from tasks side by side
         Model m = ModelFormat.fromZipBytes(model.value(), "broadcast model");
         EvalSettings settings = new EvalSettings(doublePrecision ? DataType.DOUBLE : DataType.FLOAT, BoundMode.parseList(mode),
                 jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks);
@@ -198,15 +199,21 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     return List.of();
                 }
                 double[] samples = n == batchSize ? x : java.util.Arrays.copyOf(x, n * d);
-                SampleResults s = evaluator.evaluate(samples, n);
+                return rowsOf(evaluator.evaluate(samples, n), n);
+            }
+
+            /** The batch's result rows, one per sample and bound mode (a method of its own: the JIT compiles it apart). */
+            private List<InternalRow> rowsOf(SampleResults s, int n) {
                 List<InternalRow> out = new ArrayList<>(n * s.modes().size());
+                UTF8String[] modeIds = s.modes().stream().map(mb -> UTF8String.fromString(mb.mode().id())).toArray(UTF8String[]::new);
                 for (int i = 0; i < n; i++) {
                     boolean ok = s.fgsSuccess()[i];
                     boolean found = !Double.isNaN(s.attackNorm()[i]);
-                    for (SampleResults.ModeBounds mb : s.modes()) { // one row per sample and bound mode
+                    for (int k = 0; k < modeIds.length; k++) { // one row per sample and bound mode
+                        SampleResults.ModeBounds mb = s.modes().get(k);
                         boolean violation = mb.violation()[i];
                         out.add(new GenericInternalRow(new Object[] {modelName, ids[i], unlabelled[i] ? null : labels[i], s.predicted()[i],
-                                s.runnerUp()[i], UTF8String.fromString(mb.mode().id()), mb.bound()[i],
+                                s.runnerUp()[i], modeIds[k], mb.bound()[i],
                                 UnsafeArrayData.fromPrimitiveArray(mb.kappasOf(i)), s.delta()[i], s.jacobianNorm()[i],
                                 ok ? s.fgsEpsilon()[i] : null, ok, ok ? s.etaNorm()[i] : null, ok ? s.adversarialClass()[i] : null,
                                 found ? mb.deviation()[i] : null, violation, d, found ? s.attackNorm()[i] : null,

@@ -57,6 +57,28 @@ class AggregateJobTest {
         assertTrue(Files.isDirectory(dir.resolve("out").resolve("t").resolve("aggregate").resolve("table.csv")));
     }
 
+    /** Medians come from a second aggregation joined on the keys: a null key (here an unlabelled row) keeps its own. */
+    @Test
+    void mediansJoinNullKeys(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        List<Row> rows = new ArrayList<>();
+        rows.add(row("a", 0, null, 0, 0.2, 0.1, true, 0.5, 0.3, false));
+        rows.add(row("a", 1, null, 0, 0.4, 0.1, true, 0.9, 0.5, false));
+        rows.add(row("a", 2, 1, 0, 0.6, 0.1, true, 0.8, 0.2, false));
+        spark.createDataFrame(rows, ResultSchema.SCHEMA).write().parquet(dir.resolve("results").toString());
+        AggregateJob.Outcome o = AggregateJob.run(spark, new AggregateJob.Config(List.of(dir.resolve("results").toString()),
+                dir.resolve("out").toString(), "t", List.of("label")), Map.of());
+        List<Row> table = spark.read().parquet(o.path()).collectAsList();
+        assertEquals(2, table.size());
+        Row unlabelled = table.stream().filter(r -> r.isNullAt(r.fieldIndex("label"))).findFirst().orElseThrow();
+        assertEquals(2L, unlabelled.<Long>getAs("n"));
+        assertEquals(0.3, unlabelled.<Double>getAs("bound_median"), 1e-12);
+        assertEquals(0.4, unlabelled.<Double>getAs("deviation_median"), 1e-12);
+        Row one = table.stream().filter(r -> !r.isNullAt(r.fieldIndex("label"))).findFirst().orElseThrow();
+        assertEquals(0.6, one.<Double>getAs("bound_median"), 1e-12);
+        assertTrue(unlabelled == table.get(0), "sorted by the keys, nulls first");
+    }
+
     private static Row row(String model, long id, Integer label, int predicted, double bound, Double eps, boolean ok, Double eta,
                            Double deviation, boolean violation) {
         return RowFactory.create(model, id, label, predicted, 0, "paper", bound, ArraySeq.unsafeWrapArray(new double[] {bound, 1.0}),
