@@ -50,7 +50,7 @@ final class AccuracyCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "%s%n%naccuracy %.4f (%d of %d labelled rows) in %.1f s; unlabelled %d, not usable %d%s%n", table,
                 o.accuracy(), o.correct(), o.labelled(), o.seconds(), o.unlabelled(), o.unusable(),
-                o.unusable() > 0 ? " (null, wrong-length or non-finite features; `evaluate` lists them in its rejects)" : "");
+                o.unusable() > 0 ? " (first: " + o.firstUnusable() + "; `evaluate` lists them all in its rejects)" : "");
         if (min != null && !(o.accuracy() >= min)) {
             System.out.printf(Locale.ROOT, "accuracy %.4f is below --min %.4f%n", o.accuracy(), min);
             return 1;

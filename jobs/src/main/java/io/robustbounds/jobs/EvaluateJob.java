@@ -96,24 +96,9 @@ public final class EvaluateJob {
         sessionState.join();
         timings.lap("session_state");
 
-        DataFrameReader reader = spark.read();
-        if (footers.columns() != null) { // the footers' schema: Spark need not infer it (a job of its own)
-            reader = reader.schema(new ParquetToSparkSchemaConverter(sqlConf(spark)).convert(footers.columns()));
-        }
-        Dataset<Row> raw;
-        try {
-            raw = reader.parquet(c.testSet());
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(c.testSet() + ": cannot read the test set (" + e.getMessage() + ")", e);
-        }
-        DataType featureType = raw.schema().apply(TestSetSchema.FEATURES).dataType();
-        DataType element = featureType instanceof ArrayType a ? a.elementType() : null;
-        boolean native_ = DataTypes.FloatType.equals(element) || DataTypes.DoubleType.equals(element);
-        boolean nullableElements = !(featureType instanceof ArrayType a) || a.containsNull();
-        Column features = native_ ? col(TestSetSchema.FEATURES) : col(TestSetSchema.FEATURES).cast("array<double>");
-        Dataset<Row> input = raw.select(col(TestSetSchema.ID).cast("long").as("id"), features.as("features"),
-                col(TestSetSchema.LABEL).cast("int").as("label"), input_file_name().as("file"));
-        RowCheck check = new RowCheck(d, classes, DataTypes.FloatType.equals(element), nullableElements);
+        Input source = input(spark, c.testSet(), footers, d, classes);
+        Dataset<Row> input = source.rows();
+        RowCheck check = source.check();
         Dataset<Row> rows = c.partitions() > 0 ? input.repartition(c.partitions()) : input;
 
         RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "evaluate", hadoop);
@@ -204,6 +189,35 @@ public final class EvaluateJob {
                 duplicates.unpersist();
             }
         }
+    }
+
+    /** A test set's rows as (id long, features array of float or double, label int, file string) and their check. */
+    record Input(Dataset<Row> rows, RowCheck check) {
+    }
+
+    /**
+     * Reads a test set with the schema its footers give (no schema-inference job) as {@link RowCheck}'s rows:
+     * ids and labels cast, features kept as float or double arrays, the source file of every row.
+     */
+    static Input input(SparkSession spark, String testSet, TestSets.Footers footers, int inputSize, int classes) {
+        DataFrameReader reader = spark.read();
+        if (footers.columns() != null) {
+            reader = reader.schema(new ParquetToSparkSchemaConverter(sqlConf(spark)).convert(footers.columns()));
+        }
+        Dataset<Row> raw;
+        try {
+            raw = reader.parquet(testSet);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(testSet + ": cannot read the test set (" + e.getMessage() + ")", e);
+        }
+        DataType featureType = raw.schema().apply(TestSetSchema.FEATURES).dataType();
+        DataType element = featureType instanceof ArrayType a ? a.elementType() : null;
+        boolean native_ = DataTypes.FloatType.equals(element) || DataTypes.DoubleType.equals(element);
+        boolean nullableElements = !(featureType instanceof ArrayType a) || a.containsNull();
+        Column features = native_ ? col(TestSetSchema.FEATURES) : col(TestSetSchema.FEATURES).cast("array<double>");
+        Dataset<Row> rows = raw.select(col(TestSetSchema.ID).cast("long").as("id"), features.as("features"),
+                col(TestSetSchema.LABEL).cast("int").as("label"), input_file_name().as("file"));
+        return new Input(rows, new RowCheck(inputSize, classes, DataTypes.FloatType.equals(element), nullableElements));
     }
 
     /** Seconds since the previous lap, by name, for the provenance. */
