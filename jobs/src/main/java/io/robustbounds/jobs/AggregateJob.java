@@ -76,46 +76,6 @@ public final class AggregateJob {
     private AggregateJob() {
     }
 
-    /**
-     * One row per group with {@link #COLUMNS}, sorted by the keys. Two aggregations over the results: the plain
-     * ones (counts, sums, min/max, std) in Spark's generated code, and the six exact medians ({@link ExactMedian},
-     * an object aggregate that Spark runs interpreted, with every aggregate beside it: one query for all 25 columns
-     * took 4 s on 10⁶ results). Each reads only its columns; the second table is joined to the first on the keys,
-     * null-safely.
-     */
-    static Dataset<Row> table(Dataset<Row> results, List<String> keys) {
-        UserDefinedFunction median = functions.udaf(new ExactMedian(), Encoders.DOUBLE());
-        List<Column> plain = new ArrayList<>();
-        List<Column> medians = new ArrayList<>();
-        for (String[] column : COLUMNS) {
-            if (column[1].startsWith("median:")) {
-                medians.add(median.apply(expr(column[1].substring(7)).cast("double")).as(column[0]));
-            } else {
-                plain.add(expr(column[1]).as(column[0]));
-            }
-        }
-        Column[] keyColumns = keys.stream().map(k -> col(k)).toArray(Column[]::new);
-        Dataset<Row> a = results.groupBy(keyColumns).agg(plain.get(0), plain.subList(1, plain.size()).toArray(Column[]::new));
-        Column[] renamed = new Column[keys.size()];
-        for (int i = 0; i < keys.size(); i++) {
-            renamed[i] = col(keys.get(i)).as("__key" + i);
-        }
-        Dataset<Row> m = results.groupBy(renamed).agg(medians.get(0), medians.subList(1, medians.size()).toArray(Column[]::new));
-        Column on = null;
-        for (int i = 0; i < keys.size(); i++) {
-            Column eq = a.col(keys.get(i)).eqNullSafe(m.col("__key" + i));
-            on = on == null ? eq : on.and(eq);
-        }
-        List<Column> out = new ArrayList<>();
-        keys.forEach(k -> out.add(a.col(k)));
-        for (String[] column : COLUMNS) {
-            out.add((column[1].startsWith("median:") ? m.col(column[0]) : a.col(column[0])).as(column[0]));
-        }
-        return a.join(functions.broadcast(m), on, "left").select(out.toArray(Column[]::new))
-                .coalesce(1) // one row per group: sorted in one task, no range-partitioning job
-                .sortWithinPartitions(keyColumns);
-    }
-
     public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) {
         long t0 = System.nanoTime();
         StructType schema = sparkSchema(c.results(), spark.sparkContext().hadoopConfiguration());
@@ -126,11 +86,19 @@ public final class AggregateJob {
                         + " (columns: " + List.of(results.columns()) + ")");
             }
         }
+        List<Column> aggs = new ArrayList<>();
+        UserDefinedFunction median = functions.udaf(new ExactMedian(), Encoders.DOUBLE());
         List<String> keys = new ArrayList<>(c.groupBy());
         if (!keys.contains("bound_mode")) {
             keys.add("bound_mode"); // a table never mixes bounds of two modes
         }
-        Dataset<Row> table = table(results, keys);
+        for (String[] column : COLUMNS) {
+            aggs.add((column[1].startsWith("median:") ? median.apply(expr(column[1].substring(7)).cast("double")) : expr(column[1])).as(column[0]));
+        }
+        Dataset<Row> table = results.groupBy(keys.stream().map(k -> col(k)).toArray(Column[]::new))
+                .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new))
+                .coalesce(1) // one row per group: sorted in one task, no range-partitioning job
+                .sortWithinPartitions(keys.stream().map(k -> col(k)).toArray(Column[]::new));
 
         RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "aggregate", spark.sparkContext().hadoopConfiguration());
         try {

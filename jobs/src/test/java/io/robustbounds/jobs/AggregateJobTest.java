@@ -57,7 +57,7 @@ class AggregateJobTest {
         assertTrue(Files.isDirectory(dir.resolve("out").resolve("t").resolve("aggregate").resolve("table.csv")));
     }
 
-    /** Medians come from a second aggregation joined on the keys: a null key (here an unlabelled row) keeps its own. */
+    /** A null key (here an unlabelled row, grouped by label) is a group of its own, with its own medians. */
     @Test
     void mediansJoinNullKeys(@TempDir Path dir) throws Exception {
         SparkSession spark = LocalSpark.get();
