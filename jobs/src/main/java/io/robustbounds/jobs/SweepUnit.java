@@ -184,7 +184,7 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
     }
 
     /** A growable primitive list: per-sample values never become boxed objects. */
-    static final class DoubleList {
+    static final class DoubleList implements Serializable {
         private double[] a;
         private int n;
 
@@ -199,8 +199,24 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
             a[n++] = v;
         }
 
+        void addAll(DoubleList o) {
+            if (n + o.n > a.length) {
+                a = java.util.Arrays.copyOf(a, Math.max(2 * a.length, n + o.n));
+            }
+            System.arraycopy(o.a, 0, a, n, o.n);
+            n += o.n;
+        }
+
         double[] toArray() {
             return java.util.Arrays.copyOf(a, n);
+        }
+
+        /** Serialized without the unused capacity. */
+        private Object writeReplace() {
+            DoubleList trimmed = new DoubleList(0);
+            trimmed.a = toArray();
+            trimmed.n = n;
+            return trimmed;
         }
     }
 }

@@ -57,6 +57,30 @@ class AggregateJobTest {
         assertTrue(Files.isDirectory(dir.resolve("out").resolve("t").resolve("aggregate").resolve("table.csv")));
     }
 
+    /** Exact sums: the same results split over 1 or 7 files give the same table to the last bit. */
+    @Test
+    void tableDoesNotDependOnPartitioning(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        List<Row> rows = new ArrayList<>();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 2000; i++) {
+            double bound = r.nextDouble() * 1e-3;
+            boolean ok = r.nextDouble() < 0.8;
+            double eta = 0.1 + r.nextDouble() * 3;
+            rows.add(row(i % 3 == 0 ? "a" : "b", i, i % 5 == 0 ? null : i % 3, i % 3, bound, ok ? r.nextDouble() : null, ok,
+                    ok ? eta : null, ok ? eta - bound : null, false));
+        }
+        spark.createDataFrame(rows, ResultSchema.SCHEMA).coalesce(1).write().parquet(dir.resolve("one").toString());
+        spark.createDataFrame(rows, ResultSchema.SCHEMA).repartition(7).write().parquet(dir.resolve("seven").toString());
+        List<String> tables = new ArrayList<>();
+        for (String name : List.of("one", "seven")) {
+            AggregateJob.Outcome o = AggregateJob.run(spark, new AggregateJob.Config(List.of(dir.resolve(name).toString()),
+                    dir.resolve("out").toString(), name, List.of("model")), Map.of());
+            tables.add(spark.read().parquet(o.path()).collectAsList().toString());
+        }
+        assertEquals(tables.get(0), tables.get(1));
+    }
+
     /** A null key (here an unlabelled row, grouped by label) is a group of its own, with its own medians. */
     @Test
     void mediansJoinNullKeys(@TempDir Path dir) throws Exception {

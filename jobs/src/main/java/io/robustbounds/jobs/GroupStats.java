@@ -1,0 +1,185 @@
+package io.robustbounds.jobs;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import org.apache.spark.sql.catalyst.InternalRow;
+
+/**
+ * The aggregate's accumulators for one group of results ({@link AggregateJob#COLUMNS}): counts, exact sums
+ * ({@link ExactSum}: the table does not depend on how rows are split over partitions or merged), extremes, and the
+ * values of the six median columns, which are merged on the executor that finishes the group and sorted there.
+ * Rows come as {@link #INPUT}'s columns, after the group keys.
+ */
+final class GroupStats implements Serializable {
+
+    /** The columns read, in order after the keys, with the SQL that makes them (casts: older results may differ). */
+    static final String[][] INPUT = {
+            {"label", "cast(label as int)"},
+            {"predicted", "cast(predicted as int)"},
+            {"fgs_success", "cast(fgs_success as boolean)"},
+            {"fgs_eps", "cast(fgs_eps as double)"},
+            {"eta_norm", "cast(eta_norm as double)"},
+            {"deviation", "cast(deviation as double)"},
+            {"bound", "cast(bound as double)"},
+            {"input_size", "cast(input_size as int)"},
+            {"attack_norm", "cast(attack_norm as double)"},
+            {"tightness", "cast(tightness as double)"},
+            {"violation", "cast(violation as boolean)"},
+    };
+
+    /** Count, exact sum (and of squares, for a standard deviation), min, max and, for a median, the values. */
+    static final class Column implements Serializable {
+        long count;
+        final ExactSum sum = new ExactSum();
+        final ExactSum squares;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        final SweepUnit.DoubleList values;
+
+        Column(boolean std, boolean median) {
+            squares = std ? new ExactSum() : null;
+            values = median ? new SweepUnit.DoubleList(16) : null;
+        }
+
+        void add(double v) {
+            count++;
+            sum.add(v);
+            if (squares != null) {
+                squares.add(v * v);
+            }
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+            if (values != null) {
+                values.add(v);
+            }
+        }
+
+        void merge(Column o) {
+            count += o.count;
+            sum.merge(o.sum);
+            if (squares != null) {
+                squares.merge(o.squares);
+            }
+            min = Math.min(min, o.min);
+            max = Math.max(max, o.max);
+            if (values != null) {
+                values.addAll(o.values);
+            }
+        }
+
+        Double mean() {
+            return count == 0 ? null : sum.mean(count);
+        }
+
+        Double std() {
+            double s = ExactSum.std(sum, squares, count);
+            return Double.isNaN(s) ? null : s;
+        }
+
+        Double min() {
+            return count == 0 ? null : min;
+        }
+
+        Double max() {
+            return count == 0 ? null : max;
+        }
+
+        /** The middle value, or the mean of the middle two. */
+        Double median() {
+            if (count == 0) {
+                return null;
+            }
+            double[] v = values.toArray();
+            Arrays.sort(v);
+            int n = v.length;
+            return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        }
+    }
+
+    long n;
+    long labelled;
+    long correct;
+    long fgsSuccesses;
+    long attacks;
+    long violations;
+    final Column eps = new Column(true, true);
+    final Column eta = new Column(false, false);
+    final Column deviation = new Column(true, true);
+    final Column bound = new Column(false, true);
+    final Column normalizedBound = new Column(false, true);
+    final Column normalizedEta = new Column(false, false);
+    final Column attackNorm = new Column(false, true);
+    final Column tightness = new Column(false, true);
+
+    /** Adds one row whose {@link #INPUT} columns start at {@code at}. */
+    void add(InternalRow r, int at) {
+        n++;
+        if (!r.isNullAt(at)) {
+            labelled++;
+            if (!r.isNullAt(at + 1) && r.getInt(at) == r.getInt(at + 1)) {
+                correct++;
+            }
+        }
+        if (!r.isNullAt(at + 2) && r.getBoolean(at + 2)) {
+            fgsSuccesses++;
+        }
+        Integer size = r.isNullAt(at + 7) ? null : r.getInt(at + 7);
+        addIfPresent(eps, r, at + 3);
+        if (!r.isNullAt(at + 4)) {
+            double v = r.getDouble(at + 4);
+            eta.add(v);
+            if (size != null) {
+                normalizedEta.add(v / size);
+            }
+        }
+        addIfPresent(deviation, r, at + 5);
+        if (!r.isNullAt(at + 6)) {
+            double v = r.getDouble(at + 6);
+            bound.add(v);
+            if (size != null) {
+                normalizedBound.add(v / size);
+            }
+        }
+        if (!r.isNullAt(at + 8)) {
+            attacks++;
+            attackNorm.add(r.getDouble(at + 8));
+        }
+        addIfPresent(tightness, r, at + 9);
+        if (!r.isNullAt(at + 10) && r.getBoolean(at + 10)) {
+            violations++;
+        }
+    }
+
+    private static void addIfPresent(Column c, InternalRow r, int i) {
+        if (!r.isNullAt(i)) {
+            c.add(r.getDouble(i));
+        }
+    }
+
+    GroupStats merge(GroupStats o) {
+        n += o.n;
+        labelled += o.labelled;
+        correct += o.correct;
+        fgsSuccesses += o.fgsSuccesses;
+        attacks += o.attacks;
+        violations += o.violations;
+        eps.merge(o.eps);
+        eta.merge(o.eta);
+        deviation.merge(o.deviation);
+        bound.merge(o.bound);
+        normalizedBound.merge(o.normalizedBound);
+        normalizedEta.merge(o.normalizedEta);
+        attackNorm.merge(o.attackNorm);
+        tightness.merge(o.tightness);
+        return this;
+    }
+
+    /** The values of {@link AggregateJob#COLUMNS}, in order (null where a statistic has no values). */
+    Object[] finish() {
+        return new Object[] {n, labelled == 0 ? null : (double) correct / labelled, (double) fgsSuccesses / n,
+                eps.min(), eps.max(), eps.mean(), eps.median(), eps.std(), eta.mean(),
+                deviation.mean(), deviation.median(), deviation.std(), deviation.min(), deviation.max(),
+                bound.mean(), bound.median(), normalizedBound.mean(), normalizedBound.median(), normalizedEta.mean(),
+                (double) attacks / n, attackNorm.mean(), attackNorm.median(), tightness.mean(), tightness.median(), violations};
+    }
+}
