@@ -125,21 +125,9 @@ final class GroupStats implements Serializable {
         }
         Integer size = r.isNullAt(at + 7) ? null : r.getInt(at + 7);
         addIfPresent(eps, r, at + 3);
-        if (!r.isNullAt(at + 4)) {
-            double v = r.getDouble(at + 4);
-            eta.add(v);
-            if (size != null) {
-                normalizedEta.add(v / size);
-            }
-        }
+        addWithNormalized(eta, normalizedEta, r, at + 4, size);
         addIfPresent(deviation, r, at + 5);
-        if (!r.isNullAt(at + 6)) {
-            double v = r.getDouble(at + 6);
-            bound.add(v);
-            if (size != null) {
-                normalizedBound.add(v / size);
-            }
-        }
+        addWithNormalized(bound, normalizedBound, r, at + 6, size);
         if (!r.isNullAt(at + 8)) {
             attacks++;
             attackNorm.add(r.getDouble(at + 8));
@@ -147,6 +135,17 @@ final class GroupStats implements Serializable {
         addIfPresent(tightness, r, at + 9);
         if (!r.isNullAt(at + 10) && r.getBoolean(at + 10)) {
             violations++;
+        }
+    }
+
+    /** The value to {@code c} and, divided by the number of input elements, to {@code normalized} (thesis Table 5.1). */
+    private static void addWithNormalized(Column c, Column normalized, InternalRow r, int i, Integer size) {
+        if (!r.isNullAt(i)) {
+            double v = r.getDouble(i);
+            c.add(v);
+            if (size != null) {
+                normalized.add(v / size);
+            }
         }
     }
 
