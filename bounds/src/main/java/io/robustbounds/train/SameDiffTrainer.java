@@ -62,6 +62,13 @@ public final class SameDiffTrainer {
     static final String LABEL = "label";
     /** Rows per forward call when classifying whole sets. */
     private static final int OUTPUT_BATCH = 1000;
+    /**
+     * Updates between two garbage collections. SameDiff (1.0.0-M2.1) allocates each update's activations and
+     * gradients off-heap (~30 MB for LeNet-5 at batch 64), freed only when the Java objects holding them are
+     * collected; their small heap footprint lets the heap go for thousands of updates without a collection, and
+     * LeNet training reached 14 GB of RSS. A collection every 100 updates keeps it to a few GB for ~1 % of the time.
+     */
+    private static final int GC_EVERY = 100;
 
     private final List<LayerSpec> layers;
     private final Hyperparameters hyper;
@@ -270,6 +277,9 @@ public final class SameDiffTrainer {
                 @Override
                 public void iterationDone(SameDiff s, At at, MultiDataSet dataSet, Loss loss) {
                     updates++;
+                    if (updates % GC_EVERY == 0) {
+                        System.gc(); // frees the off-heap arrays of finished updates (see GC_EVERY)
+                    }
                     if (progress != null) {
                         progress.update(updates, total, terms[0], terms[1]);
                     }
