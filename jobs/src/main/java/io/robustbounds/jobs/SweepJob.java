@@ -28,11 +28,9 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -374,7 +372,7 @@ public final class SweepJob {
         }
     }
 
-    /** Exactly mergeable statistics of one (cell, mode): merged in any order, they give the same numbers. */
+    /** Exactly mergeable statistics of one (cell, mode): added in any order, the units give the same numbers. */
     static final class CellStats implements Serializable {
         long samples;
         long successes;
@@ -397,19 +395,6 @@ public final class SweepJob {
             squares.merge(m.squares());
             bound.merge(m.bound());
             epsilon.merge(u.epsilon());
-        }
-
-        CellStats merge(CellStats o) {
-            samples += o.samples;
-            successes += o.successes;
-            violations += o.violations;
-            min = Math.min(min, o.min);
-            max = Math.max(max, o.max);
-            deviation.merge(o.deviation);
-            squares.merge(o.squares);
-            bound.merge(o.bound);
-            epsilon.merge(o.epsilon);
-            return this;
         }
     }
 
