@@ -83,6 +83,7 @@ final class GenerateCommands {
                         w.write(first + i, row, null);
                     }
                 }
+                w.commit();
             }
             System.out.println("random-testset: " + rows + " rows → " + out);
             return 0;

@@ -82,8 +82,7 @@ public final class CifarImport {
         byte[] record = new byte[RECORD];
         double[] features = new double[PIXELS];
         long id = 0;
-        TestSetWriter w = new TestSetWriter(c.output(), meta, false, c.rowsPerFile());
-        try {
+        try (TestSetWriter w = new TestSetWriter(c.output(), meta, false, c.rowsPerFile())) {
             for (Path f : c.inputs()) {
                 try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
                     for (long r = 0; ; r++) {
@@ -107,16 +106,9 @@ public final class CifarImport {
                     }
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            try {
-                w.abort();
-            } catch (IOException x) {
-                e.addSuppressed(x);
-            }
-            throw e;
+            w.commit();
+            return new Outcome(w.rows(), perClass, meta, Files.isRegularFile(metaFile) ? metaFile : null);
         }
-        w.close();
-        return new Outcome(w.rows(), perClass, meta, Files.isRegularFile(metaFile) ? metaFile : null);
     }
 
     /** The non-blank lines of batches.meta.txt, trimmed. */

@@ -138,6 +138,7 @@ public final class CsvImport {
                 w.write(lineNumbers.get(r), features.get(r), label);
                 written++;
             }
+            w.commit();
         }
         if (!rejects.isEmpty()) {
             try (PrintWriter p = new PrintWriter(Files.newBufferedWriter(c.output().resolve("_rejects.csv")))) {

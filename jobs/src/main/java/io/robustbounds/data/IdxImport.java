@@ -77,8 +77,7 @@ public final class IdxImport {
             int size = rows * cols;
             byte[] pixels = new byte[size];
             double[] features = new double[size];
-            TestSetWriter w = new TestSetWriter(c.output(), meta, false, c.rowsPerFile());
-            try {
+            try (TestSetWriter w = new TestSetWriter(c.output(), meta, false, c.rowsPerFile())) {
                 for (long i = 0; i < n; i++) {
                     int got = fill(in, pixels);
                     if (got < size) {
@@ -94,16 +93,9 @@ public final class IdxImport {
                     throw new IllegalArgumentException(c.images() + ": data after the " + n * size + " bytes of pixels for " + n + "×" + rows
                             + "×" + cols);
                 }
-            } catch (IOException | RuntimeException e) {
-                try {
-                    w.abort();
-                } catch (IOException x) {
-                    e.addSuppressed(x);
-                }
-                throw e;
+                w.commit();
+                return new Outcome(w.rows(), meta);
             }
-            w.close();
-            return new Outcome(w.rows(), meta);
         }
     }
 

@@ -24,8 +24,9 @@ import org.apache.parquet.io.LocalOutputFile;
 /**
  * Writes a test set as partitioned Parquet without Spark (parquet-avro): {@code part-00000.parquet}, … of at
  * most {@code rowsPerFile} rows each, every footer carrying the {@link TestSetMetadata}. The files are
- * written into a sibling folder and moved into place on {@link #close()}, so a reader never sees half a set
- * and a re-run replaces the old set whole.
+ * written into a sibling folder and moved into place by {@link #commit()}; {@link #close()} without a commit (an
+ * exception in a try-with-resources block) drops them. A reader never sees half a set, a failed run leaves the
+ * previous set in place, and a re-run replaces it whole.
  */
 public final class TestSetWriter implements Closeable {
     private final Path target;
@@ -38,7 +39,7 @@ public final class TestSetWriter implements Closeable {
     private int files;
     private long rowsInFile;
     private long rows;
-    private boolean aborted;
+    private boolean done;
 
     public TestSetWriter(Path target, TestSetMetadata metadata, boolean doubles, long rowsPerFile) throws IOException {
         if (rowsPerFile < 1) {
@@ -102,9 +103,27 @@ public final class TestSetWriter implements Closeable {
         rowsInFile = 0;
     }
 
-    /** Drops what was written so far; {@link #close()} then leaves the previous set, if any, in place. */
-    public void abort() throws IOException {
-        aborted = true;
+    /** Moves the set into place, replacing the previous one. */
+    public void commit() throws IOException {
+        if (done) {
+            throw new IllegalStateException("test set " + target + " was committed or dropped already");
+        }
+        done = true;
+        if (writer != null) {
+            writer.close();
+            writer = null;
+        }
+        deleteRecursively(target);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Drops what was written unless {@link #commit()} came first; the previous set, if any, stays in place. */
+    @Override
+    public void close() throws IOException {
+        if (done) {
+            return;
+        }
+        done = true;
         try {
             if (writer != null) {
                 writer.close();
@@ -113,18 +132,6 @@ public final class TestSetWriter implements Closeable {
             writer = null;
             deleteRecursively(staging);
         }
-    }
-
-    @Override
-    public void close() throws IOException {
-        if (aborted) {
-            return;
-        }
-        if (writer != null) {
-            writer.close();
-        }
-        deleteRecursively(target);
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static void deleteRecursively(Path p) throws IOException {

@@ -282,6 +282,7 @@ public final class UciImport {
                         w.write(lines.get(r).number(), z.get(r), labels[r]);
                     }
                 }
+                w.commit();
             }
             sets.put(SPLITS.get(s), meta);
         }

@@ -37,6 +37,7 @@ class TrainCommandTest {
                 }
                 w.write(i, x, label);
             }
+            w.commit();
         }
         return folder;
     }
@@ -94,6 +95,7 @@ class TrainCommandTest {
         TestSetMetadata meta = new TestSetMetadata(new long[] {2}, -1, 1, List.of("left", "right"), Map.of());
         try (TestSetWriter w = new TestSetWriter(dir.resolve("test"), meta, false, 50)) {
             w.write(0, new double[] {0, 0}, 1);
+            w.commit();
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainCommand.run(Settings.load(conf(dir, ""), List.of()), new PrintStream(new ByteArrayOutputStream())));

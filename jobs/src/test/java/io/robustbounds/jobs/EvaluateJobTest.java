@@ -186,6 +186,7 @@ class EvaluateJobTest {
             for (Fixtures.RawRow r : rows) {
                 w.write(r.id(), r.features(), r.label());
             }
+            w.commit();
         }
         EvaluateJob.Outcome a = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("doubles"), dir.resolve("out"), "fd", 16, 0, false), Map.of());
         EvaluateJob.Outcome b = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("floats"), dir.resolve("out"), "ff", 16, 0, false), Map.of());
