@@ -629,6 +629,19 @@ public final class ModelFormat {
         }
     }
 
+    /**
+     * Writes the model where a tool's output points: a zip file when the name ends in {@code .zip}, else a folder;
+     * then reads it back, so what was written is known to load.
+     */
+    public static void save(Model model, Path target) {
+        if (target.getFileName().toString().endsWith(".zip")) {
+            writeZip(model, target);
+        } else {
+            write(model, target);
+        }
+        read(target);
+    }
+
     /** Writes the model as a zip file (model.json and the .npy files at its root), replacing it. */
     public static void writeZip(Model model, Path zipFile) {
         Path target = zipFile.toAbsolutePath().normalize();

@@ -83,12 +83,7 @@ final class ImportCaffeCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         CaffeImporter.Imported imp = CaffeImporter.importFiles(w, proto, o);
         Model m = imp.model();
-        if (target.getFileName().toString().endsWith(".zip")) {
-            ModelFormat.writeZip(m, target);
-        } else {
-            ModelFormat.write(m, target);
-        }
-        ModelFormat.read(target); // what was written must load
+        ModelFormat.save(m, target);
         out.printf(Locale.ROOT, "import-caffe: %s%s → %s (%s), %.1f s%n", w, proto == null ? "" : " + " + proto, target,
                 m.name(), (System.nanoTime() - t0) / 1e9);
         out.printf(Locale.ROOT, "  architecture from the %s; input scale %s%s%n", proto == null ? "caffemodel" : "prototxt",

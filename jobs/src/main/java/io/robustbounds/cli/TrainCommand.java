@@ -142,12 +142,7 @@ final class TrainCommand implements Callable<Integer> {
         provenance.put("wall_seconds", round((System.nanoTime() - t0) / 1e9));
         model = new Model(model.name(), model.input(), model.layers(), model.head(), model.classNames(), provenance);
         Path target = c.output();
-        if (target.getFileName().toString().endsWith(".zip")) {
-            ModelFormat.writeZip(model, target);
-        } else {
-            ModelFormat.write(model, target);
-        }
-        ModelFormat.read(target); // what was written must load
+        ModelFormat.save(model, target);
         out.printf(Locale.ROOT, "  trained in %.1f s (%.1f ms/update); model → %s%n", trainSeconds, 1e3 * trainSeconds / Math.max(1, net.updates()),
                 target);
         return model;
