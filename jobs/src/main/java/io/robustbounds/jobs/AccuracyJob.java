@@ -85,8 +85,7 @@ public final class AccuracyJob {
                     if (p != null) {
                         counts[classes * classes + 1]++;
                         if (first == null) {
-                            first = r.getUTF8String(RowCheck.FILE) + " row id " + (r.isNullAt(RowCheck.ID) ? "null" : r.getLong(RowCheck.ID))
-                                    + ": column " + p.column() + ": " + p.reason();
+                            first = RowCheck.describe(r, p);
                         }
                         continue;
                     }

@@ -183,8 +183,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     if (p != null) {
                         bad++;
                         if (firstBad == null) {
-                            firstBad = r.getUTF8String(RowCheck.FILE) + " row id " + (r.isNullAt(RowCheck.ID) ? "null" : r.getLong(RowCheck.ID))
-                                    + ": column " + p.column() + ": " + p.reason();
+                            firstBad = RowCheck.describe(r, p);
                         }
                         stopped = failOnBadRow; // the job will fail: no more work here
                         continue;

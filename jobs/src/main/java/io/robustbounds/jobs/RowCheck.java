@@ -37,6 +37,11 @@ final class RowCheck implements Serializable {
         return inputSize;
     }
 
+    /** "file row id N: column C: reason", the way a bad row is named in errors and summaries. */
+    static String describe(InternalRow r, Problem p) {
+        return r.getUTF8String(FILE) + " row id " + (r.isNullAt(ID) ? "null" : r.getLong(ID)) + ": column " + p.column() + ": " + p.reason();
+    }
+
     /** The row's problem, or null when it can be evaluated. */
     Problem problem(InternalRow r) {
         if (r.isNullAt(ID)) {
