@@ -34,11 +34,11 @@ final class GroupStats implements Serializable {
         final ExactSum squares;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
-        final SweepUnit.DoubleList values;
+        final DoubleList values;
 
         Column(boolean std, boolean median) {
             squares = std ? new ExactSum() : null;
-            values = median ? new SweepUnit.DoubleList(16) : null;
+            values = median ? new DoubleList(16) : null;
         }
 
         void add(double v) {

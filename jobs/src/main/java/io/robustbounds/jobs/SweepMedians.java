@@ -176,7 +176,7 @@ final class SweepMedians {
         public Iterator<Part> call(Iterator<SweepUnit> units) {
             FileSystem fs = SweepJob.fileSystem(dir);
             Map<Integer, long[]> counts = new LinkedHashMap<>();
-            Map<Integer, SweepUnit.DoubleList> values = new LinkedHashMap<>();
+            Map<Integer, DoubleList> values = new LinkedHashMap<>();
             while (units.hasNext()) {
                 SweepUnit u = units.next();
                 SweepUnit.Result r = SweepJob.read(fs, dir, u);
@@ -187,7 +187,7 @@ final class SweepMedians {
                     }
                     double[] dev = r.modes().stream().filter(m -> m.mode().ordinal() == p.mode()).findFirst().orElseThrow().deviations();
                     if (p.collect()) {
-                        SweepUnit.DoubleList v = values.computeIfAbsent(i, k -> new SweepUnit.DoubleList(64));
+                        DoubleList v = values.computeIfAbsent(i, k -> new DoubleList(64));
                         for (double d : dev) {
                             if (p.matches(sortable(d))) {
                                 v.add(d);
