@@ -147,8 +147,8 @@ final class JobCommands {
         try (SparkProgress ignored = new SparkProgress(spark, "aggregate")) {
             o = AggregateJob.run(spark, c, Provenance.common(s));
         }
-        out.printf(Locale.ROOT, "%naggregate: %d group(s), %.1f s → %s (Parquet; also table.csv, table.md)%n%n%s%n", o.groups(), o.seconds(),
-                o.path(), o.markdown());
+        out.printf(Locale.ROOT, "%naggregate: %d group(s), %.1f s, from %s → %s (Parquet; also table.csv, table.md)%n%n%s%n", o.groups(),
+                o.seconds(), o.source(), o.path(), o.markdown());
         return o;
     }
 }

@@ -55,7 +55,8 @@ final class SparkCommands {
             throw s.invalid("evaluate.partitions", "must be >= 0");
         }
         return new EvaluateJob.Config(s.getString("evaluate.model"), s.getString("evaluate.test-set"), s.getString("run.output"),
-                runId(s), s.getInt("evaluate.batch-size", 1), onBadRow.equals("fail"), partitions, RandomMlpCommand.evalSettings(s));
+                runId(s), s.getInt("evaluate.batch-size", 1), onBadRow.equals("fail"), partitions, RandomMlpCommand.evalSettings(s),
+                s.getStringList("aggregate.group-by")); // summarized for the aggregate, which then need not read the results
     }
 
     static AggregateJob.Config aggregate(Settings s) {
@@ -67,7 +68,12 @@ final class SparkCommands {
         if (groupBy.isEmpty()) {
             throw s.invalid("aggregate.group-by", "must name at least one column");
         }
-        return new AggregateJob.Config(results, s.getString("run.output"), runId(s), groupBy);
+        long driverMb = s.getLong("aggregate.summaries-on-driver-mb");
+        if (driverMb < 0) {
+            throw s.invalid("aggregate.summaries-on-driver-mb", "must be >= 0");
+        }
+        return new AggregateJob.Config(results, s.getString("run.output"), runId(s), groupBy, s.getBoolean("aggregate.summaries"),
+                driverMb << 20);
     }
 
     static String runId(Settings s) {

@@ -19,6 +19,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -44,10 +45,19 @@ import scala.Tuple2;
  */
 public final class AggregateJob {
 
-    public record Config(List<String> results, String outputRoot, String runId, List<String> groupBy) {
+    /**
+     * {@code summaries}: use the evaluation's summaries of the results when they match them ({@link ResultSummary});
+     * {@code driverMergeBytes}: summaries up to this size are merged on the driver.
+     */
+    public record Config(List<String> results, String outputRoot, String runId, List<String> groupBy, boolean summaries,
+                         long driverMergeBytes) {
+        public Config(List<String> results, String outputRoot, String runId, List<String> groupBy) {
+            this(results, outputRoot, runId, groupBy, true, 256L << 20);
+        }
     }
 
-    public record Outcome(long groups, String path, String markdown, double seconds) {
+    /** {@code source}: where the statistics came from ("summaries of the evaluation" or "one pass over the results" and why). */
+    public record Outcome(long groups, String path, String markdown, double seconds, String source) {
     }
 
     /** Output columns in order, with what each is ({@link GroupStats#finish} computes them in this order). */
@@ -100,7 +110,11 @@ public final class AggregateJob {
         for (String[] in : GroupStats.INPUT) {
             select.add(expr(in[1]).as(in[0]));
         }
-        int at = keys.size();
+        int[] keyAt = new int[keys.size()];
+        for (int i = 0; i < keyAt.length; i++) {
+            keyAt[i] = i;
+        }
+        int[] at = GroupStats.positionsAfter(keys.size());
         JavaPairRDD<GroupKey, GroupStats> partial = EvaluateJob.internalRows(results.select(select.toArray(Column[]::new))).toJavaRDD()
                 .mapPartitionsToPair(rows -> {
                     Map<GroupKey, GroupStats> groups = new HashMap<>();
@@ -108,7 +122,7 @@ public final class AggregateJob {
                     GroupStats lastStats = null;
                     while (rows.hasNext()) {
                         InternalRow r = rows.next();
-                        GroupKey k = GroupKey.of(r, keyTypes);
+                        GroupKey k = GroupKey.of(r, keyAt, keyTypes);
                         if (!k.equals(last)) {
                             last = k;
                             lastStats = groups.computeIfAbsent(k, x -> new GroupStats());
@@ -119,16 +133,56 @@ public final class AggregateJob {
                     groups.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
                     return out.iterator();
                 });
-        List<Tuple2<GroupKey, Object[]>> finished = partial.reduceByKey(GroupStats::merge).mapValues(GroupStats::finish).collect();
+        return rows(partial.reduceByKey(GroupStats::merge).mapValues(GroupStats::finish).collect(), keyTypes);
+    }
+
+    /**
+     * The table from the evaluation's summaries ({@link ResultSummary}): merged on the driver when their files add up to
+     * at most {@code driverBytes}, else on the executors, a file per task.
+     */
+    static List<Row> tableFromSummaries(SparkSession spark, List<Path> files, DataType[] keyTypes, long driverBytes) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        long bytes = 0;
+        try {
+            for (Path f : files) {
+                bytes += f.getFileSystem(conf).getFileStatus(f).getLen();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (bytes <= driverBytes) {
+            Map<GroupKey, GroupStats> groups = new HashMap<>();
+            for (Path f : files) {
+                ResultSummary.readInto(f, keyTypes, conf, groups);
+            }
+            List<Tuple2<GroupKey, Object[]>> finished = new ArrayList<>();
+            groups.forEach((k, v) -> finished.add(new Tuple2<>(k, v.finish())));
+            return rows(finished, keyTypes);
+        }
+        List<String> names = files.stream().map(Path::toString).toList();
+        JavaPairRDD<GroupKey, GroupStats> partial = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(names, names.size()).flatMapToPair(name -> {
+                    Map<GroupKey, GroupStats> groups = new HashMap<>();
+                    ResultSummary.readInto(new Path(name), keyTypes, new Configuration(), groups);
+                    List<Tuple2<GroupKey, GroupStats>> out = new ArrayList<>();
+                    groups.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
+                    return out.iterator();
+                });
+        return rows(partial.reduceByKey(GroupStats::merge).mapValues(GroupStats::finish).collect(), keyTypes);
+    }
+
+    /** Finished groups as table rows: keys as Spark's external values, then {@link #COLUMNS}; sorted by the keys. */
+    private static List<Row> rows(List<Tuple2<GroupKey, Object[]>> finished, DataType[] keyTypes) {
+        int keys = keyTypes.length;
         List<Tuple2<GroupKey, Object[]>> sorted = new ArrayList<>(finished);
         sorted.sort((x, y) -> x._1().compareTo(y._1()));
         List<Row> rows = new ArrayList<>();
         for (Tuple2<GroupKey, Object[]> t : sorted) {
-            Object[] v = new Object[keys.size() + COLUMNS.length];
-            for (int i = 0; i < keys.size(); i++) {
+            Object[] v = new Object[keys + COLUMNS.length];
+            for (int i = 0; i < keys; i++) {
                 v[i] = CatalystTypeConverters.convertToScala(t._1().values()[i], keyTypes[i]);
             }
-            System.arraycopy(t._2(), 0, v, keys.size(), COLUMNS.length);
+            System.arraycopy(t._2(), 0, v, keys, COLUMNS.length);
             rows.add(RowFactory.create(v));
         }
         return rows;
@@ -136,11 +190,67 @@ public final class AggregateJob {
 
     /** A group's key values as Spark holds them internally (strings as UTF8String, copied out of the row). */
     record GroupKey(Object[] values) implements Serializable, Comparable<GroupKey> {
-        static GroupKey of(InternalRow r, DataType[] types) {
+        /** The key of a row whose key i is at {@code positions[i]}, of type {@code types[i]}. */
+        static GroupKey of(InternalRow r, int[] positions, DataType[] types) {
             Object[] v = new Object[types.length];
             for (int i = 0; i < types.length; i++) {
-                Object x = r.isNullAt(i) ? null : r.get(i, types[i]);
+                Object x = r.isNullAt(positions[i]) ? null : r.get(positions[i], types[i]);
                 v[i] = x instanceof UTF8String u ? u.clone() : x;
+            }
+            return new GroupKey(v);
+        }
+
+        /** Whether the row's keys are this key's values (no copy). */
+        boolean matches(InternalRow r, int[] positions, DataType[] types) {
+            for (int i = 0; i < types.length; i++) {
+                boolean isNull = r.isNullAt(positions[i]);
+                if (isNull != (values[i] == null) || !isNull && !values[i].equals(r.get(positions[i], types[i]))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Keys of {@link ResultSummary#supported} types: a presence flag, then the value. */
+        void write(java.io.DataOutputStream out, DataType[] types) throws IOException {
+            for (int i = 0; i < types.length; i++) {
+                out.writeBoolean(values[i] != null);
+                if (values[i] instanceof UTF8String u) {
+                    byte[] b = u.getBytes();
+                    out.writeInt(b.length);
+                    out.write(b);
+                } else if (values[i] instanceof Integer x) {
+                    out.writeInt(x);
+                } else if (values[i] instanceof Long x) {
+                    out.writeLong(x);
+                } else if (values[i] instanceof Boolean x) {
+                    out.writeBoolean(x);
+                } else if (values[i] != null) {
+                    throw new IOException("group key of type " + types[i].simpleString() + " is not summarized");
+                }
+            }
+        }
+
+        static GroupKey read(java.io.DataInputStream in, DataType[] types) throws IOException {
+            Object[] v = new Object[types.length];
+            for (int i = 0; i < types.length; i++) {
+                if (!in.readBoolean()) {
+                    continue;
+                }
+                DataType t = types[i];
+                if (t.equals(DataTypes.StringType)) {
+                    byte[] b = new byte[in.readInt()];
+                    in.readFully(b);
+                    v[i] = UTF8String.fromBytes(b);
+                } else if (t.equals(DataTypes.IntegerType)) {
+                    v[i] = in.readInt();
+                } else if (t.equals(DataTypes.LongType)) {
+                    v[i] = in.readLong();
+                } else if (t.equals(DataTypes.BooleanType)) {
+                    v[i] = in.readBoolean();
+                } else {
+                    throw new IOException("group key of type " + t.simpleString() + " is not summarized");
+                }
             }
             return new GroupKey(v);
         }
@@ -173,12 +283,14 @@ public final class AggregateJob {
 
     public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) {
         long t0 = System.nanoTime();
-        StructType schema = sparkSchema(c.results(), spark.sparkContext().hadoopConfiguration());
-        Dataset<Row> results = (schema == null ? spark.read() : spark.read().schema(schema)).parquet(c.results().toArray(String[]::new));
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        StructType schema = sparkSchema(c.results(), conf);
+        Dataset<Row> results = schema == null ? spark.read().parquet(c.results().toArray(String[]::new)) : null;
+        StructType resultSchema = results == null ? schema : results.schema();
         for (String g : c.groupBy()) {
-            if (!List.of(results.columns()).contains(g)) {
+            if (!List.of(resultSchema.fieldNames()).contains(g)) {
                 throw new IllegalArgumentException("aggregate.group-by: column '" + g + "' is not in the results " + c.results()
-                        + " (columns: " + List.of(results.columns()) + ")");
+                        + " (columns: " + List.of(resultSchema.fieldNames()) + ")");
             }
         }
         List<String> keys = new ArrayList<>(c.groupBy());
@@ -186,19 +298,33 @@ public final class AggregateJob {
             keys.add("bound_mode"); // a table never mixes bounds of two modes
         }
         StructType tableSchema = new StructType();
-        for (String k : keys) {
-            tableSchema = tableSchema.add(k, results.schema().apply(k).dataType(), true);
+        DataType[] keyTypes = new DataType[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            keyTypes[i] = resultSchema.apply(keys.get(i)).dataType();
+            tableSchema = tableSchema.add(keys.get(i), keyTypes[i], true);
         }
+        ResultSummary.Usable summaries = !c.summaries() ? new ResultSummary.Usable(null, "aggregate.summaries = false")
+                : ResultSummary.check(c.results(), keys, keyTypes, conf);
         for (String[] column : COLUMNS) {
             tableSchema = tableSchema.add(column[0], column[0].equals("n") || column[0].equals("violations") ? DataTypes.LongType
                     : DataTypes.DoubleType, !column[0].equals("n"));
         }
 
-        RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "aggregate", spark.sparkContext().hadoopConfiguration());
+        RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "aggregate", conf);
         try {
             EvaluateJob.Timings timings = new EvaluateJob.Timings();
-            List<Row> rows = table(results, keys); // one row per group, computed on the executors
-            timings.lap("aggregation");
+            List<Row> rows;
+            String source;
+            if (summaries.ok()) {
+                rows = tableFromSummaries(spark, summaries.files(), keyTypes, c.driverMergeBytes());
+                source = "the evaluation's summaries of the results";
+                timings.lap("aggregation_from_summaries");
+            } else {
+                Dataset<Row> read = results != null ? results : spark.read().schema(schema).parquet(c.results().toArray(String[]::new));
+                rows = table(read, keys); // one row per group, computed on the executors
+                source = "one pass over the results (" + summaries.reason() + ")";
+                timings.lap("aggregation");
+            }
             Dataset<Row> written = spark.createDataFrame(rows, tableSchema).coalesce(1);
             written.write().mode(SaveMode.Overwrite).parquet(out.staging("table"));
             written.write().mode(SaveMode.Overwrite).option("header", "true").csv(out.staging("table.csv"));
@@ -212,12 +338,13 @@ public final class AggregateJob {
             p.put("spark_master", spark.sparkContext().master());
             p.put("inputs", c.results());
             p.put("group_by", keys);
+            p.put("statistics_from", source);
             p.put("groups", rows.size());
             p.put("seconds", seconds);
             p.put("seconds_by_pass", timings.seconds());
             out.writeText("_provenance.json", Provenance.json(p));
             out.commit();
-            return new Outcome(rows.size(), out.path("table"), markdown, seconds);
+            return new Outcome(rows.size(), out.path("table"), markdown, seconds, source);
         } catch (RuntimeException e) {
             out.abort();
             throw e;

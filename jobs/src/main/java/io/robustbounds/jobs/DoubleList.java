@@ -4,6 +4,7 @@ import java.io.Serializable;
 
 /** A growable primitive list: per-sample values never become boxed objects. */
 final class DoubleList implements Serializable {
+    private static final long serialVersionUID = 1L;
     private double[] a;
     private int n;
 
@@ -76,6 +77,34 @@ final class DoubleList implements Serializable {
 
     double[] toArray() {
         return java.util.Arrays.copyOf(a, n);
+    }
+
+    /** The count, then the values as big-endian doubles, in bulk. */
+    void write(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeInt(n);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * Math.min(n, 1 << 16));
+        for (int i = 0; i < n; i += 1 << 16) {
+            int m = Math.min(n - i, 1 << 16);
+            b.clear();
+            b.asDoubleBuffer().put(a, i, m);
+            out.write(b.array(), 0, 8 * m);
+        }
+    }
+
+    static DoubleList read(java.io.DataInputStream in) throws java.io.IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            throw new java.io.IOException("negative count " + n);
+        }
+        DoubleList l = new DoubleList(n);
+        byte[] bytes = new byte[8 * Math.min(n, 1 << 16)];
+        for (int i = 0; i < n; i += 1 << 16) {
+            int m = Math.min(n - i, 1 << 16);
+            in.readFully(bytes, 0, 8 * m);
+            java.nio.ByteBuffer.wrap(bytes, 0, 8 * m).asDoubleBuffer().get(l.a, i, m);
+        }
+        l.n = n;
+        return l;
     }
 
     /** Serialized without the unused capacity. */

@@ -60,12 +60,19 @@ import org.apache.spark.util.CollectionAccumulator;
 public final class EvaluateJob {
 
     /** Typed settings of the job. */
+    /** {@code summaryKeys}: the aggregate's group-by, for which the results are summarized ({@link ResultSummary}); empty: none. */
     public record Config(String model, String testSet, String outputRoot, String runId, int batchSize, boolean failOnBadRow,
-                         int partitions, EvalSettings evaluation) {
+                         int partitions, EvalSettings evaluation, List<String> summaryKeys) {
         public Config {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("evaluate.batch-size must be >= 1, got " + batchSize);
             }
+        }
+
+        /** Summarized by model (the aggregate's default). */
+        public Config(String model, String testSet, String outputRoot, String runId, int batchSize, boolean failOnBadRow,
+                      int partitions, EvalSettings evaluation) {
+            this(model, testSet, outputRoot, runId, batchSize, failOnBadRow, partitions, evaluation, List.of("model"));
         }
     }
 
@@ -109,8 +116,9 @@ public final class EvaluateJob {
             Broadcast<byte[]> broadcastModel = jsc.broadcast(modelBytes);
             CollectionAccumulator<PartitionStats> accumulator = spark.sparkContext().collectionAccumulator("evaluate: partition statistics");
             RDD<InternalRow> in = internalRows(rows);
+            ResultSummary.Layout summaryLayout = c.summaryKeys().isEmpty() ? null : ResultSummary.Layout.of(c.summaryKeys());
             RDD<InternalRow> results = in.toJavaRDD().mapPartitions(new PartitionEvaluator(broadcastModel, c.batchSize(), c.evaluation(),
-                    check, c.failOnBadRow(), accumulator)).rdd();
+                    check, c.failOnBadRow(), accumulator, summaryLayout, out.staging("summary"))).rdd();
             timings.lap("broadcast_and_plan");
             dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).parquet(out.staging("results"));
             Totals totals = Totals.of(accumulator.value(), in.getNumPartitions());
@@ -152,6 +160,12 @@ public final class EvaluateJob {
                 fgsSuccesses = t.getLong(2);
                 timings.lap("duplicates_out_of_results");
             }
+            if (summaryLayout != null && duplicates == null) { // rows taken out for duplicate ids are in the summaries
+                ResultSummary.seal(out.fileSystem(), out.staging("summary"), out.staging("results"), summaryLayout, in.getNumPartitions());
+            } else {
+                out.deletePart("summary");
+            }
+            timings.lap("summary");
             long rejectCount = totals.rows() - resultCount;
             if (totals.bad() > 0 || duplicates != null) {
                 Dataset<Row> flagged = duplicates == null ? input.withColumn("dup_count", lit(null).cast("long"))

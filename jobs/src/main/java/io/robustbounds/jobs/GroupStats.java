@@ -1,5 +1,8 @@
 package io.robustbounds.jobs;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
 
@@ -10,6 +13,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * Rows come as {@link #INPUT}'s columns, after the group keys.
  */
 final class GroupStats implements Serializable {
+    private static final long serialVersionUID = 1L;
 
     /** The columns read, in order after the keys, with the SQL that makes them (casts: older results may differ). */
     static final String[][] INPUT = {
@@ -28,12 +32,13 @@ final class GroupStats implements Serializable {
 
     /** Count, exact sum (and of squares, for a standard deviation), min, max and, for a median, the values. */
     static final class Column implements Serializable {
+        private static final long serialVersionUID = 1L;
         long count;
-        final ExactSum sum = new ExactSum();
-        final ExactSum squares;
+        ExactSum sum = new ExactSum();
+        ExactSum squares;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
-        final DoubleList values;
+        DoubleList values;
 
         Column(boolean std, boolean median) {
             squares = std ? new ExactSum() : null;
@@ -83,6 +88,33 @@ final class GroupStats implements Serializable {
             return count == 0 ? null : max;
         }
 
+        void write(DataOutputStream out) throws IOException {
+            out.writeLong(count);
+            sum.write(out);
+            if (squares != null) {
+                squares.write(out);
+            }
+            out.writeDouble(min);
+            out.writeDouble(max);
+            if (values != null) {
+                values.write(out);
+            }
+        }
+
+        /** Reads what {@link #write} wrote into this column, which has the same kind (std, median) as the writer's. */
+        void read(DataInputStream in) throws IOException {
+            count = in.readLong();
+            sum = ExactSum.read(in);
+            if (squares != null) {
+                squares = ExactSum.read(in);
+            }
+            min = in.readDouble();
+            max = in.readDouble();
+            if (values != null) {
+                values = DoubleList.read(in);
+            }
+        }
+
         /** The middle value, or the mean of the middle two. */
         Double median() {
             return count == 0 ? null : values.median();
@@ -104,29 +136,38 @@ final class GroupStats implements Serializable {
     final Column attackNorm = new Column(false, true);
     final Column tightness = new Column(false, true);
 
-    /** Adds one row whose {@link #INPUT} columns start at {@code at}. */
-    void add(InternalRow r, int at) {
+    /** {@link #INPUT}'s positions when its columns follow {@code keys} group keys. */
+    static int[] positionsAfter(int keys) {
+        int[] at = new int[INPUT.length];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = keys + i;
+        }
+        return at;
+    }
+
+    /** Adds one row whose {@link #INPUT} column i is at {@code at[i]}, of INPUT's type. */
+    void add(InternalRow r, int[] at) {
         n++;
-        if (!r.isNullAt(at)) {
+        if (!r.isNullAt(at[0])) {
             labelled++;
-            if (!r.isNullAt(at + 1) && r.getInt(at) == r.getInt(at + 1)) {
+            if (!r.isNullAt(at[1]) && r.getInt(at[0]) == r.getInt(at[1])) {
                 correct++;
             }
         }
-        if (!r.isNullAt(at + 2) && r.getBoolean(at + 2)) {
+        if (!r.isNullAt(at[2]) && r.getBoolean(at[2])) {
             fgsSuccesses++;
         }
-        Integer size = r.isNullAt(at + 7) ? null : r.getInt(at + 7);
-        addIfPresent(eps, r, at + 3);
-        addWithNormalized(eta, normalizedEta, r, at + 4, size);
-        addIfPresent(deviation, r, at + 5);
-        addWithNormalized(bound, normalizedBound, r, at + 6, size);
-        if (!r.isNullAt(at + 8)) {
+        Integer size = r.isNullAt(at[7]) ? null : r.getInt(at[7]);
+        addIfPresent(eps, r, at[3]);
+        addWithNormalized(eta, normalizedEta, r, at[4], size);
+        addIfPresent(deviation, r, at[5]);
+        addWithNormalized(bound, normalizedBound, r, at[6], size);
+        if (!r.isNullAt(at[8])) {
             attacks++;
-            attackNorm.add(r.getDouble(at + 8));
+            attackNorm.add(r.getDouble(at[8]));
         }
-        addIfPresent(tightness, r, at + 9);
-        if (!r.isNullAt(at + 10) && r.getBoolean(at + 10)) {
+        addIfPresent(tightness, r, at[9]);
+        if (!r.isNullAt(at[10]) && r.getBoolean(at[10])) {
             violations++;
         }
     }
@@ -164,6 +205,34 @@ final class GroupStats implements Serializable {
         attackNorm.merge(o.attackNorm);
         tightness.merge(o.tightness);
         return this;
+    }
+
+    private Column[] columns() {
+        return new Column[] {eps, eta, deviation, bound, normalizedBound, normalizedEta, attackNorm, tightness};
+    }
+
+    /** Everything, medians' values included, in a fixed binary layout ({@link ResultSummary}'s files). */
+    void write(DataOutputStream out) throws IOException {
+        for (long v : new long[] {n, labelled, correct, fgsSuccesses, attacks, violations}) {
+            out.writeLong(v);
+        }
+        for (Column c : columns()) {
+            c.write(out);
+        }
+    }
+
+    static GroupStats read(DataInputStream in) throws IOException {
+        GroupStats g = new GroupStats();
+        g.n = in.readLong();
+        g.labelled = in.readLong();
+        g.correct = in.readLong();
+        g.fgsSuccesses = in.readLong();
+        g.attacks = in.readLong();
+        g.violations = in.readLong();
+        for (Column c : g.columns()) {
+            c.read(in);
+        }
+        return g;
     }
 
     /** The values of {@link AggregateJob#COLUMNS}, in order (null where a statistic has no values). */

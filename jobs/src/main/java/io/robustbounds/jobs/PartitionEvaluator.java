@@ -48,9 +48,14 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
     private final RowCheck check;
     private final boolean failOnBadRow;
     private final CollectionAccumulator<PartitionStats> stats;
+    private final ResultSummary.Layout summaryLayout;
+    private final String summaryDir;
 
+    /** {@code summaryLayout} null: no {@link ResultSummary}; else each partition's goes to {@code summaryDir}. */
     PartitionEvaluator(Broadcast<byte[]> model, int batchSize, EvalSettings s, RowCheck check, boolean failOnBadRow,
-                       CollectionAccumulator<PartitionStats> stats) {
+                       CollectionAccumulator<PartitionStats> stats, ResultSummary.Layout summaryLayout, String summaryDir) {
+        this.summaryLayout = summaryLayout;
+        this.summaryDir = summaryDir;
         this.model = model;
         this.batchSize = batchSize;
         this.doublePrecision = s.dataType() == DataType.DOUBLE;
@@ -82,7 +87,11 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
     @Override
     public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
         int partition = TaskContext.getPartitionId();
+        ResultSummary.Partition summary = summaryLayout == null ? null : new ResultSummary.Partition(summaryLayout);
         if (!rows.hasNext()) {
+            if (summary != null) {
+                summary.write(summaryDir, partition);
+            }
             stats.add(new PartitionStats(partition, 0, 0, 0, 0, 0, new long[0], null));
             return Collections.emptyIterator(); // no model to rebuild for an empty partition
         }
@@ -130,6 +139,9 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     reported = true;
                     if (idCount > 0) {
                         closeRun();
+                    }
+                    if (summary != null && !stopped) {
+                        summary.write(summaryDir, partition);
                     }
                     stats.add(new PartitionStats(partition, seen, bad, results, violations, fgsSuccesses,
                             tooManyRuns ? null : java.util.Arrays.copyOf(runs, 2 * runCount), firstBad));
@@ -211,12 +223,16 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     for (int k = 0; k < modeIds.length; k++) { // one row per sample and bound mode
                         SampleResults.ModeBounds mb = s.modes().get(k);
                         boolean violation = mb.violation()[i];
-                        out.add(new GenericInternalRow(new Object[] {modelName, ids[i], unlabelled[i] ? null : labels[i], s.predicted()[i],
+                        GenericInternalRow row = new GenericInternalRow(new Object[] {modelName, ids[i], unlabelled[i] ? null : labels[i], s.predicted()[i],
                                 s.runnerUp()[i], modeIds[k], mb.bound()[i],
                                 UnsafeArrayData.fromPrimitiveArray(mb.kappasOf(i)), s.delta()[i], s.jacobianNorm()[i],
                                 ok ? s.fgsEpsilon()[i] : null, ok, ok ? s.etaNorm()[i] : null, ok ? s.adversarialClass()[i] : null,
                                 found ? mb.deviation()[i] : null, violation, d, found ? s.attackNorm()[i] : null,
-                                found ? UTF8String.fromString(s.attack()[i]) : null, found ? mb.bound()[i] / s.attackNorm()[i] : null}));
+                                found ? UTF8String.fromString(s.attack()[i]) : null, found ? mb.bound()[i] / s.attackNorm()[i] : null});
+                        out.add(row);
+                        if (summary != null) {
+                            summary.add(row);
+                        }
                         violations += violation ? 1 : 0;
                     }
                     fgsSuccesses += ok ? 1 : 0;

@@ -56,6 +56,19 @@ public final class RunOutput {
         }
     }
 
+    /** Deletes a staged part, if there is one. */
+    public void deletePart(String part) {
+        try {
+            fs.delete(new Path(staging, part), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public FileSystem fileSystem() {
+        return fs;
+    }
+
     /** Within the staged output, replaces part {@code part} by part {@code from} (e.g. results rewritten without some rows). */
     public void replacePart(String part, String from) {
         Path target = new Path(staging, part);
