@@ -325,9 +325,12 @@ public final class AggregateJob {
                 source = "one pass over the results (" + summaries.reason() + ")";
                 timings.lap("aggregation");
             }
-            Dataset<Row> written = spark.createDataFrame(rows, tableSchema).coalesce(1);
-            written.write().mode(SaveMode.Overwrite).parquet(out.staging("table"));
-            written.write().mode(SaveMode.Overwrite).option("header", "true").csv(out.staging("table.csv"));
+            if (DriverParquet.writes(tableSchema)) { // the driver holds the rows: no Spark SQL query for ~20 rows
+                DriverParquet.write(out.staging("table"), conf, tableSchema, rows.iterator());
+            } else {
+                spark.createDataFrame(rows, tableSchema).coalesce(1).write().mode(SaveMode.Overwrite).parquet(out.staging("table"));
+            }
+            out.writeText("table.csv", csv(tableSchema.fieldNames(), rows));
             String markdown = markdown(tableSchema.fieldNames(), rows);
             out.writeText("table.md", markdown);
             timings.lap("table_csv_markdown");
@@ -375,6 +378,23 @@ public final class AggregateJob {
             return null; // Spark's own reading reports the problem
         }
         return null;
+    }
+
+    /** A header line, then a line per row: full-precision numbers, empty for null, text quoted where it must be. */
+    static String csv(String[] columns, List<Row> rows) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < columns.length; i++) {
+            b.append(i == 0 ? "" : ",").append(SweepTables.quote(columns[i]));
+        }
+        b.append('\n');
+        for (Row r : rows) {
+            for (int i = 0; i < columns.length; i++) {
+                Object v = r.get(i);
+                b.append(i == 0 ? "" : ",").append(v == null ? "" : SweepTables.quote(String.valueOf(v)));
+            }
+            b.append('\n');
+        }
+        return b.toString();
     }
 
     static String markdown(String[] columns, List<Row> rows) {

@@ -51,6 +51,18 @@ final class DriverParquet {
         }
     }
 
+    /** Whether every column is of a type written here. */
+    static boolean writes(StructType schema) {
+        for (StructField f : schema.fields()) {
+            DataType t = f.dataType();
+            if (!(t.equals(DataTypes.StringType) || t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType)
+                    || t.equals(DataTypes.DoubleType) || t.equals(DataTypes.BooleanType))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static Schema avro(StructType schema) {
         SchemaBuilder.FieldAssembler<Schema> fields = SchemaBuilder.record("row").namespace("io.robustbounds").fields();
         for (StructField f : schema.fields()) {

@@ -32,8 +32,9 @@ final class SweepTables {
         return Double.isNaN(v) ? "" : Double.toString(v);
     }
 
-    private static String quote(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    /** A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+    static String quote(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
     static String markdown(SweepConfig c, List<SweepJob.CellRow> rows) {

@@ -54,7 +54,10 @@ class AggregateJobTest {
         assertEquals("paper", b.<String>getAs("bound_mode"));
         String md = Files.readString(dir.resolve("out").resolve("t").resolve("aggregate").resolve("table.md"));
         assertTrue(md.startsWith("| model | bound_mode | n |"), md);
-        assertTrue(Files.isDirectory(dir.resolve("out").resolve("t").resolve("aggregate").resolve("table.csv")));
+        List<String> csv = Files.readAllLines(dir.resolve("out").resolve("t").resolve("aggregate").resolve("table.csv"));
+        assertEquals(3, csv.size(), "a header and a line per group");
+        assertTrue(csv.get(0).startsWith("model,bound_mode,n,accuracy,"), csv.get(0));
+        assertTrue(csv.get(2).startsWith("b,paper,1,1.0,1.0,0.05,0.05,0.05,0.05,,0.3,-0.1,"), "full precision, null empty: " + csv.get(2));
     }
 
     /** Exact sums: the same results split over 1 or 7 files give the same table to the last bit. */
