@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -87,26 +88,31 @@ public final class EvaluateJob {
     public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) {
         long t0 = System.nanoTime();
         Timings timings = new Timings();
-        // Spark SQL's session state (catalog, analyzer, planner: 1–2 s cold) is built while the driver reads the
-        // model and the footers, instead of after; the first query below waits for it if need be
-        java.util.concurrent.CompletableFuture<Void> sessionState = java.util.concurrent.CompletableFuture.runAsync(spark::sessionState);
-        Model model = ModelFormat.read(java.nio.file.Path.of(c.model()));
-        ModelEvaluator.of(model, c.evaluation()); // fails here, before any work, on a model the evaluators cannot run
+        // Spark SQL's session state (catalog, analyzer, planner: 1–2 s cold) and then the plan of the test set's read
+        // (analysis, optimization, generated code: ~1 s cold) are made in the background once the footers are read,
+        // while the driver reads and checks the model; the broadcast below waits for them
+        CompletableFuture<Void> sessionState = CompletableFuture.runAsync(spark::sessionState);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         List<String> files = TestSets.files(c.testSet(), hadoop);
         TestSets.Footers footers = TestSets.footers(files, hadoop);
         TestSetMetadata meta = footers.metadata();
+        timings.lap("footers");
+        CompletableFuture<Planned> planning = sessionState.thenApplyAsync(x -> {
+            Dataset<Row> input = rows(spark, c.testSet(), footers);
+            Dataset<Row> rows = c.partitions() > 0 ? input.repartition(c.partitions()) : input;
+            return new Planned(input, internalRows(rows));
+        });
+        Model model = ModelFormat.read(java.nio.file.Path.of(c.model()));
+        ModelEvaluator.of(model, c.evaluation()); // fails here, before any work, on a model the evaluators cannot run
         meta.requireInputOf(model, c.testSet());
         int d = (int) meta.size();
         int classes = model.classes();
-        timings.lap("model_and_footers");
-        sessionState.join();
-        timings.lap("session_state");
-
-        Input source = input(spark, c.testSet(), footers, d, classes);
-        Dataset<Row> input = source.rows();
-        RowCheck check = source.check();
-        Dataset<Row> rows = c.partitions() > 0 ? input.repartition(c.partitions()) : input;
+        timings.lap("model");
+        Planned planned = join(planning);
+        timings.lap("plan");
+        Dataset<Row> input = planned.input();
+        RDD<InternalRow> in = planned.rows();
+        RowCheck check = check(input, d, classes);
 
         RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "evaluate", hadoop);
         Dataset<Row> duplicates = null;
@@ -115,12 +121,12 @@ public final class EvaluateJob {
             byte[] modelBytes = ModelFormat.toZipBytes(model);
             Broadcast<byte[]> broadcastModel = jsc.broadcast(modelBytes);
             CollectionAccumulator<PartitionStats> accumulator = spark.sparkContext().collectionAccumulator("evaluate: partition statistics");
-            RDD<InternalRow> in = internalRows(rows);
             ResultSummary.Layout summaryLayout = c.summaryKeys().isEmpty() ? null : ResultSummary.Layout.of(c.summaryKeys());
             RDD<InternalRow> results = in.toJavaRDD().mapPartitions(new PartitionEvaluator(broadcastModel, c.batchSize(), c.evaluation(),
                     check, c.failOnBadRow(), accumulator, summaryLayout, out.staging("summary"))).rdd();
-            timings.lap("broadcast_and_plan");
-            dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).parquet(out.staging("results"));
+            timings.lap("broadcast");
+            dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).options(ResultSchema.WRITE_OPTIONS)
+                    .parquet(out.staging("results"));
             Totals totals = Totals.of(accumulator.value(), in.getNumPartitions());
             timings.lap("validate_evaluate_write");
             if (c.failOnBadRow() && totals.firstBad() != null) {
@@ -209,11 +215,33 @@ public final class EvaluateJob {
     record Input(Dataset<Row> rows, RowCheck check) {
     }
 
+    /** The test set's rows, and their read planned as internal rows (repartitioned if asked). */
+    private record Planned(Dataset<Row> input, RDD<InternalRow> rows) {
+    }
+
+    /** The value of a background step, or its exception as thrown there. */
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /** {@link #rows} and {@link #check}. */
+    static Input input(SparkSession spark, String testSet, TestSets.Footers footers, int inputSize, int classes) {
+        Dataset<Row> rows = rows(spark, testSet, footers);
+        return new Input(rows, check(rows, inputSize, classes));
+    }
+
     /**
      * Reads a test set with the schema its footers give (no schema-inference job) as {@link RowCheck}'s rows:
      * ids and labels cast, features kept as float or double arrays, the source file of every row.
      */
-    static Input input(SparkSession spark, String testSet, TestSets.Footers footers, int inputSize, int classes) {
+    static Dataset<Row> rows(SparkSession spark, String testSet, TestSets.Footers footers) {
         DataFrameReader reader = spark.read();
         if (footers.columns() != null) {
             reader = reader.schema(new ParquetToSparkSchemaConverter(sqlConf(spark)).convert(footers.columns()));
@@ -227,11 +255,17 @@ public final class EvaluateJob {
         DataType featureType = raw.schema().apply(TestSetSchema.FEATURES).dataType();
         DataType element = featureType instanceof ArrayType a ? a.elementType() : null;
         boolean native_ = DataTypes.FloatType.equals(element) || DataTypes.DoubleType.equals(element);
-        boolean nullableElements = !(featureType instanceof ArrayType a) || a.containsNull();
         Column features = native_ ? col(TestSetSchema.FEATURES) : col(TestSetSchema.FEATURES).cast("array<double>");
-        Dataset<Row> rows = raw.select(col(TestSetSchema.ID).cast("long").as("id"), features.as("features"),
+        return raw.select(col(TestSetSchema.ID).cast("long").as("id"), features.as("features"),
                 col(TestSetSchema.LABEL).cast("int").as("label"), input_file_name().as("file"));
-        return new Input(rows, new RowCheck(inputSize, classes, DataTypes.FloatType.equals(element), nullableElements));
+    }
+
+    /** The check of {@link #rows}' rows: features of this many elements, labels in [0, classes). */
+    static RowCheck check(Dataset<Row> rows, int inputSize, int classes) {
+        DataType featureType = rows.schema().apply("features").dataType();
+        DataType element = featureType instanceof ArrayType a ? a.elementType() : null;
+        boolean nullableElements = !(featureType instanceof ArrayType a) || a.containsNull();
+        return new RowCheck(inputSize, classes, DataTypes.FloatType.equals(element), nullableElements);
     }
 
     /** Seconds since the previous lap, by name, for the provenance. */

@@ -16,7 +16,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecificInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.CollectionAccumulator;
@@ -107,6 +107,8 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
         UTF8String modelName = UTF8String.fromString(m.name());
         return new Iterator<>() {
             private Iterator<InternalRow> current = Collections.emptyIterator();
+            private final SpecificInternalRow row = new SpecificInternalRow(ResultSchema.SCHEMA);
+            private final java.util.Map<String, UTF8String> attackNames = new java.util.HashMap<>();
             private final long[] ids = new long[batchSize];
             private final int[] labels = new int[batchSize];
             private final boolean[] unlabelled = new boolean[batchSize];
@@ -130,7 +132,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             @Override
             public boolean hasNext() {
                 while (!current.hasNext() && !stopped && rows.hasNext()) {
-                    current = nextBatch().iterator();
+                    current = nextBatch();
                 }
                 if (current.hasNext()) {
                     return true;
@@ -173,7 +175,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                 runCount++;
             }
 
-            private List<InternalRow> nextBatch() {
+            private Iterator<InternalRow> nextBatch() {
                 int n = 0;
                 while (n < batchSize && !stopped && rows.hasNext()) {
                     InternalRow r = rows.next();
@@ -207,38 +209,98 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     n++;
                 }
                 if (n == 0) {
-                    return List.of();
+                    return Collections.emptyIterator();
                 }
                 double[] samples = n == batchSize ? x : java.util.Arrays.copyOf(x, n * d);
                 return rowsOf(evaluator.evaluate(samples, n), n);
             }
 
-            /** The batch's result rows, one per sample and bound mode (a method of its own: the JIT compiles it apart). */
-            private List<InternalRow> rowsOf(SampleResults s, int n) {
-                List<InternalRow> out = new ArrayList<>(n * s.modes().size());
+            private static void setIntOrNull(SpecificInternalRow r, int column, boolean present, int v) {
+                if (present) {
+                    r.setInt(column, v);
+                } else {
+                    r.setNullAt(column);
+                }
+            }
+
+            private static void setDoubleOrNull(SpecificInternalRow r, int column, boolean present, double v) {
+                if (present) {
+                    r.setDouble(column, v);
+                } else {
+                    r.setNullAt(column);
+                }
+            }
+
+            /**
+             * The batch's result rows, one per sample and bound mode, made as they are consumed in one reused mutable
+             * row: the consumer (Spark's projection to its own row format, then the Parquet writer) copies each row
+             * before asking for the next, as Spark's operators do with theirs. Boxing every value of 10⁶ rows, 20
+             * columns, kept the collector busy.
+             */
+            private Iterator<InternalRow> rowsOf(SampleResults s, int n) {
+                int modes = s.modes().size();
                 UTF8String[] modeIds = s.modes().stream().map(mb -> UTF8String.fromString(mb.mode().id())).toArray(UTF8String[]::new);
                 for (int i = 0; i < n; i++) {
-                    boolean ok = s.fgsSuccess()[i];
-                    boolean found = !Double.isNaN(s.attackNorm()[i]);
-                    for (int k = 0; k < modeIds.length; k++) { // one row per sample and bound mode
-                        SampleResults.ModeBounds mb = s.modes().get(k);
-                        boolean violation = mb.violation()[i];
-                        GenericInternalRow row = new GenericInternalRow(new Object[] {modelName, ids[i], unlabelled[i] ? null : labels[i], s.predicted()[i],
-                                s.runnerUp()[i], modeIds[k], mb.bound()[i],
-                                UnsafeArrayData.fromPrimitiveArray(mb.kappasOf(i)), s.delta()[i], s.jacobianNorm()[i],
-                                ok ? s.fgsEpsilon()[i] : null, ok, ok ? s.etaNorm()[i] : null, ok ? s.adversarialClass()[i] : null,
-                                found ? mb.deviation()[i] : null, violation, d, found ? s.attackNorm()[i] : null,
-                                found ? UTF8String.fromString(s.attack()[i]) : null, found ? mb.bound()[i] / s.attackNorm()[i] : null});
-                        out.add(row);
+                    for (SampleResults.ModeBounds mb : s.modes()) {
+                        violations += mb.violation()[i] ? 1 : 0;
+                    }
+                    fgsSuccesses += s.fgsSuccess()[i] ? 1 : 0;
+                }
+                results += n;
+                return new Iterator<>() {
+                    private int next; // sample next / modes, mode next % modes
+
+                    @Override
+                    public boolean hasNext() {
+                        return next < n * modes;
+                    }
+
+                    @Override
+                    public InternalRow next() {
+                        if (!hasNext()) {
+                            throw new NoSuchElementException();
+                        }
+                        int i = next / modes;
+                        int k = next % modes;
+                        next++;
+                        fill(row, s, s.modes().get(k), modeIds[k], i);
                         if (summary != null) {
                             summary.add(row);
                         }
-                        violations += violation ? 1 : 0;
+                        return row;
                     }
-                    fgsSuccesses += ok ? 1 : 0;
+                };
+            }
+
+            /** Sets {@code r} to the result of sample {@code i} in mode {@code mb} ({@link ResultSchema#SCHEMA}'s columns). */
+            private void fill(SpecificInternalRow r, SampleResults s, SampleResults.ModeBounds mb, UTF8String modeId, int i) {
+                boolean ok = s.fgsSuccess()[i];
+                boolean found = !Double.isNaN(s.attackNorm()[i]);
+                double bound = mb.bound()[i];
+                r.update(0, modelName);
+                r.setLong(1, ids[i]);
+                setIntOrNull(r, 2, !unlabelled[i], labels[i]);
+                r.setInt(3, s.predicted()[i]);
+                r.setInt(4, s.runnerUp()[i]);
+                r.update(5, modeId);
+                r.setDouble(6, bound);
+                r.update(7, UnsafeArrayData.fromPrimitiveArray(mb.kappasOf(i)));
+                r.setDouble(8, s.delta()[i]);
+                r.setDouble(9, s.jacobianNorm()[i]);
+                setDoubleOrNull(r, 10, ok, s.fgsEpsilon()[i]);
+                r.setBoolean(11, ok);
+                setDoubleOrNull(r, 12, ok, s.etaNorm()[i]);
+                setIntOrNull(r, 13, ok, s.adversarialClass()[i]);
+                setDoubleOrNull(r, 14, found, mb.deviation()[i]);
+                r.setBoolean(15, mb.violation()[i]);
+                r.setInt(16, d);
+                setDoubleOrNull(r, 17, found, s.attackNorm()[i]);
+                if (found) {
+                    r.update(18, attackNames.computeIfAbsent(s.attack()[i], UTF8String::fromString));
+                } else {
+                    r.setNullAt(18);
                 }
-                results += n;
-                return out;
+                setDoubleOrNull(r, 19, found, found ? bound / s.attackNorm()[i] : 0);
             }
         };
     }
