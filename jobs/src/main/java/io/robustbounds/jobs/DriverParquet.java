@@ -15,6 +15,7 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -24,8 +25,8 @@ import org.apache.spark.sql.types.StructType;
  * Tables the driver holds anyway (a sweep's one row per cell, its one row per model) written as one Parquet file
  * with parquet-avro, without a Spark SQL query: the first query of a JVM costs 2–3 s of session state and code
  * generation, more than a 10⁶-sample sweep spends on all its tables. Columns come from a Spark {@link StructType}
- * (flat: strings, longs, ints, doubles, booleans; nullable ones optional), so Spark reads the folder back with that
- * schema.
+ * (strings, longs, ints, doubles, booleans and arrays of them; nullable ones optional), so Spark reads the folder back
+ * with that schema.
  */
 final class DriverParquet {
     private DriverParquet() {
@@ -36,13 +37,16 @@ final class DriverParquet {
         Schema avro = avro(schema);
         List<Schema.Field> fields = avro.getFields();
         Path file = new Path(dir, "part-00000.parquet");
-        try (ParquetWriter<GenericRecord> writer = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(file, conf))
-                .withSchema(avro).withConf(conf).withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
+        Configuration c = new Configuration(conf);
+        c.setBoolean("parquet.avro.write-old-list-structure", false); // lists as Spark writes them (list.element), nulls allowed
+        try (ParquetWriter<GenericRecord> writer = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(file, c))
+                .withSchema(avro).withConf(c).withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
             while (rows.hasNext()) {
                 Row row = rows.next();
                 GenericRecord r = new GenericData.Record(avro);
                 for (int i = 0; i < fields.size(); i++) {
-                    r.put(i, row.get(i));
+                    Object v = row.get(i);
+                    r.put(i, v instanceof scala.collection.Seq<?> seq ? scala.jdk.javaapi.CollectionConverters.asJava(seq) : v);
                 }
                 writer.write(r);
             }
@@ -54,9 +58,8 @@ final class DriverParquet {
     /** Whether every column is of a type written here. */
     static boolean writes(StructType schema) {
         for (StructField f : schema.fields()) {
-            DataType t = f.dataType();
-            if (!(t.equals(DataTypes.StringType) || t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType)
-                    || t.equals(DataTypes.DoubleType) || t.equals(DataTypes.BooleanType))) {
+            DataType t = f.dataType() instanceof ArrayType a ? a.elementType() : f.dataType();
+            if (primitive(t) == null) { // (an array of arrays too)
                 return false;
             }
         }
@@ -66,14 +69,31 @@ final class DriverParquet {
     static Schema avro(StructType schema) {
         SchemaBuilder.FieldAssembler<Schema> fields = SchemaBuilder.record("row").namespace("io.robustbounds").fields();
         for (StructField f : schema.fields()) {
-            Schema type = Schema.create(primitive(f));
-            fields = fields.name(f.name()).type(f.nullable() ? Schema.createUnion(Schema.create(Schema.Type.NULL), type) : type).noDefault();
+            Schema type;
+            if (f.dataType() instanceof ArrayType a) {
+                Schema element = Schema.create(type(f.name(), a.elementType()));
+                type = Schema.createArray(a.containsNull() ? nullable(element) : element);
+            } else {
+                type = Schema.create(type(f.name(), f.dataType()));
+            }
+            fields = fields.name(f.name()).type(f.nullable() ? nullable(type) : type).noDefault();
         }
         return fields.endRecord();
     }
 
-    private static Schema.Type primitive(StructField f) {
-        DataType t = f.dataType();
+    private static Schema nullable(Schema s) {
+        return Schema.createUnion(Schema.create(Schema.Type.NULL), s);
+    }
+
+    private static Schema.Type type(String column, DataType t) {
+        Schema.Type p = primitive(t);
+        if (p == null) {
+            throw new IllegalArgumentException("column " + column + ": type " + t.simpleString() + " is not written by DriverParquet");
+        }
+        return p;
+    }
+
+    private static Schema.Type primitive(DataType t) {
         if (t.equals(DataTypes.StringType)) {
             return Schema.Type.STRING;
         } else if (t.equals(DataTypes.LongType)) {
@@ -85,6 +105,6 @@ final class DriverParquet {
         } else if (t.equals(DataTypes.BooleanType)) {
             return Schema.Type.BOOLEAN;
         }
-        throw new IllegalArgumentException("column " + f.name() + ": type " + t.simpleString() + " is not written by DriverParquet");
+        return null;
     }
 }

@@ -179,7 +179,7 @@ public final class EvaluateJob {
                 RDD<InternalRow> rejects = internalRows(flagged).toJavaRDD().mapPartitions(new RejectRows(check)).rdd();
                 dataFrame(spark, rejects, ResultSchema.REJECTS).write().mode(SaveMode.Overwrite).parquet(out.staging("rejects"));
             } else {
-                spark.createDataFrame(List.of(), ResultSchema.REJECTS).write().mode(SaveMode.Overwrite).parquet(out.staging("rejects"));
+                DriverParquet.write(out.staging("rejects"), hadoop, ResultSchema.REJECTS, java.util.Collections.emptyIterator());
             }
             timings.lap("rejects");
             double seconds = (System.nanoTime() - t0) / 1e9;

@@ -53,6 +53,8 @@ class EvaluateJobTest {
         assertEquals(0, a.rejects());
         assertEquals(0, spark.read().parquet(a.rejectsPath()).count(), "no rejects: an empty rejects output all the same");
         assertEquals(List.of("file", "id", "column", "reason", "features", "label"), List.of(spark.read().parquet(a.rejectsPath()).columns()));
+        assertEquals(ResultSchema.REJECTS.asNullable(), spark.read().parquet(a.rejectsPath()).schema().asNullable(),
+                "the empty rejects have the types of non-empty ones");
         Map<Long, Row> ra = byId(spark, a.resultsPath());
         Map<Long, Row> rb = byId(spark, b.resultsPath());
         assertEquals(ra.keySet(), rb.keySet());
