@@ -192,6 +192,7 @@ public final class EvaluateJob {
             p.put("test_set", Map.of("path", c.testSet(), "metadata", meta.toJson(), "files", files.size()));
             p.put("bound_modes", c.evaluation().modes().stream().map(io.robustbounds.bounds.BoundMode::id).toList());
             p.put("attacks", c.evaluation().attacks());
+            p.put("summarized_by", summaryLayout != null && duplicates == null ? summaryLayout.keys() : List.of());
             p.put("seconds", seconds);
             p.put("seconds_by_pass", timings.seconds());
             p.put("rows_in", totals.rows());
