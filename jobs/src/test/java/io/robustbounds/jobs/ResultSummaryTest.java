@@ -63,6 +63,16 @@ class ResultSummaryTest {
         assertEquals(table(spark, fromResults), table(spark, onExecutors));
         assertEquals(fromResults.markdown(), fromSummaries.markdown());
 
+        // two folders: their summaries merged, as reading both would
+        EvaluateJob.Outcome again = evaluate(spark, dir, "s2", List.of("model"));
+        AggregateJob.Outcome both = AggregateJob.run(spark, new AggregateJob.Config(List.of(e.resultsPath(), again.resultsPath()),
+                dir.resolve("out").toString(), "a6", List.of("model"), true, 1L << 30), Map.of());
+        AggregateJob.Outcome bothRead = AggregateJob.run(spark, new AggregateJob.Config(List.of(e.resultsPath(), again.resultsPath()),
+                dir.resolve("out").toString(), "a7", List.of("model"), false, 1L << 30), Map.of());
+        assertTrue(both.source().contains("summaries"), both.source());
+        assertEquals(table(spark, bothRead), table(spark, both));
+        assertTrue(table(spark, both).contains(",242,"), "n doubled: " + table(spark, both));
+
         // grouped by another key than the summaries': the results are read
         AggregateJob.Outcome byLabel = aggregate(spark, dir, e.resultsPath(), "a4", List.of("label"), true, 1L << 30);
         assertTrue(byLabel.source().contains("summarized by [model, bound_mode], not [label, bound_mode]"), byLabel.source());
