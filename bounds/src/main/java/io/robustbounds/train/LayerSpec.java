@@ -154,8 +154,9 @@ public sealed interface LayerSpec {
             }
         }
 
-        public double effectiveAlpha() {
-            return caffeAlpha ? alpha / n : alpha;
+        /** The exported layer: {@code cnn.Lrn} holds the window and α' convention the evaluator uses. */
+        public io.robustbounds.cnn.Lrn layer() {
+            return new io.robustbounds.cnn.Lrn(k, n, alpha, beta, caffeAlpha);
         }
 
         @Override

@@ -2,7 +2,6 @@ package io.robustbounds.train;
 
 import io.robustbounds.cnn.Conv2d;
 import io.robustbounds.cnn.Flatten;
-import io.robustbounds.cnn.Lrn;
 import io.robustbounds.cnn.Pool2d;
 import io.robustbounds.model.DenseLayer;
 import io.robustbounds.model.InputSpec;
@@ -198,7 +197,7 @@ public final class SameDiffTrainer {
                 SDVariable window = sd.constant(p + "band", band);
                 SDVariable squares = sd.reshape(sd.permute(h.mul(h), 0, 2, 3, 1), -1, c);          // [N·H·W, C]
                 SDVariable sums = sd.permute(sd.reshape(sd.mmul(squares, window), -1, in[1], in[2], c), 0, 3, 1, 2);
-                return h.mul(sd.math.pow(sums.mul(lrn.effectiveAlpha()).add(lrn.k()), -lrn.beta()));
+                return h.mul(sd.math.pow(sums.mul(lrn.layer().effectiveAlpha()).add(lrn.k()), -lrn.beta()));
             }
             if (spec instanceof LayerSpec.Flatten) {
                 return sd.reshape(h, -1, out[0]);
@@ -387,7 +386,7 @@ public final class SameDiffTrainer {
                         throw new IllegalArgumentException("layer " + i + " (lrn): an input scale cannot be folded through an LRN layer "
                                 + "before the first weighted layer; use input-scale 1 (scale the data instead)");
                     }
-                    out.add(new Lrn(lrn.k(), lrn.n(), lrn.alpha(), lrn.beta(), lrn.caffeAlpha()));
+                    out.add(lrn.layer());
                 } else {
                     out.add(new Flatten());
                 }
