@@ -52,7 +52,7 @@ public final class AggregateJob {
     public record Config(List<String> results, String outputRoot, String runId, List<String> groupBy, boolean summaries,
                          long driverMergeBytes) {
         public Config(List<String> results, String outputRoot, String runId, List<String> groupBy) {
-            this(results, outputRoot, runId, groupBy, true, 256L << 20);
+            this(results, outputRoot, runId, groupBy, true, 128L << 20);
         }
     }
 
