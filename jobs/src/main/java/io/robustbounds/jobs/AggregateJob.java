@@ -47,12 +47,12 @@ public final class AggregateJob {
 
     /**
      * {@code summaries}: use the evaluation's summaries of the results when they match them ({@link ResultSummary});
-     * {@code driverMergeBytes}: summaries up to this size are merged on the driver.
+     * {@code driverMergeBytes}: summaries up to this size are merged on the driver (0: never).
      */
     public record Config(List<String> results, String outputRoot, String runId, List<String> groupBy, boolean summaries,
                          long driverMergeBytes) {
         public Config(List<String> results, String outputRoot, String runId, List<String> groupBy) {
-            this(results, outputRoot, runId, groupBy, true, 128L << 20);
+            this(results, outputRoot, runId, groupBy, true, 0);
         }
     }
 
@@ -137,8 +137,9 @@ public final class AggregateJob {
     }
 
     /**
-     * The table from the evaluation's summaries ({@link ResultSummary}): merged on the driver when their files add up to
-     * at most {@code driverBytes}, else on the executors, a file per task.
+     * The table from the evaluation's summaries ({@link ResultSummary}): merged on the executors, a file per task, the
+     * groups by key as {@link #table} merges them; or, when their files add up to at most {@code driverBytes}, on the
+     * driver (faster for small runs, but the median columns' values then reach the driver).
      */
     static List<Row> tableFromSummaries(SparkSession spark, List<Path> files, DataType[] keyTypes, long driverBytes) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -150,7 +151,7 @@ public final class AggregateJob {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        if (bytes <= driverBytes) {
+        if (driverBytes > 0 && bytes <= driverBytes) {
             Map<GroupKey, GroupStats> groups = new HashMap<>();
             for (Path f : files) {
                 ResultSummary.readInto(f, keyTypes, conf, groups);
