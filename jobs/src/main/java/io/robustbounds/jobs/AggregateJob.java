@@ -161,10 +161,15 @@ public final class AggregateJob {
             return rows(finished, keyTypes);
         }
         List<String> names = files.stream().map(Path::toString).toList();
-        JavaPairRDD<GroupKey, GroupStats> partial = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .parallelize(names, names.size()).flatMapToPair(name -> {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // a few files per task, merged there: fewer and larger partials to shuffle than one per file
+        int slices = Math.max(1, Math.min(names.size(), jsc.defaultParallelism()));
+        JavaPairRDD<GroupKey, GroupStats> partial = jsc.parallelize(names, slices).mapPartitionsToPair(its -> {
                     Map<GroupKey, GroupStats> groups = new HashMap<>();
-                    ResultSummary.readInto(new Path(name), keyTypes, new Configuration(), groups);
+                    Configuration hadoop = new Configuration();
+                    while (its.hasNext()) {
+                        ResultSummary.readInto(new Path(its.next()), keyTypes, hadoop, groups);
+                    }
                     List<Tuple2<GroupKey, GroupStats>> out = new ArrayList<>();
                     groups.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
                     return out.iterator();
