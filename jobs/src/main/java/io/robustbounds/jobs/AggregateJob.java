@@ -137,9 +137,10 @@ public final class AggregateJob {
     }
 
     /**
-     * The table from the evaluation's summaries ({@link ResultSummary}): merged on the executors, a file per task, the
-     * groups by key as {@link #table} merges them; or, when their files add up to at most {@code driverBytes}, on the
-     * driver (faster for small runs, but the median columns' values then reach the driver).
+     * The table from the evaluation's summaries ({@link ResultSummary}). On the executors: the driver reads only the
+     * files' headers (their group keys), and each task merges and finishes some groups, reading just their parts of
+     * every file; only finished rows come back, nothing is shuffled. Or, when the files add up to at most
+     * {@code driverBytes}, on the driver (faster for small runs, but the median columns' values then reach it).
      */
     static List<Row> tableFromSummaries(SparkSession spark, List<Path> files, DataType[] keyTypes, long driverBytes) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -154,27 +155,35 @@ public final class AggregateJob {
         if (driverBytes > 0 && bytes <= driverBytes) {
             Map<GroupKey, GroupStats> groups = new HashMap<>();
             for (Path f : files) {
-                ResultSummary.readInto(f, keyTypes, conf, groups);
+                ResultSummary.readInto(f, keyTypes, conf, null, groups);
             }
             List<Tuple2<GroupKey, Object[]>> finished = new ArrayList<>();
             groups.forEach((k, v) -> finished.add(new Tuple2<>(k, v.finish())));
             return rows(finished, keyTypes);
         }
+        java.util.Set<GroupKey> keys = new java.util.LinkedHashSet<>();
+        for (Path f : files) {
+            keys.addAll(ResultSummary.keys(f, keyTypes, conf));
+        }
+        if (keys.isEmpty()) {
+            return List.of();
+        }
         List<String> names = files.stream().map(Path::toString).toList();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        // a few files per task, merged there: fewer and larger partials to shuffle than one per file
-        int slices = Math.max(1, Math.min(names.size(), jsc.defaultParallelism()));
-        JavaPairRDD<GroupKey, GroupStats> partial = jsc.parallelize(names, slices).mapPartitionsToPair(its -> {
-                    Map<GroupKey, GroupStats> groups = new HashMap<>();
-                    Configuration hadoop = new Configuration();
-                    while (its.hasNext()) {
-                        ResultSummary.readInto(new Path(its.next()), keyTypes, hadoop, groups);
-                    }
-                    List<Tuple2<GroupKey, GroupStats>> out = new ArrayList<>();
-                    groups.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
-                    return out.iterator();
-                });
-        return rows(partial.reduceByKey(GroupStats::merge).mapValues(GroupStats::finish).collect(), keyTypes);
+        int slices = Math.max(1, Math.min(keys.size(), jsc.defaultParallelism()));
+        List<Tuple2<GroupKey, Object[]>> finished = jsc.parallelize(new ArrayList<>(keys), slices).mapPartitions(mine -> {
+            java.util.Set<GroupKey> wanted = new java.util.HashSet<>();
+            mine.forEachRemaining(wanted::add);
+            Map<GroupKey, GroupStats> groups = new HashMap<>();
+            Configuration hadoop = new Configuration();
+            for (String name : names) {
+                ResultSummary.readInto(new Path(name), keyTypes, hadoop, wanted, groups);
+            }
+            List<Tuple2<GroupKey, Object[]>> out = new ArrayList<>();
+            groups.forEach((k, v) -> out.add(new Tuple2<>(k, v.finish())));
+            return out.iterator();
+        }).collect();
+        return rows(finished, keyTypes);
     }
 
     /** Finished groups as table rows: keys as Spark's external values, then {@link #COLUMNS}; sorted by the keys. */

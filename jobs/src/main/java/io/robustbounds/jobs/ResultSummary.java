@@ -42,7 +42,7 @@ final class ResultSummary {
     static final String MANIFEST = "manifest.json";
     private static final int MAGIC = 0x52425355; // "RBSU"
     /** Bumped whenever {@link GroupStats}' binary layout changes: older summaries are then ignored. */
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ResultSummary() {
@@ -117,15 +117,30 @@ final class ResultSummary {
             return g;
         }
 
+        /** A header (the groups' keys and their blobs' lengths), then each group's {@link GroupStats} blob. */
         byte[] bytes() {
+            List<byte[]> blobs = new ArrayList<>();
+            for (GroupStats g : groups.values()) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                try (DataOutputStream out = new DataOutputStream(b)) {
+                    g.write(out);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                blobs.add(b.toByteArray());
+            }
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(b, 1 << 16))) {
                 out.writeInt(MAGIC);
                 out.writeInt(FORMAT);
                 out.writeInt(groups.size());
-                for (Map.Entry<AggregateJob.GroupKey, GroupStats> e : groups.entrySet()) {
-                    e.getKey().write(out, layout.keyTypes());
-                    e.getValue().write(out);
+                int i = 0;
+                for (AggregateJob.GroupKey k : groups.keySet()) {
+                    k.write(out, layout.keyTypes());
+                    out.writeLong(blobs.get(i++).length);
+                }
+                for (byte[] blob : blobs) {
+                    out.write(blob);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -230,20 +245,47 @@ final class ResultSummary {
         return new Usable(files, null);
     }
 
-    /** Reads one summary file, merging its groups into {@code into}. */
-    static void readInto(Path file, DataType[] keyTypes, Configuration conf, Map<AggregateJob.GroupKey, GroupStats> into) {
+    /** The group keys of one summary file (its header only). */
+    static List<AggregateJob.GroupKey> keys(Path file, DataType[] keyTypes, Configuration conf) {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(file.getFileSystem(conf).open(file), 1 << 16))) {
-            if (in.readInt() != MAGIC || in.readInt() != FORMAT) {
-                throw new IOException("not a summary file of format " + FORMAT);
+            List<AggregateJob.GroupKey> keys = new ArrayList<>();
+            for (Header h : header(in, keyTypes)) {
+                keys.add(h.key());
             }
-            int groups = in.readInt();
-            for (int g = 0; g < groups; g++) {
-                AggregateJob.GroupKey k = AggregateJob.GroupKey.read(in, keyTypes);
-                GroupStats s = GroupStats.read(in);
-                into.merge(k, s, GroupStats::merge);
+            return keys;
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads one summary file, merging the groups it has of {@code wanted} (null: all) into {@code into}. */
+    static void readInto(Path file, DataType[] keyTypes, Configuration conf, java.util.Set<AggregateJob.GroupKey> wanted,
+                         Map<AggregateJob.GroupKey, GroupStats> into) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(file.getFileSystem(conf).open(file), 1 << 16))) {
+            for (Header h : header(in, keyTypes)) {
+                if (wanted == null || wanted.contains(h.key())) {
+                    into.merge(h.key(), GroupStats.read(in), GroupStats::merge);
+                } else {
+                    in.skipNBytes(h.length());
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    private record Header(AggregateJob.GroupKey key, long length) {
+    }
+
+    private static List<Header> header(DataInputStream in, DataType[] keyTypes) throws IOException {
+        if (in.readInt() != MAGIC || in.readInt() != FORMAT) {
+            throw new IOException("not a summary file of format " + FORMAT);
+        }
+        int groups = in.readInt();
+        List<Header> h = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+            h.add(new Header(AggregateJob.GroupKey.read(in, keyTypes), in.readLong()));
+        }
+        return h;
     }
 }
