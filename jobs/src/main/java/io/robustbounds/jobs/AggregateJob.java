@@ -114,23 +114,14 @@ public final class AggregateJob {
         for (int i = 0; i < keyAt.length; i++) {
             keyAt[i] = i;
         }
-        int[] at = GroupStats.positionsAfter(keys.size());
+        // the selected rows: the keys first, then GroupStats.INPUT's columns
+        ResultSummary.Layout layout = new ResultSummary.Layout(keys, keyAt, keyTypes, GroupStats.positionsAfter(keys.size()));
         JavaPairRDD<GroupKey, GroupStats> partial = EvaluateJob.internalRows(results.select(select.toArray(Column[]::new))).toJavaRDD()
                 .mapPartitionsToPair(rows -> {
-                    Map<GroupKey, GroupStats> groups = new HashMap<>();
-                    GroupKey last = null;
-                    GroupStats lastStats = null;
-                    while (rows.hasNext()) {
-                        InternalRow r = rows.next();
-                        GroupKey k = GroupKey.of(r, keyAt, keyTypes);
-                        if (!k.equals(last)) {
-                            last = k;
-                            lastStats = groups.computeIfAbsent(k, x -> new GroupStats());
-                        }
-                        lastStats.add(r, at);
-                    }
+                    ResultSummary.Partition groups = new ResultSummary.Partition(layout);
+                    rows.forEachRemaining(groups::add);
                     List<Tuple2<GroupKey, GroupStats>> out = new ArrayList<>();
-                    groups.forEach((k, v) -> out.add(new Tuple2<>(k, v)));
+                    groups.groups().forEach((k, v) -> out.add(new Tuple2<>(k, v)));
                     return out.iterator();
                 });
         return rows(partial.reduceByKey(GroupStats::merge).mapValues(GroupStats::finish).collect(), keyTypes);
@@ -144,22 +135,12 @@ public final class AggregateJob {
      */
     static List<Row> tableFromSummaries(SparkSession spark, List<Path> files, DataType[] keyTypes, long driverBytes) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        long bytes = 0;
-        try {
-            for (Path f : files) {
-                bytes += f.getFileSystem(conf).getFileStatus(f).getLen();
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        if (driverBytes > 0 && bytes <= driverBytes) {
+        if (driverBytes > 0 && totalLength(files, conf) <= driverBytes) {
             Map<GroupKey, GroupStats> groups = new HashMap<>();
             for (Path f : files) {
                 ResultSummary.readInto(f, keyTypes, conf, null, groups);
             }
-            List<Tuple2<GroupKey, Object[]>> finished = new ArrayList<>();
-            groups.forEach((k, v) -> finished.add(new Tuple2<>(k, v.finish())));
-            return rows(finished, keyTypes);
+            return rows(finished(groups), keyTypes);
         }
         java.util.Set<GroupKey> keys = new java.util.LinkedHashSet<>();
         for (Path f : files) {
@@ -179,11 +160,28 @@ public final class AggregateJob {
             for (String name : names) {
                 ResultSummary.readInto(new Path(name), keyTypes, hadoop, wanted, groups);
             }
-            List<Tuple2<GroupKey, Object[]>> out = new ArrayList<>();
-            groups.forEach((k, v) -> out.add(new Tuple2<>(k, v.finish())));
-            return out.iterator();
+            return finished(groups).iterator();
         }).collect();
         return rows(finished, keyTypes);
+    }
+
+    private static long totalLength(List<Path> files, Configuration conf) {
+        long bytes = 0;
+        try {
+            for (Path f : files) {
+                bytes += f.getFileSystem(conf).getFileStatus(f).getLen();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes;
+    }
+
+    /** Each group's {@link #COLUMNS} values. */
+    private static List<Tuple2<GroupKey, Object[]>> finished(Map<GroupKey, GroupStats> groups) {
+        List<Tuple2<GroupKey, Object[]>> out = new ArrayList<>();
+        groups.forEach((k, v) -> out.add(new Tuple2<>(k, v.finish())));
+        return out;
     }
 
     /** Finished groups as table rows: keys as Spark's external values, then {@link #COLUMNS}; sorted by the keys. */

@@ -60,8 +60,10 @@ import org.apache.spark.util.CollectionAccumulator;
  */
 public final class EvaluateJob {
 
-    /** Typed settings of the job. */
-    /** {@code summaryKeys}: the aggregate's group-by, for which the results are summarized ({@link ResultSummary}); empty: none. */
+    /**
+     * Typed settings of the job. {@code summaryKeys}: the aggregate's group-by, for which the results are summarized
+     * ({@link ResultSummary}); empty: none.
+     */
     public record Config(String model, String testSet, String outputRoot, String runId, int batchSize, boolean failOnBadRow,
                          int partitions, EvalSettings evaluation, List<String> summaryKeys) {
         public Config {
@@ -166,7 +168,8 @@ public final class EvaluateJob {
                 fgsSuccesses = t.getLong(2);
                 timings.lap("duplicates_out_of_results");
             }
-            if (summaryLayout != null && duplicates == null) { // rows taken out for duplicate ids are in the summaries
+            boolean summarized = summaryLayout != null && duplicates == null; // rows taken out for duplicate ids are in the summaries
+            if (summarized) {
                 ResultSummary.seal(out.fileSystem(), out.staging("summary"), out.staging("results"), summaryLayout, in.getNumPartitions());
             } else {
                 out.deletePart("summary");
@@ -192,7 +195,7 @@ public final class EvaluateJob {
             p.put("test_set", Map.of("path", c.testSet(), "metadata", meta.toJson(), "files", files.size()));
             p.put("bound_modes", c.evaluation().modes().stream().map(io.robustbounds.bounds.BoundMode::id).toList());
             p.put("attacks", c.evaluation().attacks());
-            p.put("summarized_by", summaryLayout != null && duplicates == null ? summaryLayout.keys() : List.of());
+            p.put("summarized_by", summarized ? summaryLayout.keys() : List.of());
             p.put("seconds", seconds);
             p.put("seconds_by_pass", timings.seconds());
             p.put("rows_in", totals.rows());

@@ -49,8 +49,8 @@ final class ResultSummary {
     }
 
     /**
-     * Where the keys and {@link GroupStats#INPUT}'s columns are in the results' rows ({@link ResultSchema#SCHEMA}).
-     * Only keys of string, int, long or boolean type are summarized.
+     * Where the keys and {@link GroupStats#INPUT}'s columns are in the rows grouped: the results' rows
+     * ({@link ResultSchema#SCHEMA}) for {@link #of}. Only keys of string, int, long or boolean type are written to files.
      */
     record Layout(List<String> keys, int[] keyPositions, DataType[] keyTypes, int[] inputPositions) implements Serializable {
 
@@ -86,7 +86,10 @@ final class ResultSummary {
                 || t.equals(DataTypes.BooleanType);
     }
 
-    /** One partition's groups, filled row by row by the evaluation task. */
+    /**
+     * One partition's groups, filled row by row: by the evaluation task (the result rows it writes) and by the
+     * aggregate's own pass over results that have no usable summaries ({@link AggregateJob#table}).
+     */
     static final class Partition {
         private final Layout layout;
         private final Map<AggregateJob.GroupKey, GroupStats> groups = new LinkedHashMap<>();
@@ -100,6 +103,10 @@ final class ResultSummary {
 
         void add(InternalRow resultRow) {
             groupOf(resultRow).add(resultRow, layout.inputPositions());
+        }
+
+        Map<AggregateJob.GroupKey, GroupStats> groups() {
+            return groups;
         }
 
         private GroupStats groupOf(InternalRow r) {

@@ -132,9 +132,7 @@ class EvaluateJobTest {
     void duplicateIdsAcrossPartitions(@TempDir Path dir) throws Exception {
         SparkSession spark = LocalSpark.get();
         Fixtures.model(dir.resolve("model"));
-        List<Fixtures.RawRow> rows = new ArrayList<>(Fixtures.goodRows(40));
-        rows.add(new Fixtures.RawRow(1000L, rows.get(0).features(), 0));
-        Fixtures.writeTestSet(dir.resolve("set"), rows, 2, new long[] {5});
+        Fixtures.writeTestSet(dir.resolve("set"), Fixtures.goodRowsAndADuplicateId(40), 2, new long[] {5});
         EvaluateJob.Outcome o = EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "d", 8, 3, false), Map.of());
         assertEquals(41, o.rowsIn());
         assertEquals(39, o.results());

@@ -50,6 +50,13 @@ final class Fixtures {
         return rows;
     }
 
+    /** {@link #goodRows}, then one more row with the first one's id (1000) and features. */
+    static List<RawRow> goodRowsAndADuplicateId(int n) {
+        List<RawRow> rows = goodRows(n);
+        rows.add(new RawRow(1000L, rows.get(0).features(), 0));
+        return rows;
+    }
+
     /** Writes rows into {@code files} part files under dir, with the test-set footer (shape [5], range [-1, 1]). */
     static void writeTestSet(Path dir, List<RawRow> rows, int files, long[] shape) throws IOException {
         Files.createDirectories(dir);

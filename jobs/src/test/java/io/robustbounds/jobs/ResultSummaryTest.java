@@ -110,9 +110,7 @@ class ResultSummaryTest {
     void duplicateIdsLeaveNoSummaries(@TempDir Path dir) throws Exception {
         SparkSession spark = LocalSpark.get();
         Fixtures.model(dir.resolve("model"));
-        List<Fixtures.RawRow> rows = new ArrayList<>(Fixtures.goodRows(30));
-        rows.add(new Fixtures.RawRow(1000L, rows.get(0).features(), 0));
-        Fixtures.writeTestSet(dir.resolve("set"), rows, 2, new long[] {5});
+        Fixtures.writeTestSet(dir.resolve("set"), Fixtures.goodRowsAndADuplicateId(30), 2, new long[] {5});
         EvaluateJob.Outcome e = evaluate(spark, dir, "d", List.of("model"));
         assertEquals(2, e.rejects());
         assertFalse(Files.exists(Path.of(e.resultsPath(), "_summary")), "the summaries would still count the duplicated rows");
