@@ -28,6 +28,8 @@ public final class Provenance {
         p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         p.put("nd4j", implementationVersion(org.nd4j.linalg.factory.Nd4j.class));
         p.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
+        // the kernel decides whether results are independent of batching (scripts/openblas-env); null: OpenBLAS chose
+        p.put("openblas_coretype", System.getenv("OPENBLAS_CORETYPE"));
         p.put("config_source", settings.source());
         p.put("config", settings.toMap());
         return p;

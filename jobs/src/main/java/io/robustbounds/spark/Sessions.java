@@ -30,6 +30,11 @@ public final class Sessions {
         conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
         // parallelism comes from tasks: one ND4J thread per op (see scripts/robustbounds)
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+        // executors compute with the driver's OpenBLAS kernel (scripts/openblas-env)
+        String core = System.getenv("OPENBLAS_CORETYPE");
+        if (core != null) {
+            conf.setIfMissing("spark.executorEnv.OPENBLAS_CORETYPE", core);
+        }
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }
