@@ -12,14 +12,11 @@ import org.apache.commons.math3.linear.EigenDecomposition;
  * and every class-changing perturbation of the output has norm ≥ κ, every class-changing r has ‖r‖ ≥ κ / L.
  *
  * <p>Every constant here is an upper bound that holds for all inputs, computed in double. The rounding of
- * the forward pass itself (float by default) is absorbed by {@link #ROUNDING_MARGIN}.
+ * the forward pass itself (float by default) is bounded by {@link Rounding}.
  */
 public final class SoundBounds {
     private SoundBounds() {
     }
-
-    /** Sound bounds are multiplied by 1 − this, so that rounding of float forward passes (~1e-6) cannot make them too large. */
-    public static final double ROUNDING_MARGIN = 1e-4;
 
     /**
      * Convolution (any stride s, any zero padding), kernels W [k, c, q, q']: min(‖W‖_F · sqrt(ceil(q/s)·ceil(q'/s)),

@@ -186,6 +186,30 @@ public record BatchNorm(INDArray gamma, INDArray beta, INDArray mean, INDArray v
         return out;
     }
 
+    /**
+     * Computed in double as scale·x + shift, scale = γ/sqrt(Var + ε), shift = β − scale·E (each to a few ulps of its
+     * terms), then stored: |err| ≤ 8·2⁻⁵³(|scale||x| + |β| + |scale·E|) + u|ŷ| per element.
+     */
+    @Override
+    public io.robustbounds.bounds.Rounding.Layer rounding(long[] inputShape, double u) {
+        double[][] a = affine();
+        long inner = 1;
+        for (int i = 1; i < inputShape.length; i++) {
+            inner *= inputShape[i];
+        }
+        double[] b = Arrays2.toDoubles(beta);
+        double[] m = Arrays2.toDoubles(mean);
+        double maxScale = 0;
+        double shift = 0;
+        for (int c = 0; c < b.length; c++) {
+            maxScale = Math.max(maxScale, Math.abs(a[0][c]));
+            double t = Math.abs(b[c]) + Math.abs(a[0][c] * m[c]);
+            shift += t * t * inner;
+        }
+        double d = 8 * 0x1p-53;
+        return new io.robustbounds.bounds.Rounding.Layer(d * maxScale, u / (1 - u), d * Math.sqrt(shift));
+    }
+
     /** Sound mode: {@link io.robustbounds.bounds.SoundBounds#batchNormLipschitz}, the exact constant. */
     @Override
     public double lipschitz() {

@@ -263,4 +263,21 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
         return io.robustbounds.bounds.SoundBounds.convLipschitz(io.robustbounds.linalg.Arrays2.toDoubles(weight), (int) weight.size(0),
                 (int) weight.size(1), (int) weight.size(2), (int) weight.size(3), stride);
     }
+
+    /**
+     * libnd4j's conv2d: every output is a dot product of K = c·q·q' terms plus the bias (im2col + GEMM, any order or
+     * FMA; not Winograd or FFT): |err| ≤ γ_{K+1}(Σ|w||x| + |b|). Over the output, ‖|C| x̂‖ ≤ ‖|C|‖₂‖x̂‖, and both
+     * bounds of {@link io.robustbounds.bounds.SoundBounds#convLipschitz} depend on |W| only, so they bound ‖|C|‖₂
+     * too; the bias adds ‖b‖·sqrt(t·t'). ReLU is exact and 1-Lipschitz, so it adds nothing.
+     */
+    @Override
+    public io.robustbounds.bounds.Rounding.Layer rounding(long[] inputShape, double u) {
+        long[] out = outputShape(inputShape);
+        double g = io.robustbounds.bounds.Rounding.gamma(weight.size(1) * weight.size(2) * weight.size(3) + 1, u);
+        double biasNorm = 0;
+        for (double b : io.robustbounds.linalg.Arrays2.toDoubles(bias)) {
+            biasNorm += b * b;
+        }
+        return new io.robustbounds.bounds.Rounding.Layer(g * lipschitz(), 0, g * Math.sqrt(biasNorm * out[1] * out[2]));
+    }
 }

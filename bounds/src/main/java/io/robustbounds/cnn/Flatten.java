@@ -52,6 +52,11 @@ public record Flatten() implements LayerOp {
 
     /** Sound mode: a reshape is an isometry. */
     @Override
+    public io.robustbounds.bounds.Rounding.Layer rounding(long[] inputShape, double u) {
+        return io.robustbounds.bounds.Rounding.Layer.EXACT; // a reshape
+    }
+
+    @Override
     public double lipschitz() {
         return 1;
     }

@@ -60,4 +60,11 @@ public interface LayerOp extends Layer {
      * (docs/sound-mode.md); the κ of its input is then κ / L.
      */
     double lipschitz();
+
+    /**
+     * Sound mode: this layer's own rounding for one sample of the given shape computed with unit roundoff u, as
+     * ρ ≤ a‖x̂‖ + b‖ŷ‖ + c (docs/sound-mode.md, "Rounding"); with its {@link #lipschitz()} it bounds how far the
+     * computed activations can lie from the exact network's.
+     */
+    io.robustbounds.bounds.Rounding.Layer rounding(long[] inputShape, double u);
 }

@@ -218,6 +218,12 @@ public record Lrn(double k, int n, double alpha, double beta, boolean caffeAlpha
 
     /** Sound mode: {@link io.robustbounds.bounds.SoundBounds#lrnLipschitz}. */
     @Override
+    public io.robustbounds.bounds.Rounding.Layer rounding(long[] inputShape, double u) {
+        // computed in double over positive sums and a pow (relative error ≤ (n + 8)·2⁻⁵³), then stored
+        return io.robustbounds.bounds.Rounding.storedFromDouble(u, n + 8);
+    }
+
+    @Override
     public double lipschitz() {
         return io.robustbounds.bounds.SoundBounds.lrnLipschitz(k, n, effectiveAlpha(), beta);
     }

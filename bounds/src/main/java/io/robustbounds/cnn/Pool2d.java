@@ -239,4 +239,19 @@ public record Pool2d(Method method, double p, int size, int stride) implements L
     public double lipschitz() {
         return io.robustbounds.bounds.SoundBounds.poolLipschitz(method.name().toLowerCase(java.util.Locale.ROOT), p, size, stride);
     }
+
+    /**
+     * MAX selects a stored value: exact. AVERAGE (libnd4j's avgpool2d in the compute type): a sum of q² terms and a
+     * division, |err| ≤ γ_{q²+1}·mean|x| per output, and ‖avgpool(|x̂|)‖ ≤ (ceil(q/s)/q)‖x̂‖. L_p: computed in double
+     * over positive terms (relative error ≤ (q² + 8)·2⁻⁵³, pow included) and stored: relative.
+     */
+    @Override
+    public io.robustbounds.bounds.Rounding.Layer rounding(long[] inputShape, double u) {
+        return switch (method) {
+            case MAX -> io.robustbounds.bounds.Rounding.Layer.EXACT;
+            case AVERAGE -> new io.robustbounds.bounds.Rounding.Layer(
+                    io.robustbounds.bounds.Rounding.gamma((long) size * size + 1, u) * lipschitz(), 0, 0);
+            case LP -> io.robustbounds.bounds.Rounding.storedFromDouble(u, size * size + 8);
+        };
+    }
 }

@@ -45,6 +45,8 @@ public final class CnnEvaluator implements ModelEvaluator {
     private final int chunkRows;
     /** Sound mode: each trunk layer's Lipschitz constant, computed once (only when the sound mode is asked for). */
     private final double[] lipschitz;
+    /** Sound mode: each trunk layer's own rounding (docs/sound-mode.md, "Rounding"). */
+    private final io.robustbounds.bounds.Rounding.Layer[] rounding;
 
     public CnnEvaluator(Model model, EvalSettings settings) {
         this.settings = settings;
@@ -56,6 +58,8 @@ public final class CnnEvaluator implements ModelEvaluator {
             }
         }
         List<LayerOp> ops = new ArrayList<>();
+        List<io.robustbounds.bounds.Rounding.Layer> roundings = new ArrayList<>();
+        double u = io.robustbounds.bounds.Rounding.unitRoundoff(settings.dataType());
         long[] shape = model.input().shape();
         long elements = 0;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -71,10 +75,14 @@ public final class CnnEvaluator implements ModelEvaluator {
                     elements += product(out) / conv.outChannels() * conv.inChannels() * conv.weight().size(2) * conv.weight().size(3);
                 }
                 ops.add(op.withDataType(settings.dataType()));
+                if (settings.wants(BoundMode.SOUND)) {
+                    roundings.add(op.rounding(shape, u));
+                }
                 shape = out;
             }
         }
         this.trunk = List.copyOf(ops);
+        this.rounding = settings.wants(BoundMode.SOUND) ? roundings.toArray(io.robustbounds.bounds.Rounding.Layer[]::new) : null;
         this.lipschitz = settings.wants(BoundMode.SOUND) ? trunk.stream().mapToDouble(LayerOp::lipschitz).toArray() : null;
         this.inputShape = model.input().shape();
         this.inputSize = Math.toIntExact(product(inputShape));
@@ -179,7 +187,7 @@ public final class CnnEvaluator implements ModelEvaluator {
     }
 
     /** Activations of every trunk layer's input, then the trunk's output: [x, h_1, …, h_T]. */
-    private INDArray[] trunkForward(INDArray x) {
+    INDArray[] trunkForward(INDArray x) {
         INDArray[] acts = new INDArray[trunk.size() + 1];
         acts[0] = x;
         for (int l = 0; l < trunk.size(); l++) {
@@ -201,11 +209,12 @@ public final class CnnEvaluator implements ModelEvaluator {
         MlpEvaluator.Head h = MlpEvaluator.head(mlp, f, settings);
 
         List<MlpEvaluator.Chain> chains = new ArrayList<>();
+        double[] trunkError = settings.wants(BoundMode.SOUND) ? trunkError(acts) : null;
         for (BoundMode mode : settings.modes()) {
             // Algorithm 5.1: κ backwards from the MLP's input to the network's input
             double[][] kappa = new double[depth + 2][];
             kappa[depth + 1] = h.delta();
-            kappa[depth] = mode == BoundMode.PAPER ? h.bound() : MlpEvaluator.soundHead(mlp, f, h);
+            kappa[depth] = mode == BoundMode.PAPER ? h.bound() : MlpEvaluator.soundHead(mlp, f, h, trunkError);
             for (int l = depth - 1; l >= 0; l--) {
                 kappa[l] = mode == BoundMode.PAPER ? trunk.get(l).paperKappa(acts[l], acts[l + 1], kappa[l + 1])
                         : divide(kappa[l + 1], lipschitz[l]);
@@ -226,6 +235,42 @@ public final class CnnEvaluator implements ModelEvaluator {
         FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(new TrunkRay(x, signs), h.predicted(), mlp.classes,
                 settings.fgsUpper(), settings.fgsTolerance());
         return MlpEvaluator.results(n, h, chains, fgs, nonZero);
+    }
+
+    /**
+     * Per sample, a bound on ‖ĥ_T − h_T‖ between the computed trunk output and the exact network's: E_0 the input's
+     * rounding into the compute type (u‖x̂‖/(1 − u) in float), then E_{l+1} = L_l·E_l + ρ_l (each layer's Lipschitz
+     * constant and own rounding, docs/sound-mode.md "Rounding").
+     */
+    double[] trunkError(INDArray[] acts) {
+        int n = (int) acts[0].size(0);
+        double u = io.robustbounds.bounds.Rounding.unitRoundoff(settings.dataType());
+        double[] inNorm = sampleNorms(acts[0], u);
+        double[] e = new double[n];
+        if (settings.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE) {
+            for (int i = 0; i < n; i++) {
+                e[i] = u / (1 - u) * inNorm[i];
+            }
+        }
+        for (int l = 0; l < trunk.size(); l++) {
+            double[] outNorm = sampleNorms(acts[l + 1], u);
+            for (int i = 0; i < n; i++) {
+                e[i] = lipschitz[l] * e[i] + rounding[l].error(inNorm[i], outNorm[i]);
+            }
+            inNorm = outNorm;
+        }
+        return e;
+    }
+
+    /** ‖sample‖₂ of every sample of a batch [N, ...], raised by the norm's own rounding. */
+    private static double[] sampleNorms(INDArray a, double u) {
+        long per = a.length() / a.size(0);
+        double[] v = Arrays2.toDoubles(a.reshape('c', a.size(0), per).norm2(1));
+        double up = 1 + 2 * io.robustbounds.bounds.Rounding.gamma(per + 2, u);
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= up;
+        }
+        return v;
     }
 
     /** The FGS gradient direction (the cross-entropy's input gradient times a positive factor per sample), for tests. */

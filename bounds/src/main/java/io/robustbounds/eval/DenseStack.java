@@ -185,26 +185,123 @@ public final class DenseStack {
         return true;
     }
 
-    private volatile double[] soundLipschitz;
+    private volatile RoundingConstants roundingConstants;
 
-    /** Per model, a certified Lipschitz constant of h_L: Π_i A_i ‖V_i‖₂ (SoundBounds.spectralNorm), computed once. */
-    double[] soundLipschitz() {
-        double[] l = soundLipschitz;
-        if (l == null) {
-            l = new double[models];
-            java.util.Arrays.fill(l, 1.0);
-            for (int i = 0; i < widths.length; i++) {
+    /**
+     * Per model and layer, the constants of the sound mode and of its rounding analysis (docs/sound-mode.md), in
+     * double from the stored weights: ‖V_i‖₂ and ‖|V_i|‖₂ (SoundBounds.spectralNorm), ‖c_i‖₂, and the head's row
+     * norms ‖w_j‖₂ and |b_j|. Indexed [layer][model] and [model][class].
+     */
+    record RoundingConstants(double[][] spectral, double[][] absSpectral, double[][] biasNorm, double[][] headRowNorm,
+                             double[][] headBiasAbs, double[] lipschitz) {
+    }
+
+    RoundingConstants roundingConstants() {
+        RoundingConstants r = roundingConstants;
+        if (r == null) {
+            int depth = widths.length;
+            double[][] spectral = new double[depth][models];
+            double[][] absSpectral = new double[depth][models];
+            double[][] biasNorm = new double[depth][models];
+            double[] lipschitz = new double[models];
+            java.util.Arrays.fill(lipschitz, 1.0);
+            for (int i = 0; i < depth; i++) {
                 int rows = widths[i];
                 int cols = i == 0 ? inputSize : widths[i - 1];
                 double[] all = Arrays2.toDoubles(weights[i]);
+                double[] bias = Arrays2.toDoubles(biases[i]);
                 for (int k = 0; k < models; k++) {
                     double[] v = java.util.Arrays.copyOfRange(all, k * rows * cols, (k + 1) * rows * cols);
-                    l[k] *= activations[i].firstDerivativeBound() * io.robustbounds.bounds.SoundBounds.spectralNorm(v, rows, cols);
+                    spectral[i][k] = io.robustbounds.bounds.SoundBounds.spectralNorm(v, rows, cols);
+                    for (int e = 0; e < v.length; e++) {
+                        v[e] = Math.abs(v[e]);
+                    }
+                    absSpectral[i][k] = io.robustbounds.bounds.SoundBounds.spectralNorm(v, rows, cols);
+                    biasNorm[i][k] = norm(bias, k * rows, rows);
+                    lipschitz[k] *= activations[i].firstDerivativeBound() * spectral[i][k];
                 }
             }
-            soundLipschitz = l;
+            int features = featureSize();
+            double[] head = Arrays2.toDoubles(headWeight);
+            double[] headB = Arrays2.toDoubles(headBias);
+            double[][] rowNorm = new double[models][classes];
+            double[][] biasAbs = new double[models][classes];
+            for (int k = 0; k < models; k++) {
+                for (int c = 0; c < classes; c++) {
+                    rowNorm[k][c] = norm(head, (k * classes + c) * features, features);
+                    biasAbs[k][c] = Math.abs(headB[k * classes + c]);
+                }
+            }
+            r = new RoundingConstants(spectral, absSpectral, biasNorm, rowNorm, biasAbs, lipschitz);
+            roundingConstants = r;
         }
-        return l;
+        return r;
+    }
+
+    /** Per model, a certified Lipschitz constant of h_L: Π_i A_i ‖V_i‖₂ (SoundBounds.spectralNorm), computed once. */
+    double[] soundLipschitz() {
+        return roundingConstants().lipschitz();
+    }
+
+    /** ‖row‖₂ of every sample of an [m, N, n] array, raised by the norm's own rounding in the compute type. */
+    static double[] norms(INDArray a, int n, double u) {
+        double[] v = Arrays2.toDoubles(a.norm2(2));
+        double up = 1 + 2 * io.robustbounds.bounds.Rounding.gamma(n + 2, u);
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= up;
+        }
+        return v;
+    }
+
+    private static double norm(double[] v, int from, int length) {
+        double s = 0;
+        for (int j = from; j < from + length; j++) {
+            s += v[j] * v[j];
+        }
+        return Math.sqrt(s);
+    }
+
+    /**
+     * How far the computed activations of a forward pass can lie from the exact network's (real arithmetic on the
+     * stored weights and inputs), per sample (docs/sound-mode.md, "Rounding"): at the head's input ({@code features}),
+     * and before each hidden activation ({@code preActivation[layer]}); {@code featureNorm} is ‖ĥ_L‖.
+     */
+    record ForwardError(double[] features, double[][] preActivation, double[] featureNorm, double unitRoundoff) {
+    }
+
+    /**
+     * Layer by layer: ‖ŝ − s‖ ≤ ‖V‖₂E + γ_{n+1}(‖|V|‖₂‖ĥ‖ + ‖c‖) (the product and the bias, Higham §3.5), then
+     * ‖ĥ' − h'‖ ≤ A·‖ŝ − s‖ + 8u‖ĥ'‖ + 2u√n' for tanh, sigmoid, softplus (Rounding.ELEMENTWISE_ULPS; ReLU and identity
+     * are exact). {@code inputError} bounds ‖x̂ − x‖ per sample (a trunk's error); null: the input's own rounding
+     * into the compute type, u‖x̂‖/(1 − u).
+     */
+    ForwardError forwardError(Forward f, double[] inputError) {
+        RoundingConstants rc = roundingConstants();
+        double u = io.robustbounds.bounds.Rounding.unitRoundoff(dataType);
+        int perModel = f.samplesPerModel;
+        int count = models * perModel;
+        int depth = widths.length;
+        double[] hn = norms(f.input, inputSize, u);
+        double[] e = new double[count];
+        for (int i = 0; i < count; i++) {
+            e[i] = inputError != null ? inputError[i] : dataType == DataType.DOUBLE ? 0 : u / (1 - u) * hn[i];
+        }
+        double[][] pre = new double[depth][count];
+        for (int l = 0; l < depth; l++) {
+            int n = l == 0 ? inputSize : widths[l - 1];
+            double g = io.robustbounds.bounds.Rounding.gamma(n + 1, u);
+            double[] postNorm = norms(f.post[l], widths[l], u);
+            boolean exact = activations[l] == Activation.RELU || activations[l] == Activation.IDENTITY;
+            for (int i = 0; i < count; i++) {
+                int k = i / perModel;
+                double es = rc.spectral()[l][k] * e[i] + g * (rc.absSpectral()[l][k] * hn[i] + rc.biasNorm()[l][k]);
+                pre[l][i] = es;
+                e[i] = activations[l].firstDerivativeBound() * es
+                        + (exact ? 0 : io.robustbounds.bounds.Rounding.elementwise(postNorm[i], widths[l], u));
+            }
+            hn = postNorm;
+        }
+        return new ForwardError(e, pre, hn, u);
     }
 
     public double paperM(int model) {

@@ -59,7 +59,9 @@ class SoundModeTest {
         SampleResults.ModeBounds sound = r.of(BoundMode.SOUND);
         assertEquals(m / 25, paper.bound()[0], 1e-12); // δ = m/5 at the head, / ‖W‖_F = 5 (Theorem 5.1)
         assertTrue(paper.violation()[0], "paper bound " + paper.bound()[0] + " vs ‖η‖ " + r.etaNorm()[0]);
-        assertEquals(m / 125 * (1 - 1e-4), sound.bound()[0], 1e-12); // conv L = 25 (Schur)
+        // conv L = 25 (Schur); the rounding analysis takes less than 1e-8 of it in double, and never adds
+        assertEquals(m / 125, sound.bound()[0], 1e-8 * m / 125);
+        assertTrue(sound.bound()[0] <= m / 125);
         assertFalse(sound.violation()[0]);
     }
 
@@ -77,7 +79,8 @@ class SoundModeTest {
         assertEquals(3.24, paper.bound()[0], 0.01);
         assertTrue(paper.violation()[0]);
         SampleResults.ModeBounds sound = r.of(BoundMode.SOUND);
-        assertEquals(1 - 1e-4, sound.bound()[0], 1e-9); // BN is 1-Lipschitz here: δ = 1
+        assertEquals(1, sound.bound()[0], 1e-8); // BN is 1-Lipschitz here: δ = 1, less the rounding analysis' share
+        assertTrue(sound.bound()[0] < 1);
         assertFalse(sound.violation()[0]);
     }
 
