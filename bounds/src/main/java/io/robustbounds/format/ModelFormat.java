@@ -1,7 +1,11 @@
 package io.robustbounds.format;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,19 +30,32 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,6 +66,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -83,7 +101,29 @@ public final class ModelFormat {
     public static final int VERSION = 1;
     public static final String MODEL_JSON = "model.json";
 
-    private static final JsonMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    /** Largest model.json read: far above any real one (the weights are in the .npy files). */
+    public static final int MAX_JSON_BYTES = 16 << 20;
+    /** Deepest nesting of objects and arrays in model.json (the format needs 4; provenance is free JSON). */
+    public static final int MAX_JSON_DEPTH = 64;
+    /** Longest string in model.json. */
+    public static final int MAX_JSON_STRING = 1 << 20;
+    /** Largest zip entry read, uncompressed. */
+    public static final long MAX_ZIP_ENTRY_BYTES = 1L << 30;
+    /**
+     * Most bytes a zip may inflate to per byte of its own size (weights barely compress; deflate reaches ~1000:1 on
+     * zeros, and zip bombs nest or overlap entries to go further).
+     */
+    public static final long MAX_ZIP_RATIO = 100;
+    /** What a zip may always inflate to, whatever its size: room for small models whose tensors are mostly zeros. */
+    public static final long ZIP_RATIO_FLOOR = 64L << 20;
+
+    private static final JsonMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxDocumentLength(MAX_JSON_BYTES)
+                            .maxNestingDepth(MAX_JSON_DEPTH).maxStringLength(MAX_JSON_STRING).build())
+                    // what is written can be read back: a deeper provenance is refused when writing
+                    .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
+                    .build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectWriter PRETTY = JSON.writer(new DefaultPrettyPrinter().withSeparators(
             Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)));
     /** Zip entries get a fixed time so that the same model always gives the same bytes. */
@@ -100,16 +140,17 @@ public final class ModelFormat {
      */
     public static Model read(Path path) {
         if (Files.isDirectory(path)) {
-            return read(new Folder(path));
+            return read(Folder.of(path));
         }
         if (!Files.isRegularFile(path)) {
             throw new ModelException(path + ": no such model folder or zip");
         }
         if (path.getFileName().toString().equals(MODEL_JSON)) {
-            return read(new Folder(path.toAbsolutePath().getParent()));
+            return read(Folder.of(path.toAbsolutePath().getParent()));
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(path))) {
-            return read(unzip(in, path.toString()));
+        try {
+            long size = Files.size(path);
+            return read(Zip.scan(() -> new BufferedInputStream(Files.newInputStream(path)), size, path.toString()));
         } catch (IOException e) {
             throw new ModelException(path + ": cannot read: " + e, e);
         }
@@ -118,16 +159,35 @@ public final class ModelFormat {
     /** Reads a model from the bytes of its zip ({@link #toZipBytes}); {@code nameForErrors} names it in messages. */
     public static Model fromZipBytes(byte[] zip, String nameForErrors) {
         try {
-            return read(unzip(new ByteArrayInputStream(zip), nameForErrors));
+            return read(Zip.scan(() -> new ByteArrayInputStream(zip), zip.length, nameForErrors));
         } catch (IOException e) {
             throw new ModelException(nameForErrors + ": cannot read: " + e, e);
+        }
+    }
+
+    /** A file's content and its length in bytes. */
+    private record Content(InputStream in, long size) implements Closeable {
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** Why a file of a model is not read: the reason completes a sentence naming the file. */
+    private static final class Refused extends Exception {
+        Refused(String reason) {
+            super(reason, null, false, false);
         }
     }
 
     /** The files of one model: a folder or the entries of a zip. */
     private interface Source {
         /** The file's content, or null when there is no such file. */
-        InputStream open(String file) throws IOException;
+        Content open(String file) throws IOException, Refused;
+
+        /** Told, once model.json is read, which files it names: the only ones {@link #open} will be asked for. */
+        default void willOpen(Set<String> files) throws IOException {
+        }
 
         /** The container, for messages. */
         String where();
@@ -137,11 +197,42 @@ public final class ModelFormat {
         }
     }
 
-    private record Folder(Path dir) implements Source {
+    /**
+     * A model folder. Its files must be regular files directly in it: a symbolic link is refused (a weight linked
+     * to a file elsewhere would be read from there), and every file is opened without following links, after
+     * checking that its real path lies inside the folder's real path. The folder itself may be reached through a
+     * link (the user named it).
+     */
+    private record Folder(Path dir, Path real) implements Source {
+        static Folder of(Path dir) {
+            try {
+                return new Folder(dir, dir.toRealPath());
+            } catch (IOException e) {
+                throw new ModelException(dir + ": cannot read model folder: " + e, e);
+            }
+        }
+
         @Override
-        public InputStream open(String file) throws IOException {
-            Path p = dir.resolve(file);
-            return Files.isRegularFile(p) ? new BufferedInputStream(Files.newInputStream(p)) : null;
+        public Content open(String file) throws IOException, Refused {
+            Path p = real.resolve(file);
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+            if (a.isSymbolicLink()) {
+                throw new Refused("is a symbolic link (to " + Files.readSymbolicLink(p) + "); refused: a model's files"
+                        + " must be regular files inside its folder");
+            }
+            if (!a.isRegularFile()) {
+                throw new Refused("is not a regular file");
+            }
+            if (!p.toRealPath().startsWith(real)) { // cannot happen for a plain file name; kept as the last word
+                throw new Refused("resolves to " + p.toRealPath() + ", outside the model folder " + real);
+            }
+            SeekableByteChannel channel = Files.newByteChannel(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            return new Content(new BufferedInputStream(Channels.newInputStream(channel)), channel.size());
         }
 
         @Override
@@ -150,12 +241,153 @@ public final class ModelFormat {
         }
     }
 
-    /** Zip entries read into memory; {@code root} is "" or the single top folder holding model.json. */
-    private record Zip(Map<String, byte[]> entries, String root, String name) implements Source {
+    /** Opens the zip's bytes from the start, once per pass. */
+    private interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * A zip read as a stream, in passes: the first checks every entry name, finds model.json (at the root, or in
+     * a single top folder) and keeps it; the second keeps the entries model.json names and nothing else. Each
+     * pass counts what it inflates, entries kept or skipped, while reading (the sizes the zip declares are not
+     * trusted): an entry over {@link #MAX_ZIP_ENTRY_BYTES}, or more than {@link #MAX_ZIP_RATIO} times the zip's
+     * size in all (at least {@link #ZIP_RATIO_FLOOR}), is refused.
+     */
+    private static final class Zip implements Source {
+        private final Opener opener;
+        private final String name;
+        private final long budget;
+        private final String root;
+        /** Entries kept, by full name: their bytes in chunks. */
+        private final Map<String, List<byte[]>> kept = new HashMap<>();
+
+        private Zip(Opener opener, String name, long size, String root) {
+            this.opener = opener;
+            this.name = name;
+            this.budget = Math.max(ZIP_RATIO_FLOOR, size > Long.MAX_VALUE / MAX_ZIP_RATIO ? Long.MAX_VALUE : size * MAX_ZIP_RATIO);
+            this.root = root;
+        }
+
+        static Zip scan(Opener opener, long size, String name) throws IOException {
+            Set<String> names = new LinkedHashSet<>();
+            Map<String, List<byte[]>> jsons = new HashMap<>();
+            int[] tops = {0};
+            Zip zip = new Zip(opener, name, size, "");
+            zip.pass((entry, in) -> {
+                String n = entry.getName();
+                if (n.startsWith("/") || n.contains("\\") || n.matches("[A-Za-z]:.*")
+                        || Arrays.asList(n.split("/")).contains("..")) {
+                    throw new ModelException(name + ": zip entry '" + n + "' has an unsafe name (an absolute path,"
+                            + " '..' or '\\'); refused");
+                }
+                if (!names.add(n)) {
+                    throw new ModelException(name + ": the zip holds '" + n + "' twice");
+                }
+                // kept: model.json at the root and the first in a top folder (a second one means no single root)
+                return (n.equals(MODEL_JSON) || topJson(n) && tops[0]++ == 0) && zip.keep(jsons, n, in, MAX_JSON_BYTES);
+            });
+            if (names.isEmpty()) {
+                throw new ModelException(name + ": not a model folder or zip (no zip entries found)");
+            }
+            // A zip of the folder itself ("zip -r m.zip m/") has its files under one top folder.
+            List<String> roots = names.stream().filter(Zip::topJson)
+                    .map(n -> n.substring(0, n.length() - MODEL_JSON.length())).toList();
+            String root = names.contains(MODEL_JSON) || roots.size() != 1 ? "" : roots.get(0);
+            Zip found = new Zip(opener, name, size, root);
+            if (jsons.containsKey(root + MODEL_JSON)) {
+                found.kept.put(root + MODEL_JSON, jsons.get(root + MODEL_JSON));
+            }
+            return found;
+        }
+
+        /** "m/model.json": model.json in a top folder. */
+        private static boolean topJson(String entry) {
+            return entry.endsWith("/" + MODEL_JSON) && entry.indexOf('/') == entry.length() - MODEL_JSON.length() - 1;
+        }
+
         @Override
-        public InputStream open(String file) {
-            byte[] b = entries.get(root + file);
-            return b == null ? null : new ByteArrayInputStream(b);
+        public void willOpen(Set<String> files) throws IOException {
+            Set<String> wanted = new HashSet<>();
+            files.forEach(f -> wanted.add(root + f));
+            pass((entry, in) -> !entry.getName().equals(root + MODEL_JSON) && wanted.contains(entry.getName())
+                    && keep(kept, entry.getName(), in, MAX_ZIP_ENTRY_BYTES));
+        }
+
+        /** What a pass does with an entry: read it (and return true) or leave it to be skipped. */
+        private interface Visit {
+            boolean visit(ZipEntry entry, InputStream in) throws IOException;
+        }
+
+        /** One pass over every entry; the stream handed to visit counts against the entry's and the zip's limits. */
+        private void pass(Visit visit) throws IOException {
+            long[] total = {0};
+            try (ZipInputStream zip = new ZipInputStream(opener.open())) {
+                for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                    if (e.isDirectory()) {
+                        continue;
+                    }
+                    String entry = e.getName();
+                    InputStream counted = new FilterInputStream(zip) {
+                        @Override
+                        public int read() throws IOException {
+                            byte[] one = new byte[1];
+                            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+                        }
+
+                        @Override
+                        public int read(byte[] b, int off, int len) throws IOException {
+                            int n = super.read(b, off, len);
+                            if (n > 0 && (total[0] += n) > budget) {
+                                throw new ModelException(name + ": inflates to over " + budget + " bytes (the limit: "
+                                        + MAX_ZIP_RATIO + " times the zip's size, at least " + ZIP_RATIO_FLOOR
+                                        + "); refused as a possible zip bomb, at entry '" + entry + "'");
+                            }
+                            return n;
+                        }
+
+                        @Override
+                        public void close() {
+                            // the zip stream stays open for the next entry
+                        }
+                    };
+                    if (!visit.visit(e, counted)) {
+                        counted.transferTo(OutputStream.nullOutputStream()); // skipped, but counted
+                    }
+                }
+            } catch (ZipException e) {
+                throw new ModelException(name + ": not a readable zip: " + e.getMessage(), e);
+            }
+        }
+
+        /** Reads the entry into chunks (at most limit bytes) under its name; returns true. */
+        private boolean keep(Map<String, List<byte[]>> into, String entry, InputStream in, long limit) throws IOException {
+            List<byte[]> chunks = new ArrayList<>();
+            long size = 0;
+            for (byte[] chunk; (chunk = in.readNBytes(1 << 20)).length > 0; ) {
+                size += chunk.length;
+                if (size > limit) {
+                    throw new ModelException(name + "!/" + entry + ": over " + limit + " bytes uncompressed (the limit"
+                            + " for " + (limit == MAX_JSON_BYTES ? MODEL_JSON : "one entry") + "); refused");
+                }
+                chunks.add(chunk);
+            }
+            into.put(entry, chunks);
+            return true;
+        }
+
+        @Override
+        public Content open(String file) {
+            List<byte[]> chunks = kept.get(root + file);
+            if (chunks == null) {
+                return null;
+            }
+            List<InputStream> parts = new ArrayList<>();
+            long size = 0;
+            for (byte[] c : chunks) {
+                parts.add(new ByteArrayInputStream(c));
+                size += c.length;
+            }
+            return new Content(new SequenceInputStream(Collections.enumeration(parts)), size);
         }
 
         @Override
@@ -167,30 +399,6 @@ public final class ModelFormat {
         public String where(String file) {
             return name + "!/" + root + file;
         }
-    }
-
-    private static Zip unzip(InputStream in, String name) throws IOException {
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (!e.isDirectory() && entries.put(e.getName(), zip.readAllBytes()) != null) {
-                    throw new ModelException(name + ": the zip holds '" + e.getName() + "' twice");
-                }
-            }
-        } catch (ZipException e) {
-            throw new ModelException(name + ": not a readable zip: " + e.getMessage(), e);
-        }
-        if (entries.isEmpty()) {
-            throw new ModelException(name + ": not a model folder or zip (no zip entries found)");
-        }
-        if (entries.containsKey(MODEL_JSON)) {
-            return new Zip(entries, "", name);
-        }
-        // A zip of the folder itself ("zip -r m.zip m/") has its files under one top folder.
-        List<String> roots = entries.keySet().stream()
-                .filter(n -> n.endsWith("/" + MODEL_JSON) && n.indexOf('/') == n.length() - MODEL_JSON.length() - 1)
-                .map(n -> n.substring(0, n.length() - MODEL_JSON.length())).toList();
-        return new Zip(entries, roots.size() == 1 ? roots.get(0) : "", name);
     }
 
     /** One JSON object of model.json and where it is, for messages like "…/model.json: layers[1] (dense): …". */
@@ -298,16 +506,30 @@ public final class ModelFormat {
     private static Model read(Source src) {
         String json = src.where(MODEL_JSON);
         JsonNode root;
-        try (InputStream in = src.open(MODEL_JSON)) {
-            if (in == null) {
+        try (Content c = src.open(MODEL_JSON)) {
+            if (c == null) {
                 throw new ModelException(src.where() + ": " + MODEL_JSON + " not found (not a model folder or zip?)");
             }
-            root = JSON.readTree(in);
+            if (c.size > MAX_JSON_BYTES) {
+                throw new ModelException(json + ": " + c.size + " bytes, over the limit of " + MAX_JSON_BYTES
+                        + " bytes for " + MODEL_JSON + "; refused");
+            }
+            root = JSON.readTree(c.in);
+        } catch (StreamConstraintsException e) {
+            // Jackson names the limit; its "from `StreamReadConstraints…`" is of no use to the user
+            throw new ModelException(json + ": refused: " + e.getOriginalMessage().replaceAll(",? from `[^`]*`", ""), e);
         } catch (JsonProcessingException e) {
             throw new ModelException(json + ": not valid JSON: " + e.getOriginalMessage() + " (line "
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+        } catch (Refused e) {
+            throw new ModelException(json + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ModelException(json + ": cannot read: " + e, e);
+        }
+        try {
+            src.willOpen(referencedFiles(root));
+        } catch (IOException e) {
+            throw new ModelException(src.where() + ": cannot read: " + e, e);
         }
         Obj top = Obj.of(root, json);
         String format = top.text("format");
@@ -503,23 +725,49 @@ public final class ModelFormat {
                     + src.where() + " ending in .npy (no '/', '\\', ':' or leading '.')");
         }
         INDArray a;
-        try (InputStream in = src.open(file)) {
-            if (in == null) {
+        try (Content c = src.open(file)) {
+            if (c == null) {
                 throw new ModelException(o.where + ": " + field + " file '" + file + "' not found in " + src.where());
             }
             try {
-                a = Npy.read(in, file, true);
+                a = Npy.read(c.in, file, c.size, true);
             } catch (ModelException e) {
                 throw new ModelException(o.where + ": " + field + ": " + e.getMessage(), e);
             }
+        } catch (Refused e) {
+            throw new ModelException(o.where + ": " + field + " file '" + file + "' " + e.getMessage(), e);
         } catch (IOException e) {
             throw new ModelException(o.where + ": " + field + ": cannot read " + src.where(file) + ": " + e, e);
+        }
+        // The model's arithmetic runs in FLOAT or DOUBLE: half floats are widened (exact, every half is a float).
+        if (a.dataType() == DataType.FLOAT16) {
+            a = a.castTo(DataType.FLOAT);
         }
         // The Model constructor checks this too, but only knows the layer index, not the file.
         if (BooleanIndexing.or(a, Conditions.isNan()) || BooleanIndexing.or(a, Conditions.isInfinite())) {
             throw new ModelException(o.where + ": " + field + " '" + file + "' holds NaN or infinite values");
         }
         return new Tensor(field, file, a);
+    }
+
+    /**
+     * The files model.json names: every string ending in .npy under "layers" and "output" (what {@link #tensor}
+     * will ask for, and possibly more; never less).
+     */
+    private static Set<String> referencedFiles(JsonNode root) {
+        Set<String> files = new HashSet<>();
+        List<JsonNode> todo = new ArrayList<>();
+        if (root != null && root.isObject()) {
+            Stream.of(root.get("layers"), root.get("output")).filter(n -> n != null).forEach(todo::add);
+        }
+        while (!todo.isEmpty()) {
+            JsonNode n = todo.remove(todo.size() - 1);
+            if (n.isTextual() && n.textValue().endsWith(".npy")) {
+                files.add(n.textValue());
+            }
+            n.forEach(todo::add);
+        }
+        return files;
     }
 
     /** JSON to plain Java: Map (LinkedHashMap), List, String, Boolean, Long or BigInteger, Double, null. */

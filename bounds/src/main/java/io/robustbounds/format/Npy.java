@@ -7,13 +7,17 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +33,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * header {@code {'descr', 'fortran_order', 'shape'}} padded with spaces and {@code \n}, then the raw data.
  *
  * <p>Reads versions 1.0, 2.0 and 3.0 with dtypes {@code f2 f4 f8} (kept as FLOAT16, FLOAT, DOUBLE: bit-exact) in
- * either byte order, and {@code u1} (converted to FLOAT, exact), {@code i4} and {@code i8} (converted to DOUBLE;
- * exact for |v| ≤ 2^53, rounded beyond). Fortran-order files are read into the same logical array, returned in C
- * order. Writes FLOAT16/FLOAT/DOUBLE as C-order little-endian version 1.0 (2.0 if the header needs it), with the
+ * either byte order, and integers converted only where the conversion is exact: {@code i1 i2 u1 u2} to FLOAT,
+ * {@code i4 u4} to DOUBLE, {@code i8 u8} to DOUBLE when every value has at most 53 significant bits (a file holding
+ * one that has more is refused, naming the element). Everything else (complex, object, strings, bool, datetime,
+ * long double, structured) is refused naming the file, the dtype and the accepted list. Fortran-order files are
+ * read into the same logical array, returned in C order.
+ *
+ * <p>Hostile headers cannot make the reader allocate: the header length, rank and dimensions are bounded, and the
+ * data size the shape claims (overflow-checked) is compared with the bytes really present (the file's size, the
+ * byte array's length) before any array is allocated; from a stream of unknown length the data is read first, in
+ * chunks, and the array allocated only once it has all arrived.
+ *
+ * <p>Writes FLOAT16/FLOAT/DOUBLE as C-order little-endian version 1.0 (2.0 if the header needs it), with the
  * header laid out exactly as {@code np.save} does. Data moves in bulk between byte chunks and native memory.
  * Every error is a {@link ModelException} whose message starts with the file name.
  */
@@ -41,15 +54,18 @@ public final class Npy {
     private static final int ARRAY_ALIGN = 64;
     /** numpy.lib.format.GROWTH_AXIS_MAX_DIGITS: header room left so the first axis can grow in place. */
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
-    /** Refuse absurd header lengths instead of allocating them (numpy's own default limit is 10000). */
-    private static final int MAX_HEADER_LENGTH = 1 << 20;
+    /** Longest header read: numpy's own default ({@code np.load(max_header_size=10000)}). */
+    static final int MAX_HEADER_LENGTH = 10_000;
+    /** Most dimensions an array may have: libnd4j's MAX_RANK. */
+    static final int MAX_RANK = 32;
     /** Bytes moved per bulk copy; a multiple of every element size. */
     private static final int CHUNK = 1 << 20;
 
-    /** The element types read: numpy kind and size, the ND4J type they become. */
+    /** The element types read: numpy kind and size, the ND4J type they become (exactly: see the class comment). */
     private enum Dtype {
         F2("f2", DataType.FLOAT16), F4("f4", DataType.FLOAT), F8("f8", DataType.DOUBLE),
-        U1("u1", DataType.FLOAT), I4("i4", DataType.DOUBLE), I8("i8", DataType.DOUBLE);
+        I1("i1", DataType.FLOAT), I2("i2", DataType.FLOAT), U1("u1", DataType.FLOAT), U2("u2", DataType.FLOAT),
+        I4("i4", DataType.DOUBLE), U4("u4", DataType.DOUBLE), I8("i8", DataType.DOUBLE), U8("u8", DataType.DOUBLE);
 
         final String code;
         final int size;
@@ -67,17 +83,23 @@ public final class Npy {
         }
     }
 
-    /** A parsed header: the dtype as written, its meaning, and the array's layout. */
-    private record Header(String descr, Dtype dtype, ByteOrder order, boolean fortran, long[] shape) {
+    /**
+     * A parsed header: the dtype as written, its meaning, the array's layout, and how many bytes the magic, version,
+     * length field and header text took.
+     */
+    private record Header(String descr, Dtype dtype, ByteOrder order, boolean fortran, long[] shape, long length) {
     }
+
+    /** A stream's length when it is not known. */
+    static final long UNKNOWN_SIZE = -1;
 
     private Npy() {
     }
 
     /** Reads one .npy file; bytes after the data are an error. */
     public static INDArray read(Path file) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            return read(in, file.toString(), true);
+        try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+            return read(new BufferedInputStream(Channels.newInputStream(channel)), file.toString(), channel.size(), true);
         } catch (IOException e) {
             throw new ModelException(file + ": cannot read: " + e, e);
         }
@@ -85,30 +107,39 @@ public final class Npy {
 
     /**
      * Reads one array from the stream and stops right after its data (so several arrays saved one after another
-     * to the same stream can be read in turn). Does not close the stream.
+     * to the same stream can be read in turn). Does not close the stream. The stream's length being unknown, the
+     * data is read before the array is allocated.
      */
     public static INDArray read(InputStream in, String nameForErrors) {
-        return read(in, nameForErrors, false);
+        return read(in, nameForErrors, UNKNOWN_SIZE, false);
     }
 
     /** Reads a whole .npy file held in memory. */
     public static INDArray fromBytes(byte[] npy, String nameForErrors) {
-        return read(new ByteArrayInputStream(npy), nameForErrors, true);
+        return read(new ByteArrayInputStream(npy), nameForErrors, npy.length, true);
     }
 
-    /** Reads one array; with {@code whole}, the stream must end right after the data. */
-    static INDArray read(InputStream in, String name, boolean whole) {
+    /**
+     * Reads one array; {@code size} is the number of bytes the stream holds from here (or {@link #UNKNOWN_SIZE}),
+     * checked against the shape before anything is allocated. With {@code whole}, the stream must end right after
+     * the data.
+     */
+    static INDArray read(InputStream in, String name, long size, boolean whole) {
         try {
             Header h = readHeader(in, name);
-            INDArray a = readData(in, h, name);
+            INDArray a = readData(in, h, name, size, whole);
             if (whole && in.read() != -1) {
-                throw new ModelException(name + ": unexpected bytes after the data of shape " + pyShape(h.shape)
-                        + " " + h.descr + " (the file is longer than its header says)");
+                throw trailing(name, h);
             }
             return a;
         } catch (IOException e) {
             throw new ModelException(name + ": cannot read: " + e, e);
         }
+    }
+
+    private static ModelException trailing(String name, Header h) {
+        return new ModelException(name + ": unexpected bytes after the data of shape " + pyShape(h.shape)
+                + " " + h.descr + " (the file is longer than its header says)");
     }
 
     /** Writes FLOAT16/FLOAT/DOUBLE as a C-order little-endian .npy file (replacing the file). */
@@ -239,7 +270,8 @@ public final class Npy {
             hlen = hlen << 8 | (len[i] & 0xFF);
         }
         if (hlen > MAX_HEADER_LENGTH) {
-            throw new ModelException(name + ": header length " + hlen + " is implausible (limit " + MAX_HEADER_LENGTH + ")");
+            throw new ModelException(name + ": header length " + hlen + " bytes is over the limit of " + MAX_HEADER_LENGTH
+                    + " (numpy's own np.load limit)");
         }
         byte[] text = in.readNBytes((int) hlen);
         if (text.length < hlen) {
@@ -247,10 +279,10 @@ public final class Npy {
         }
         // Versions 1.0 and 2.0 encode the header in latin1, 3.0 in UTF-8.
         String header = new String(text, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        return parseHeader(header.strip(), name);
+        return parseHeader(header.strip(), name, pre.length + len.length + hlen);
     }
 
-    private static Header parseHeader(String text, String name) {
+    private static Header parseHeader(String text, String name, long length) {
         if (!(new Literal(text, name).parse() instanceof Map<?, ?> dict)) {
             throw new ModelException(name + ": header is not a dict: " + text);
         }
@@ -264,6 +296,10 @@ public final class Npy {
         }
         if (!(dict.get("shape") instanceof List<?> dims)) {
             throw new ModelException(name + ": header 'shape' must be a tuple of integers: " + text);
+        }
+        if (dims.size() > MAX_RANK) {
+            throw new ModelException(name + ": header 'shape' has " + dims.size() + " dimensions, at most " + MAX_RANK
+                    + " are supported");
         }
         long[] shape = new long[dims.size()];
         for (int i = 0; i < shape.length; i++) {
@@ -281,24 +317,65 @@ public final class Npy {
         String code = "<>|=".indexOf(first) >= 0 ? s.substring(1) : s;
         for (Dtype d : Dtype.values()) {
             if (d.code.equals(code)) {
-                return new Header(s, d, order, fortran, shape);
+                return new Header(s, d, order, fortran, shape, length);
             }
         }
-        throw new ModelException(name + ": unsupported dtype '" + s + "' (supported: "
-                + Arrays.stream(Dtype.values()).map(d -> d.code).collect(Collectors.joining(", "))
-                + " in either byte order)");
+        String kind = switch (code.isEmpty() ? '?' : code.charAt(0)) {
+            case 'c' -> " (complex)";
+            case 'O' -> " (Python objects)";
+            case 'U', 'S', 'a' -> " (strings)";
+            case 'b', '?' -> " (bool)";
+            case 'M', 'm' -> " (datetime)";
+            case 'V' -> " (raw bytes)";
+            case 'f', 'g' -> " (a float of this size)";
+            default -> "";
+        };
+        throw new ModelException(name + ": unsupported dtype '" + s + "'" + kind + "; accepted: f2, f4, f8 (read as"
+                + " they are), i1, i2, i4, i8, u1, u2, u4, u8 (converted exactly to float or double), in either byte order");
     }
 
-    private static INDArray readData(InputStream in, Header h, String name) throws IOException {
+    /**
+     * The data, checked first against the bytes really there: {@code size} (the stream's length from the header on)
+     * when known, else by reading it all into chunks before the array is allocated.
+     */
+    private static INDArray readData(InputStream in, Header h, String name, long size, boolean whole) throws IOException {
         long n = 1;
         long bytes;
         try {
             for (long d : h.shape) {
-                n = Math.multiplyExact(n, d);
+                n = Math.multiplyExact(n, Math.max(d, 1)); // zero dims last, so that (0, 2^62, 2^62) overflows too
             }
             bytes = Math.multiplyExact(n, h.dtype.size);
         } catch (ArithmeticException e) {
-            throw new ModelException(name + ": shape " + pyShape(h.shape) + " is too large");
+            throw new ModelException(name + ": shape " + pyShape(h.shape) + " " + h.descr + " is too large (over 2^63 bytes)");
+        }
+        if (Arrays.stream(h.shape).anyMatch(d -> d == 0)) {
+            n = 0;
+            bytes = 0;
+        }
+        String claim = "shape " + pyShape(h.shape) + " " + h.descr + " needs " + bytes + " bytes of data";
+        InputStream data = in;
+        if (size != UNKNOWN_SIZE) {
+            long present = size - h.length;
+            if (bytes > present) {
+                throw new ModelException(name + ": " + claim + ", but the file has " + size + " bytes: " + present
+                        + " after the " + h.length + "-byte header");
+            }
+            if (whole && bytes < present) {
+                throw trailing(name, h);
+            }
+        } else if (n > 0) {
+            List<InputStream> chunks = new ArrayList<>();
+            for (long got = 0; got < bytes; ) {
+                int wanted = (int) Math.min(CHUNK, bytes - got);
+                byte[] chunk = in.readNBytes(wanted);
+                got += chunk.length;
+                if (chunk.length < wanted) {
+                    throw new ModelException(name + ": " + claim + ", but the data ends after " + got + " bytes");
+                }
+                chunks.add(new ByteArrayInputStream(chunk));
+            }
+            data = new SequenceInputStream(Collections.enumeration(chunks));
         }
         if (n == 0) {
             return Nd4j.create(h.dtype.target, h.shape);
@@ -313,20 +390,22 @@ public final class Npy {
         for (long done = 0; done < n; ) {
             int k = (int) Math.min(perChunk, n - done);
             int len = k * h.dtype.size;
-            int got = in.readNBytes(src, 0, len);
-            if (got < len) {
-                throw new ModelException(name + ": expected " + bytes + " bytes of data for shape " + pyShape(h.shape)
-                        + " " + h.descr + ", found " + (done * h.dtype.size + got));
+            int got = data.readNBytes(src, 0, len);
+            if (got < len) { // the file shrank while being read
+                throw new ModelException(name + ": " + claim + ", but the data ends after " + (done * h.dtype.size + got) + " bytes");
             }
-            dst.position(base + done * width).put(toNative(src, k, h, converted), 0, k * width);
+            dst.position(base + done * width).put(toNative(src, k, done, h, converted, name), 0, k * width);
             done += k;
         }
         // A Fortran-order buffer is the same logical array; hand out C order like every other array.
         return h.fortran ? out.dup('c') : out;
     }
 
-    /** k elements of the file's bytes as the target type's native bytes (in place for floats). */
-    private static byte[] toNative(byte[] src, int k, Header h, byte[] dst) {
+    /**
+     * k elements of the file's bytes, the first being element {@code first} of the array, as the target type's
+     * native bytes (in place for floats). Every conversion is exact; a 64-bit integer a double cannot hold is refused.
+     */
+    private static byte[] toNative(byte[] src, int k, long first, Header h, byte[] dst, String name) {
         if (h.dtype.raw()) {
             if (h.order != ByteOrder.nativeOrder()) {
                 swap(src, 0, k * h.dtype.size, h.dtype.size);
@@ -337,9 +416,24 @@ public final class Npy {
         ByteBuffer d = ByteBuffer.wrap(dst).order(ByteOrder.nativeOrder());
         for (int i = 0; i < k; i++) {
             switch (h.dtype) {
+                case I1 -> d.putFloat(i * 4, s.get(i));
                 case U1 -> d.putFloat(i * 4, s.get(i) & 0xFF);
+                case I2 -> d.putFloat(i * 4, s.getShort(i * 2));
+                case U2 -> d.putFloat(i * 4, s.getShort(i * 2) & 0xFFFF);
                 case I4 -> d.putDouble(i * 8, s.getInt(i * 4));
-                case I8 -> d.putDouble(i * 8, s.getLong(i * 8));
+                case U4 -> d.putDouble(i * 8, s.getInt(i * 4) & 0xFFFFFFFFL);
+                case I8, U8 -> {
+                    long v = s.getLong(i * 8);
+                    boolean unsigned = h.dtype == Dtype.U8;
+                    long magnitude = unsigned || v >= 0 ? v : -v; // -Long.MIN_VALUE is 2^63 read as unsigned
+                    if (magnitude != 0 && 64 - Long.numberOfLeadingZeros(magnitude) - Long.numberOfTrailingZeros(magnitude) > 53) {
+                        throw new ModelException(name + ": element " + (first + i) + " is "
+                                + (unsigned ? Long.toUnsignedString(v) : Long.toString(v)) + ", which a double cannot hold"
+                                + " exactly (" + h.descr + " is converted to double only where that is exact)");
+                    }
+                    // exact: at most 53 significant bits (an unsigned v >= 2^63 has its lowest bit clear)
+                    d.putDouble(i * 8, unsigned && v < 0 ? (double) (v >>> 1) * 2 : (double) v);
+                }
                 default -> throw new AssertionError(h.dtype);
             }
         }

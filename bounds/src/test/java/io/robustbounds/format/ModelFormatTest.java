@@ -319,8 +319,8 @@ class ModelFormatTest {
         Path m = written();
         Path w = m.resolve("layer0.weight.npy");
         Files.write(w, Arrays.copyOf(Files.readAllBytes(w), 128 + 20));
-        assertEquals(m + "/model.json: layers[0] (dense): weight: layer0.weight.npy: expected 48 bytes of data for"
-                + " shape (4, 3) <f4, found 20", error(m));
+        assertEquals(m + "/model.json: layers[0] (dense): weight: layer0.weight.npy: shape (4, 3) <f4 needs 48 bytes of"
+                + " data, but the file has 148 bytes: 20 after the 128-byte header", error(m));
     }
 
     @Test

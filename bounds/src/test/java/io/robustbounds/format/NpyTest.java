@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -230,8 +231,8 @@ class NpyTest {
 
         byte[] good = Npy.toBytes(Nd4j.create(DataType.FLOAT, 32, 32));
         assertEquals("x.npy: truncated header: expected 118 bytes, found 40", error(Arrays.copyOf(good, 50), "x.npy"));
-        assertEquals("layer1.weight.npy: expected 4096 bytes of data for shape (32, 32) <f4, found 1000",
-                error(Arrays.copyOf(good, 128 + 1000), "layer1.weight.npy"));
+        assertEquals("layer1.weight.npy: shape (32, 32) <f4 needs 4096 bytes of data, but the file has 1128 bytes: 1000"
+                + " after the 128-byte header", error(Arrays.copyOf(good, 128 + 1000), "layer1.weight.npy"));
 
         byte[] version4 = good.clone();
         version4[6] = 4;
@@ -239,7 +240,8 @@ class NpyTest {
 
         String complex = error(withHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", 1,
                 new double[] {0, 0}), "c.npy");
-        assertEquals("c.npy: unsupported dtype '<c16' (supported: f2, f4, f8, u1, i4, i8 in either byte order)", complex);
+        assertEquals("c.npy: unsupported dtype '<c16' (complex); accepted: f2, f4, f8 (read as they are), i1, i2, i4, i8,"
+                + " u1, u2, u4, u8 (converted exactly to float or double), in either byte order", complex);
         assertTrue(error(withHeader("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", 1,
                 new double[] {0}), "s.npy").startsWith("s.npy: unsupported dtype [[a, <f8]]"));
         assertTrue(error(withHeader("{'descr': '<f8', 'shape': (1,), }", 1, new double[] {0}), "k.npy")
@@ -259,5 +261,97 @@ class NpyTest {
 
         String integer = assertThrows(ModelException.class, () -> Npy.toBytes(Nd4j.create(DataType.INT32, 2))).getMessage();
         assertEquals("cannot write a INT array as .npy: only FLOAT16, FLOAT and DOUBLE are written", integer);
+    }
+
+    /** A .npy file with a hand-written header (version 1 or 2) and the given data bytes. */
+    private static byte[] npy(String dict, int version, byte[] data) {
+        byte[] text = (dict + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        return ByteBuffer.allocate(8 + (version == 1 ? 2 : 4) + text.length + data.length).order(ByteOrder.LITTLE_ENDIAN)
+                .put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', (byte) version, 0})
+                .put(version == 1 ? ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) text.length).array()
+                        : ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(text.length).array())
+                .put(text).put(data).array();
+    }
+
+    private static String header(String descr, String shape) {
+        return "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    }
+
+    @Test
+    void refusesAShapeLargerThanTheDataBeforeAllocatingIt() throws IOException {
+        // 1 KB claiming 4 GiB: refused from the file's size, before any array exists
+        String claim = header("<f4", "(65536, 16384)");
+        int headerLength = npy(claim, 1, new byte[0]).length;
+        byte[] small = npy(claim, 1, new byte[1024 - headerLength]);
+        String real = "1024 bytes: " + (1024 - headerLength) + " after the " + headerLength + "-byte header";
+        Path file = Files.write(dir.resolve("huge.npy"), small);
+        long before = Pointer.physicalBytes();
+        assertEquals(file + ": shape (65536, 16384) <f4 needs 4294967296 bytes of data, but the file has " + real,
+                assertThrows(ModelException.class, () -> Npy.read(file)).getMessage());
+        assertEquals("huge.npy: shape (65536, 16384) <f4 needs 4294967296 bytes of data, but the file has " + real,
+                error(small, "huge.npy"));
+        // a stream of unknown length: the data is read before the array is allocated
+        assertEquals("s.npy: shape (65536, 16384) <f4 needs 4294967296 bytes of data, but the data ends after "
+                + (1024 - headerLength) + " bytes",
+                assertThrows(ModelException.class, () -> Npy.read(new ByteArrayInputStream(small), "s.npy")).getMessage());
+        assertTrue(Pointer.physicalBytes() - before < 1L << 30, "resident memory grew by " + (Pointer.physicalBytes() - before));
+    }
+
+    @Test
+    void refusesAbsurdHeaders() {
+        byte[] longHeader = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN)
+                .put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0}).putInt(2_000_000_000).array();
+        assertEquals("x.npy: header length 2000000000 bytes is over the limit of 10000 (numpy's own np.load limit)",
+                error(longHeader, "x.npy"));
+        assertEquals("x.npy: header 'shape' has 33 dimensions, at most 32 are supported",
+                error(npy(header("<f4", "(" + "1, ".repeat(33) + ")"), 1, new byte[4]), "x.npy"));
+        long big = 1L << 62;
+        assertEquals("x.npy: shape (" + big + ", " + big + ") <f8 is too large (over 2^63 bytes)",
+                error(npy(header("<f8", "(" + big + ", " + big + ")"), 1, new byte[0]), "x.npy"));
+        // a zero dimension does not excuse the others
+        assertEquals("x.npy: shape (0, " + big + ", 4) <f8 is too large (over 2^63 bytes)",
+                error(npy(header("<f8", "(0, " + big + ", 4)"), 1, new byte[0]), "x.npy"));
+        assertEquals("x.npy: header 'shape' must hold non-negative integers: " + header("<f8", "(-4, 2)"),
+                error(npy(header("<f8", "(-4, 2)"), 1, new byte[0]), "x.npy"));
+        assertEquals("x.npy: cannot parse header at character 71: bad integer '99999999999999999999' in "
+                + header("<f8", "(99999999999999999999,)"), error(npy(header("<f8", "(99999999999999999999,)"), 1, new byte[0]), "x.npy"));
+        String accepted = "; accepted: f2, f4, f8 (read as they are), i1, i2, i4, i8, u1, u2, u4, u8 (converted exactly"
+                + " to float or double), in either byte order";
+        String[][] dtypes = {{"<c8", "complex"}, {"|O", "Python objects"}, {"<U5", "strings"}, {"|b1", "bool"},
+            {"<M8[ns]", "datetime"}, {"|V8", "raw bytes"}, {"<f16", "a float of this size"}};
+        for (String[] d : dtypes) {
+            assertEquals("x.npy: unsupported dtype '" + d[0] + "' (" + d[1] + ")" + accepted,
+                    error(npy(header(d[0], "(1,)"), 1, new byte[16]), "x.npy"), d[0]);
+        }
+    }
+
+    @Test
+    void convertsIntegersOnlyWhereExact() {
+        INDArray i1 = Npy.fromBytes(npy(header("|i1", "(3,)"), 1, new byte[] {-128, 0, 127}), "i1");
+        assertEquals(DataType.FLOAT, i1.dataType());
+        assertArrayEquals(new float[] {-128, 0, 127}, i1.toFloatVector());
+        byte[] shorts = ByteBuffer.allocate(4).order(ByteOrder.BIG_ENDIAN).putShort((short) -2).putShort((short) 0xFFFF).array();
+        assertArrayEquals(new float[] {-2, -1}, Npy.fromBytes(npy(header(">i2", "(2,)"), 1, shorts), "i2").toFloatVector());
+        assertArrayEquals(new float[] {65534, 65535}, Npy.fromBytes(npy(header(">u2", "(2,)"), 1, shorts), "u2").toFloatVector());
+        byte[] ints = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(-1).array();
+        INDArray u4 = Npy.fromBytes(npy(header("<u4", "(1,)"), 1, ints), "u4");
+        assertEquals(DataType.DOUBLE, u4.dataType());
+        assertEquals(4294967295.0, u4.getDouble(0));
+
+        // 64-bit integers: exact when at most 53 significant bits, refused otherwise
+        long[] exact = {Long.MIN_VALUE, -(1L << 53), (1L << 53), 3L << 60};
+        ByteBuffer b = ByteBuffer.allocate(8 * exact.length).order(ByteOrder.LITTLE_ENDIAN);
+        Arrays.stream(exact).forEach(b::putLong);
+        assertArrayEquals(Arrays.stream(exact).asDoubleStream().toArray(),
+                Npy.fromBytes(npy(header("<i8", "(4,)"), 1, b.array()), "i8").toDoubleVector());
+        byte[] top = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(Long.MIN_VALUE).array(); // 2^63 unsigned
+        assertEquals(0x1p63, Npy.fromBytes(npy(header("<u8", "(1,)"), 1, top), "u8").getDouble(0));
+
+        byte[] inexact = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(7).putLong((1L << 53) + 1).array();
+        assertEquals("i8.npy: element 1 is 9007199254740993, which a double cannot hold exactly (<i8 is converted to"
+                + " double only where that is exact)", error(npy(header("<i8", "(2,)"), 1, inexact), "i8.npy"));
+        byte[] max = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(-1).array();
+        assertEquals("u8.npy: element 0 is 18446744073709551615, which a double cannot hold exactly (<u8 is converted"
+                + " to double only where that is exact)", error(npy(header("<u8", "(1,)"), 1, max), "u8.npy"));
     }
 }
