@@ -25,7 +25,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The {@code train} block of a {@code conf/train/*.conf} file, typed and validated; errors name the file, the key
- * (list elements as {@code train.layers[2].size}) and the value. Its keys are those of {@link #SCHEMA}.
+ * (list elements as {@code train.layers[2].size}) and the value. Its keys are those of {@link #SCHEMA_TEXT}.
  */
 record TrainConfig(String name, Path trainData, Path testData, Path validationData, Path output, List<LayerSpec> layers,
                    Hyperparameters hyper, int logEvery) {
