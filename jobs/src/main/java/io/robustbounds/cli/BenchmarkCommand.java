@@ -1,5 +1,7 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.config.ConfigReader;
+import io.robustbounds.config.ConfigSchemas;
 import io.robustbounds.config.Settings;
 import io.robustbounds.jobs.BenchmarkJob;
 import io.robustbounds.jobs.Provenance;
@@ -30,7 +32,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Settings s = Settings.load(suite, overrides);
+        Settings s = Settings.load(suite, overrides, ConfigSchemas.benchmark());
         BenchmarkJob.Config c = config(s);
         BenchmarkJob.Outcome o;
         try (SparkSession spark = Sessions.create("robustbounds benchmark " + c.suite(), s.getString("spark.master"))) {
@@ -72,7 +74,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             throw s.invalid("benchmark.name", "must not be empty");
         }
         List<BenchmarkJob.Entry> entries = new ArrayList<>();
-        for (Settings e : s.getSettingsList("benchmark.entries")) {
+        for (ConfigReader e : s.getObjectList("benchmark.entries")) {
             String en = e.getString("name");
             if (!en.matches("[A-Za-z0-9._-]+")) {
                 throw e.invalid("name", "must be letters, digits, '.', '_' or '-'");

@@ -1,5 +1,6 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.config.ConfigSchemas;
 import io.robustbounds.config.Settings;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,6 @@ final class ConfigOptions {
     List<String> overrides = new ArrayList<>();
 
     Settings load() {
-        return Settings.load(config, overrides);
+        return Settings.load(config, overrides, ConfigSchemas.main());
     }
 }

@@ -1,6 +1,7 @@
 package io.robustbounds.cli;
 
 import io.robustbounds.bounds.BoundMode;
+import io.robustbounds.config.ConfigSchemas;
 import io.robustbounds.config.Settings;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
@@ -42,7 +43,7 @@ final class RandomMlpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Settings s = Settings.load(config, overrides);
+        Settings s = Settings.load(config, overrides, ConfigSchemas.randomMlp());
         long seed = s.getLong("random.seed");
         int models = s.getInt("random.models", 1);
         int perModel = s.getInt("random.samples-per-model", 1);

@@ -38,7 +38,7 @@ final class SweepCommand implements Callable<Integer> {
         if (resume && fresh) {
             throw new IllegalArgumentException("--resume and --fresh exclude each other");
         }
-        Settings s = Settings.load(config, overrides);
+        Settings s = Settings.load(config, overrides, SweepConfig.schema());
         SweepConfig c = SweepConfig.from(s);
         Map<String, Object> provenance = Provenance.common(s);
         SweepJob.Outcome o;

@@ -43,7 +43,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        run(Settings.load(config, overrides), System.out);
+        run(Settings.load(config, overrides, TrainConfig.SCHEMA), System.out);
         return 0;
     }
 

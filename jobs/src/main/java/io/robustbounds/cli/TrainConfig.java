@@ -1,12 +1,13 @@
 package io.robustbounds.cli;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueFactory;
 import io.robustbounds.config.ConfigException;
+import io.robustbounds.config.ConfigReader;
 import io.robustbounds.config.Settings;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.ModelException;
@@ -15,38 +16,60 @@ import io.robustbounds.train.LayerSpec;
 import io.robustbounds.train.WeightInit;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
+import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The {@code train} block of a {@code conf/train/*.conf} file, typed and validated; errors name the file, the key
- * (list elements as {@code train.layers[2].size}) and the value.
- *
- * <pre>
- * train {
- *   name = "lenet-lrn1"
- *   data { train = "runs/mnist/train", test = "runs/mnist/test", validation = "" }   # validation optional
- *   output = "runs/train/lenet-lrn1/model"
- *   layers = [
- *     { kind = conv, filters = 20, size = 5, stride = 1, padding = 0, relu = false }
- *     { kind = pool, method = max, size = 2, stride = 2 }
- *     { kind = lrn, n = 5, k = 1, alpha = 1e-4, beta = 0.75, alpha-convention = caffe }
- *     { kind = flatten }
- *     { kind = dense, units = 500, activation = relu }
- *   ]                                                  # then the linear head, one output per class
- *   optimizer = adam, learning-rate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
- *   batch-size = 64, iterations = 10000, epochs = 0    # exactly one of iterations, epochs > 0
- *   seed = 1, weight-init = xavier, margin-weight = 0, input-scale = 0.00390625, precision = float
- *   log-every = 500
- * }
- * </pre>
+ * (list elements as {@code train.layers[2].size}) and the value. Its keys are those of {@link #SCHEMA_TEXT}.
  */
 record TrainConfig(String name, Path trainData, Path testData, Path validationData, Path output, List<LayerSpec> layers,
                    Hyperparameters hyper, int logEvery) {
 
     static final String P = "train.";
+
+    /**
+     * Every key of a training file, with an example value: the schema a file is checked against at load (a key not
+     * here is refused) and the declaration of the layer kinds with their keys ({@link #LAYER_KEYS}).
+     */
+    static final String SCHEMA_TEXT = """
+            train {
+              name = "lenet-lrn1"
+              data { train = "runs/mnist/train", test = "runs/mnist/test", validation = "" }   # validation optional
+              output = "runs/train/lenet-lrn1/model"
+              layers = [                                         # then the linear head, one output per class
+                { kind = dense, units = 500, activation = relu }
+                { kind = conv, filters = 20, size = 5, stride = 1, padding = 0, relu = false }   # stride 1, padding 0, relu false if absent
+                { kind = pool, method = max, size = 2, stride = 2 }                              # stride = size if absent
+                { kind = lrn, n = 5, k = 1, alpha = 1e-4, beta = 0.75, alpha-convention = caffe } # these defaults if absent
+                { kind = flatten }
+              ]
+              optimizer = adam, learning-rate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
+              batch-size = 64, iterations = 10000, epochs = 0    # exactly one of iterations, epochs > 0
+              seed = 1, weight-init = xavier, margin-weight = 0, input-scale = 0.00390625, precision = float
+              log-every = 500
+            }
+            """;
+
+    static final Config SCHEMA = ConfigFactory.parseString(SCHEMA_TEXT);
+
+    /** The layer kinds, in the schema's order, with each one's keys. */
+    static final Map<String, List<String>> LAYER_KEYS = layerKeys();
+
+    private static Map<String, List<String>> layerKeys() {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Config layer : SCHEMA.getConfigList(P + "layers")) {
+            List<String> keys = new ArrayList<>(new TreeSet<>(layer.root().keySet()));
+            keys.remove("kind");
+            keys.add(0, "kind");
+            out.put(layer.getString("kind"), List.copyOf(keys));
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
 
     static TrainConfig from(Settings s) {
         String name = s.getString(P + "name");
@@ -55,7 +78,7 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
         }
         Path train = path(s, P + "data.train", true);
         Path test = path(s, P + "data.test", true);
-        Path validation = hasPath(s, P + "data.validation") ? path(s, P + "data.validation", false) : null;
+        Path validation = s.hasPath(P + "data.validation") ? path(s, P + "data.validation", false) : null;
         Path output = path(s, P + "output", true);
         List<LayerSpec> layers = layers(s);
         String optimizer = s.getString(P + "optimizer").toLowerCase(Locale.ROOT);
@@ -89,18 +112,6 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
         return new TrainConfig(name, train, test, validation, output, layers, hp, logEvery);
     }
 
-    private static boolean hasPath(Settings s, String key) {
-        try {
-            s.getString(key);
-            return true;
-        } catch (ConfigException e) {
-            if (e.getMessage().endsWith(key + " is missing")) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
     private static Path path(Settings s, String key, boolean required) {
         String v = s.getString(key);
         if (v.isBlank()) {
@@ -112,19 +123,23 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
         return Path.of(v);
     }
 
-    /** The layer list, element by element; each element's unknown keys are refused (a typo would otherwise be ignored). */
+    /** The layer list, element by element; each element's keys are checked against its kind's ({@link #LAYER_KEYS}). */
     private static List<LayerSpec> layers(Settings s) {
-        Config root = ConfigValueFactory.fromMap(s.toMap()).toConfig();
-        if (!root.hasPath(P + "layers")) {
-            throw new ConfigException(s.source() + ": " + P + "layers is missing");
+        if (!s.hasPath(P + "layers")) {
+            throw s.missing(P + "layers");
         }
-        ConfigValue v = root.getValue(P + "layers");
+        ConfigValue v = s.config().getValue(P + "layers");
         if (!(v instanceof ConfigList list)) {
             throw new ConfigException(s.source() + ": " + P + "layers must be a list of layers, got " + render(v));
         }
         List<LayerSpec> layers = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            layers.add(new Layer(s.source(), P + "layers[" + i + "]", list.get(i)).spec());
+            String where = P + "layers[" + i + "]";
+            if (!(list.get(i) instanceof ConfigObject obj)) {
+                throw new ConfigException(s.source() + ": " + where + " must be an object such as { kind = dense, units = 5, activation = tanh }, got "
+                        + render(list.get(i)));
+            }
+            layers.add(layer(s.nested(obj.toConfig(), where, "")));
         }
         return layers;
     }
@@ -133,127 +148,52 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
         return v.render(ConfigRenderOptions.concise());
     }
 
-    /** One element of train.layers, read with errors that name it. */
-    private record Layer(String source, String where, ConfigValue value) {
-
-        LayerSpec spec() {
-            if (!(value instanceof ConfigObject obj)) {
-                throw new ConfigException(source + ": " + where + " must be an object such as { kind = dense, units = 5, activation = tanh }, got "
-                        + render(value));
-            }
-            Config c = obj.toConfig();
-            String kind = string(c, "kind");
-            try {
-                return switch (kind) {
-                    case "dense" -> {
-                        only(obj, "kind", "units", "activation");
-                        Activation a;
-                        try {
-                            a = Activation.parse(string(c, "activation"), where);
-                        } catch (ModelException e) {
-                            throw invalid(c, "activation", "must be one of tanh, sigmoid, softplus, relu, identity");
-                        }
-                        yield new LayerSpec.Dense(integer(c, "units", 1, null), a);
-                    }
-                    case "conv" -> {
-                        only(obj, "kind", "filters", "size", "stride", "padding", "relu");
-                        yield new LayerSpec.Conv(integer(c, "filters", 1, null), integer(c, "size", 1, null), integer(c, "stride", 1, 1),
-                                integer(c, "padding", 0, 0), bool(c, "relu", false));
-                    }
-                    case "pool" -> {
-                        only(obj, "kind", "method", "size", "stride");
-                        String method = string(c, "method");
-                        if (!method.equals("max") && !method.equals("average")) {
-                            throw invalid(c, "method", "must be max or average");
-                        }
-                        int size = integer(c, "size", 1, null);
-                        yield new LayerSpec.Pool(method.equals("max"), size, integer(c, "stride", 1, size));
-                    }
-                    case "lrn" -> {
-                        only(obj, "kind", "n", "k", "alpha", "beta", "alpha-convention");
-                        String convention = c.hasPath("alpha-convention") ? string(c, "alpha-convention") : "caffe";
-                        if (!convention.equals("caffe") && !convention.equals("thesis")) {
-                            throw invalid(c, "alpha-convention", "must be caffe (α/n) or thesis (α)");
-                        }
-                        yield new LayerSpec.Lrn(number(c, "k", 1.0), integer(c, "n", 1, 5), number(c, "alpha", 1e-4), number(c, "beta", 0.75),
-                                convention.equals("caffe"));
-                    }
-                    case "flatten" -> {
-                        only(obj, "kind");
-                        yield new LayerSpec.Flatten();
-                    }
-                    default -> throw invalid(c, "kind", "must be one of dense, conv, pool, lrn, flatten");
-                };
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(source + ": " + where + " " + render(value) + ": " + e.getMessage());
-            }
+    /** One element of train.layers; its keys must be those of its kind. */
+    private static LayerSpec layer(ConfigReader c) {
+        String kind = lower(c, "kind");
+        List<String> keys = LAYER_KEYS.get(kind);
+        if (keys == null) {
+            throw c.invalid("kind", "must be one of " + String.join(", ", LAYER_KEYS.keySet()));
         }
-
-        private void only(ConfigObject obj, String... keys) {
-            Set<String> allowed = Set.of(keys);
-            for (String k : obj.keySet()) {
-                if (!allowed.contains(k)) {
-                    throw new ConfigException(source + ": " + where + "." + k + " is not a key of a " + obj.toConfig().getString("kind")
-                            + " layer (keys: " + String.join(", ", keys) + ")");
+        c.refuseUnknown(keys, "a " + kind + " layer");
+        try {
+            return switch (kind) {
+                case "dense" -> {
+                    Activation a;
+                    try {
+                        a = Activation.parse(lower(c, "activation"), c.where());
+                    } catch (ModelException e) {
+                        throw c.invalid("activation", "must be one of tanh, sigmoid, softplus, relu, identity");
+                    }
+                    yield new LayerSpec.Dense(c.getInt("units", 1), a);
                 }
-            }
-        }
-
-        private ConfigException invalid(Config c, String key, String rule) {
-            return new ConfigException(source + ": " + where + "." + key + " " + rule + ", got "
-                    + (c.hasPath(key) ? render(c.getValue(key)) : "nothing"));
-        }
-
-        private String string(Config c, String key) {
-            if (!c.hasPath(key)) {
-                throw new ConfigException(source + ": " + where + "." + key + " is missing");
-            }
-            try {
-                return c.getString(key).toLowerCase(Locale.ROOT);
-            } catch (com.typesafe.config.ConfigException e) {
-                throw invalid(c, key, "must be a string");
-            }
-        }
-
-        private int integer(Config c, String key, int min, Integer fallback) {
-            if (!c.hasPath(key)) {
-                if (fallback == null) {
-                    throw new ConfigException(source + ": " + where + "." + key + " is missing");
+                case "conv" -> new LayerSpec.Conv(c.getInt("filters", 1), c.getInt("size", 1), c.getIntOr("stride", 1, 1),
+                        c.getIntOr("padding", 0, 0), c.getBooleanOr("relu", false));
+                case "pool" -> {
+                    String method = lower(c, "method");
+                    if (!method.equals("max") && !method.equals("average")) {
+                        throw c.invalid("method", "must be max or average");
+                    }
+                    int size = c.getInt("size", 1);
+                    yield new LayerSpec.Pool(method.equals("max"), size, c.getIntOr("stride", 1, size));
                 }
-                return fallback;
-            }
-            int v;
-            try {
-                v = c.getInt(key);
-            } catch (com.typesafe.config.ConfigException e) {
-                throw invalid(c, key, "must be a whole number");
-            }
-            if (v < min) {
-                throw invalid(c, key, "must be >= " + min);
-            }
-            return v;
+                case "lrn" -> {
+                    String convention = c.hasPath("alpha-convention") ? lower(c, "alpha-convention") : "caffe";
+                    if (!convention.equals("caffe") && !convention.equals("thesis")) {
+                        throw c.invalid("alpha-convention", "must be caffe (α/n) or thesis (α)");
+                    }
+                    yield new LayerSpec.Lrn(c.getDoubleOr("k", 1.0), c.getIntOr("n", 1, 5), c.getDoubleOr("alpha", 1e-4),
+                            c.getDoubleOr("beta", 0.75), convention.equals("caffe"));
+                }
+                default -> new LayerSpec.Flatten();
+            };
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(c.source() + ": " + c.where() + " " + render(c.config().root()) + ": " + e.getMessage());
         }
+    }
 
-        private double number(Config c, String key, double fallback) {
-            if (!c.hasPath(key)) {
-                return fallback;
-            }
-            try {
-                return c.getDouble(key);
-            } catch (com.typesafe.config.ConfigException e) {
-                throw invalid(c, key, "must be a number");
-            }
-        }
-
-        private boolean bool(Config c, String key, boolean fallback) {
-            if (!c.hasPath(key)) {
-                return fallback;
-            }
-            try {
-                return c.getBoolean(key);
-            } catch (com.typesafe.config.ConfigException e) {
-                throw invalid(c, key, "must be true or false");
-            }
-        }
+    /** Names (kinds, activations, methods) are read case-insensitively. */
+    private static String lower(ConfigReader c, String key) {
+        return c.getString(key).toLowerCase(Locale.ROOT);
     }
 }

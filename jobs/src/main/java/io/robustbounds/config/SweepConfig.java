@@ -1,6 +1,7 @@
 package io.robustbounds.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
@@ -87,10 +88,36 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         }
     }
 
+    /** Appended to "is missing" in a cell's messages: a cell takes what it leaves out from sweep.defaults. */
+    private static final String MISSING_IN_CELL = " (set it in the cell or in sweep.defaults)";
+
+    /**
+     * The keys a sweep file may hold: those of conf/sweeps/defaults.conf (run, spark, evaluation, sweep's own settings)
+     * and the declared ones: run.id, sweep.name, the cell keys ({@link #CELL_KEYS}) in sweep.defaults, in each element of
+     * sweep.cells (with id, label, thesis) and as lists in sweep.grid.
+     */
+    public static Config schema() {
+        Map<String, Object> cellKeys = new LinkedHashMap<>();
+        CELL_KEYS.forEach(k -> cellKeys.put(k, ""));
+        Map<String, Object> defaults = new LinkedHashMap<>(cellKeys);
+        defaults.put("label", "");
+        defaults.put("thesis", Map.of("mean", 0, "median", 0, "std", 0));
+        Map<String, Object> listed = new LinkedHashMap<>(defaults);
+        listed.put("id", "");
+        Map<String, Object> declared = new LinkedHashMap<>();
+        declared.put("run.id", "");
+        declared.put("sweep.name", "");
+        declared.put("sweep.test-fail-after-units", 0);
+        declared.put("sweep.defaults", defaults);
+        declared.put("sweep.cells", List.of(listed));
+        declared.put("sweep.grid", cellKeys);
+        return ConfigFactory.parseMap(declared).withFallback(ConfigSchemas.shipped("sweeps/defaults.conf"));
+    }
+
+    /** Reads a sweep file loaded with {@link #schema()} (so every key it holds is one read here). */
     public static SweepConfig from(Settings s) {
-        Config root = s.raw();
         String src = s.source();
-        if (!root.hasPath("sweep")) {
+        if (!s.hasPath("sweep")) {
             throw new ConfigException(src + ": sweep is missing (a sweep file declares sweep.defaults and sweep.cells and/or sweep.grid)");
         }
         long seed = s.getLong("sweep.seed");
@@ -101,30 +128,18 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         if (!precision.equals("float") && !precision.equals("double")) {
             throw s.invalid("evaluation.precision", "must be float or double");
         }
-        Config defaults = root.hasPath("sweep.defaults") ? root.getConfig("sweep.defaults") : com.typesafe.config.ConfigFactory.empty();
-        for (String k : defaults.root().keySet()) {
-            if (!CELL_KEYS.contains(k) && !k.equals("thesis") && !k.equals("label")) {
-                throw new ConfigException(src + ": sweep.defaults." + k + " is not a cell key (expected one of " + CELL_KEYS + ")");
-            }
-        }
+        Config defaults = s.hasPath("sweep.defaults") ? s.getConfig("sweep.defaults") : ConfigFactory.empty();
         List<Cell> cells = new ArrayList<>();
-        if (root.hasPath("sweep.cells")) {
-            List<? extends Config> list;
-            try {
-                list = root.getConfigList("sweep.cells");
-            } catch (com.typesafe.config.ConfigException.WrongType e) {
-                throw new ConfigException(src + ": sweep.cells must be a list of objects, got "
-                        + root.getValue("sweep.cells").render(ConfigRenderOptions.concise()));
-            }
+        if (s.hasPath("sweep.cells")) {
+            List<ConfigReader> list = s.getObjectList("sweep.cells");
             for (int i = 0; i < list.size(); i++) {
-                Config c = list.get(i);
-                String where = "sweep.cells[" + i + "]";
-                String id = c.hasPath("id") ? new Node(c, src, where).string("id") : Integer.toString(i + 1);
-                cells.add(cell(new Node(c.withFallback(defaults), src, where), id, seed));
+                ConfigReader c = list.get(i);
+                String id = c.hasPath("id") ? c.getString("id") : Integer.toString(i + 1);
+                cells.add(cell(s.nested(c.config().withFallback(defaults), c.where(), MISSING_IN_CELL), id, seed));
             }
         }
-        if (root.hasPath("sweep.grid")) {
-            cells.addAll(grid(root.getConfig("sweep.grid"), defaults, src, seed));
+        if (s.hasPath("sweep.grid")) {
+            cells.addAll(grid(s, s.getConfig("sweep.grid"), defaults, seed));
         }
         if (cells.isEmpty()) {
             throw new ConfigException(src + ": the sweep has no cells (give sweep.cells and/or sweep.grid)");
@@ -143,23 +158,18 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
                 s.getBoolean("sweep.write-models"), precision, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
                 s.getInt("evaluation.max-lanczos-steps", 1), s.getDouble("evaluation.fgs-tolerance", 0, 1), List.copyOf(cells),
                 s.getString("run.output"), runId, s.getString("spark.master"),
-                root.hasPath("sweep.test-fail-after-units") ? s.getInt("sweep.test-fail-after-units", 0) : 0);
+                s.getIntOr("sweep.test-fail-after-units", 0, 0));
     }
 
     /** The cartesian product of the grid's lists, in the order of {@link #CELL_KEYS}; ids name the varied values. */
-    private static List<Cell> grid(Config grid, Config defaults, String src, long seed) {
+    private static List<Cell> grid(Settings s, Config grid, Config defaults, long seed) {
         List<String> keys = new ArrayList<>();
         List<List<ConfigValue>> values = new ArrayList<>();
-        for (String k : grid.root().keySet()) {
-            if (!CELL_KEYS.contains(k)) {
-                throw new ConfigException(src + ": sweep.grid." + k + " is not a cell key (expected one of " + CELL_KEYS + ")");
-            }
-        }
         for (String k : CELL_KEYS) {
             if (grid.hasPath(k)) {
                 ConfigValue v = grid.getValue(k);
                 if (!(v instanceof com.typesafe.config.ConfigList l) || l.isEmpty()) {
-                    throw new ConfigException(src + ": sweep.grid." + k + " must be a non-empty list of values, got "
+                    throw new ConfigException(s.source() + ": sweep.grid." + k + " must be a non-empty list of values, got "
                             + v.render(ConfigRenderOptions.concise()));
                 }
                 keys.add(k);
@@ -178,7 +188,7 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
             }
             String id = name.isEmpty() ? "grid" : String.join(",", name);
             Config c = ConfigValueFactory.fromMap(chosen).toConfig().withFallback(defaults);
-            out.add(cell(new Node(c, src, "sweep.grid[" + id + "]"), id, seed));
+            out.add(cell(s.nested(c, "sweep.grid[" + id + "]", MISSING_IN_CELL), id, seed));
             int k = keys.size() - 1;
             while (k >= 0 && ++at[k] == values.get(k).size()) {
                 at[k--] = 0;
@@ -189,37 +199,37 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         }
     }
 
-    private static Cell cell(Node n, String id, long sweepSeed) {
+    private static Cell cell(ConfigReader n, String id, long sweepSeed) {
         if (!id.matches("[A-Za-z0-9][A-Za-z0-9._=,\\[\\] +-]*")) {
             throw n.invalid("id", "must start with a letter or digit and hold only letters, digits and . _ = , [ ] + - or spaces");
         }
-        int layers = n.integer("layers", 0);
+        int layers = n.getInt("layers", 0);
         Activation activation;
         try {
-            activation = Activation.parse(n.string("activation"), n.where + ".activation");
+            activation = Activation.parse(n.getString("activation"), n.path("activation"));
         } catch (RuntimeException e) {
             throw n.invalid("activation", "must be one of tanh, sigmoid, softplus, relu, identity");
         }
         List<BoundMode> modes;
         try {
-            modes = BoundMode.parseList(n.string("modes"));
+            modes = BoundMode.parseList(n.getString("modes"));
         } catch (IllegalArgumentException e) {
             throw n.invalid("modes", "must be paper, sound or both");
         }
-        double[] samples = n.interval("sample-interval");
-        double[] params = n.interval("parameter-interval");
-        double upper = n.number("fgs-upper");
+        double[] samples = n.getInterval("sample-interval");
+        double[] params = n.getInterval("parameter-interval");
+        double upper = n.getDouble("fgs-upper");
         if (!(upper > 0 && Double.isFinite(upper))) {
             throw n.invalid("fgs-upper", "must be positive");
         }
-        long models = n.config.hasPath("models") ? n.longInt("models", 1) : 0;
+        long models = n.hasPath("models") ? n.getLong("models", 1) : 0;
         if (models < 1) {
             throw n.invalid("models", "must be >= 1");
         }
-        return new Cell(id, n.config.hasPath("label") ? n.string("label") : id, n.integer("samples-per-model", 1),
-                n.integer("input-size", 1), models, layers, layers == 0 ? 0 : n.integer("units", 1), n.integer("classes", 2), activation,
-                samples[0], samples[1], params[0], params[1], upper, n.config.hasPath("seed") ? n.longInt("seed", Long.MIN_VALUE) : sweepSeed, modes,
-                n.optional("thesis.mean"), n.optional("thesis.median"), n.optional("thesis.std"));
+        return new Cell(id, n.getStringOr("label", id), n.getInt("samples-per-model", 1),
+                n.getInt("input-size", 1), models, layers, layers == 0 ? 0 : n.getInt("units", 1), n.getInt("classes", 2), activation,
+                samples[0], samples[1], params[0], params[1], upper, n.hasPath("seed") ? n.getLong("seed") : sweepSeed, modes,
+                n.getDoubleOr("thesis.mean", Double.NaN), n.getDoubleOr("thesis.median", Double.NaN), n.getDoubleOr("thesis.std", Double.NaN));
     }
 
     /** All bound modes of any cell, paper first. */
@@ -272,63 +282,5 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
 
     static String num(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    /** A cell's (or the grid's) config with the path used in error messages. */
-    private record Node(Config config, String source, String where) {
-        ConfigException invalid(String key, String rule) {
-            return new ConfigException(source + ": " + where + "." + key + " " + rule + ", got " + render(key));
-        }
-
-        private String render(String key) {
-            return config.hasPath(key) ? config.getValue(key).render(ConfigRenderOptions.concise()) : "nothing";
-        }
-
-        private <T> T get(String key, String expected, java.util.function.Function<String, T> f) {
-            if (!config.hasPath(key)) {
-                throw new ConfigException(source + ": " + where + "." + key + " is missing (set it in the cell or in sweep.defaults)");
-            }
-            try {
-                return f.apply(key);
-            } catch (com.typesafe.config.ConfigException.WrongType | com.typesafe.config.ConfigException.BadValue e) {
-                throw new ConfigException(source + ": " + where + "." + key + " must be " + expected + ", got " + render(key));
-            }
-        }
-
-        String string(String key) {
-            return get(key, "a string", config::getString);
-        }
-
-        double number(String key) {
-            return get(key, "a number", config::getDouble);
-        }
-
-        int integer(String key, int min) {
-            int v = get(key, "a whole number", config::getInt);
-            if (v < min) {
-                throw invalid(key, "must be >= " + min);
-            }
-            return v;
-        }
-
-        long longInt(String key, long min) {
-            long v = get(key, "a whole number", config::getLong);
-            if (v < min) {
-                throw invalid(key, "must be >= " + min);
-            }
-            return v;
-        }
-
-        double optional(String key) {
-            return config.hasPath(key) ? number(key) : Double.NaN;
-        }
-
-        double[] interval(String key) {
-            List<Double> v = get(key, "an interval [low, high]", config::getDoubleList);
-            if (v.size() != 2 || !(v.get(0) < v.get(1))) {
-                throw invalid(key, "must be an interval [low, high] with low < high");
-            }
-            return new double[] {v.get(0), v.get(1)};
-        }
     }
 }

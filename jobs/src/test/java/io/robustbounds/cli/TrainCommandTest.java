@@ -57,7 +57,7 @@ class TrainCommandTest {
         blobs(dir.resolve("validation"), 20, 2);
         blobs(dir.resolve("test"), 40, 3);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        TrainCommand.run(Settings.load(conf(dir, ""), List.of()), new PrintStream(bytes, true));
+        TrainCommand.run(Settings.load(conf(dir, ""), List.of(), TrainConfig.SCHEMA), new PrintStream(bytes, true));
         String out = bytes.toString();
         assertTrue(out.contains("test       accuracy 100.00%"), out);
         Model m = ModelFormat.read(dir.resolve("model"));
@@ -83,7 +83,7 @@ class TrainCommandTest {
         assertTrue(p.containsKey("nd4j") && p.containsKey("train_seconds") && p.containsKey("wall_seconds"), p.toString());
 
         // the same seed gives the same model, bit for bit
-        Model again = TrainCommand.run(Settings.load(conf(dir, ""), List.of("train.output=\"" + dir.resolve("model2") + "\"")),
+        Model again = TrainCommand.run(Settings.load(conf(dir, ""), List.of("train.output=\"" + dir.resolve("model2") + "\""), TrainConfig.SCHEMA),
                 new PrintStream(new ByteArrayOutputStream()));
         assertEquals(m.head().weight(), again.head().weight());
     }
@@ -98,7 +98,7 @@ class TrainCommandTest {
             w.commit();
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TrainCommand.run(Settings.load(conf(dir, ""), List.of()), new PrintStream(new ByteArrayOutputStream())));
+                () -> TrainCommand.run(Settings.load(conf(dir, ""), List.of(), TrainConfig.SCHEMA), new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains("(test): shape [2]") && e.getMessage().contains("shape [3]"), e.getMessage());
     }
 }

@@ -29,7 +29,7 @@ class TrainConfigTest {
         }
         assertFalse(files.isEmpty());
         for (Path f : files) {
-            TrainConfig c = TrainConfig.from(Settings.load(f, List.of()));
+            TrainConfig c = TrainConfig.from(Settings.load(f, List.of(), TrainConfig.SCHEMA));
             long[] shape = f.getFileName().toString().startsWith("lenet") ? new long[] {1, 28, 28}
                     : f.getFileName().toString().startsWith("cifar") ? new long[] {3, 32, 32} : null;
             if (shape != null) {
@@ -39,12 +39,12 @@ class TrainConfigTest {
                 assertEquals(1, shape.length, f + ": the trunk ends in a vector");
             }
         }
-        TrainConfig lrn3 = TrainConfig.from(Settings.load(CONF.resolve("lenet-lrn3.conf"), List.of()));
+        TrainConfig lrn3 = TrainConfig.from(Settings.load(CONF.resolve("lenet-lrn3.conf"), List.of(), TrainConfig.SCHEMA));
         assertEquals(2, lrn3.layers().stream().filter(l -> l instanceof LayerSpec.Lrn).count());
         assertEquals(10_000, lrn3.hyper().iterations());
         assertEquals(64, lrn3.hyper().batchSize());
         assertNull(lrn3.validationData());
-        TrainConfig wine = TrainConfig.from(Settings.load(CONF.resolve("wine.conf"), List.of("train.seed=7")));
+        TrainConfig wine = TrainConfig.from(Settings.load(CONF.resolve("wine.conf"), List.of("train.seed=7"), TrainConfig.SCHEMA));
         assertEquals(List.of(new LayerSpec.Dense(5, io.robustbounds.model.Activation.TANH), new LayerSpec.Dense(3, io.robustbounds.model.Activation.TANH)),
                 wine.layers());
         assertEquals(7, wine.hyper().seed());
@@ -54,8 +54,8 @@ class TrainConfigTest {
     private static String error(Path dir, String body, String... overrides) throws IOException {
         Path f = dir.resolve("bad.conf");
         Files.writeString(f, "include \"" + CONF.resolve("iris.conf").toAbsolutePath() + "\"\n" + body);
-        ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.from(Settings.load(f, List.of(overrides))));
-        assertTrue(e.getMessage().contains("bad.conf"), e.getMessage());
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.from(Settings.load(f, List.of(overrides), TrainConfig.SCHEMA)));
+        assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
         return e.getMessage();
     }
 
@@ -69,8 +69,6 @@ class TrainConfigTest {
         assertTrue(m.contains("train.layers[0].units must be a whole number, got \"five\""), m);
         m = error(dir, "train.layers = [{ kind = dense, units = 4, activation = tanh }, { kind = dense, units = 3, activation = swish }]\n");
         assertTrue(m.contains("train.layers[1].activation must be one of tanh, sigmoid, softplus, relu, identity, got \"swish\""), m);
-        m = error(dir, "train.layers = [{ kind = conv, filters = 4, size = 3, strides = 2 }]\n");
-        assertTrue(m.contains("train.layers[0].strides is not a key of a conv layer"), m);
         m = error(dir, "train.layers = [{ kind = pool, method = median, size = 2 }]\n");
         assertTrue(m.contains("train.layers[0].method must be max or average, got \"median\""), m);
         m = error(dir, "train.layers = [{ kind = lrn, beta = -1 }]\n");
@@ -87,5 +85,30 @@ class TrainConfigTest {
         assertTrue(m.contains("train.data.test must name a folder, got \"\""), m);
         m = error(dir, "train.optimizer = rmsprop\n");
         assertTrue(m.contains("train.optimizer must be adam or sgd, got rmsprop"), m);
+    }
+
+    /** A key no reader knows is refused with where it came from and the nearest known key; a layer takes only its kind's keys. */
+    @Test
+    void unknownKeysAreRefused(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("bad.conf");
+        String m = error(dir, "train.layers = [{ kind = conv, filters = 4, size = 3, strides = 2 }]\n");
+        assertEquals("unknown key train.layers[0].strides (from " + f + ":2); did you mean train.layers[0].stride?", m);
+        // a key of another kind of layer: this kind's keys are listed
+        m = error(dir, "train.layers = [\n  { kind = dense, units = 4, activation = tanh, filters = 2 }\n]\n");
+        assertEquals("unknown key train.layers[0].filters (from " + f + ":3); a dense layer's keys: kind, activation, units", m);
+        m = error(dir, "train {\n  epoch = 3\n}\n");
+        assertEquals("unknown key train.epoch (from " + f + ":3); did you mean train.epochs?", m);
+        m = assertThrows(ConfigException.class, () -> Settings.load(CONF.resolve("iris.conf"), List.of("train.data.validaton=\"runs/v\""),
+                TrainConfig.SCHEMA)).getMessage();
+        assertEquals("unknown key train.data.validaton (from --set); did you mean train.data.validation?", m);
+        // the declared schema is itself a valid training file
+        TrainConfig example = TrainConfig.from(Settings.load(write(dir, TrainConfig.SCHEMA_TEXT), List.of(), TrainConfig.SCHEMA));
+        assertEquals(5, example.layers().size());
+    }
+
+    private static Path write(Path dir, String text) throws IOException {
+        Path f = dir.resolve("schema.conf");
+        Files.writeString(f, text);
+        return f;
     }
 }

@@ -45,7 +45,7 @@ class SweepJobTest {
                 }
                 """.formatted(dir.resolve("runs").toString().replace("\\", "/"), runId));
         List<String> s = new ArrayList<>(Arrays.asList(sets));
-        return SweepConfig.from(Settings.load(f, s));
+        return SweepConfig.from(Settings.load(f, s, SweepConfig.schema()));
     }
 
     private static List<String> table(SparkSession spark, SweepJob.Outcome o) {
@@ -214,13 +214,13 @@ class SweepJobTest {
     @Test
     void thesisConfigsCoverTheirTables() {
         Path root = Path.of(System.getProperty("user.dir")).getParent();
-        SweepConfig t31 = SweepConfig.from(Settings.load(root.resolve("conf/sweeps/thesis-table-3-1.conf"), List.of()));
-        SweepConfig t42 = SweepConfig.from(Settings.load(root.resolve("conf/sweeps/thesis-table-4-2.conf"), List.of()));
+        SweepConfig t31 = SweepConfig.from(Settings.load(root.resolve("conf/sweeps/thesis-table-3-1.conf"), List.of(), SweepConfig.schema()));
+        SweepConfig t42 = SweepConfig.from(Settings.load(root.resolve("conf/sweeps/thesis-table-4-2.conf"), List.of(), SweepConfig.schema()));
         assertEquals(List.of("1", "2", "3", "4", "5", "4-U1"), t31.cells().stream().map(SweepConfig.Cell::id).toList());
         assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "2-U100", "8-U10"), t42.cells().stream().map(SweepConfig.Cell::id).toList());
         assertEquals(0.9283, t31.cells().get(0).thesisMean());
         assertEquals(50, t42.cells().get(5).classes());
-        SweepConfig scale = SweepConfig.from(Settings.load(root.resolve("conf/sweeps/scale-1e7.conf"), List.of()));
+        SweepConfig scale = SweepConfig.from(Settings.load(root.resolve("conf/sweeps/scale-1e7.conf"), List.of(), SweepConfig.schema()));
         assertEquals(10_000_000L, scale.totalSamples());
     }
 }
