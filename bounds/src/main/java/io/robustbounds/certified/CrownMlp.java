@@ -68,10 +68,10 @@ public final class CrownMlp implements LinearBoundNetwork {
             }
             weightT[k] = new Gemm.Matrix(t, cols, rows);
             for (int c = 0; c < cols; c++) {
-                columnNorm[k][c] = Rounding.inflate(Math.sqrt(Rounding.inflate(columnNorm[k][c])));
+                columnNorm[k][c] = Rounding.normUp(columnNorm[k][c], rows);
             }
             for (int r = 0; r < rows; r++) {
-                rowNorm[k][r] = Rounding.inflate(Math.sqrt(Rounding.inflate(rowNorm[k][r])));
+                rowNorm[k][r] = Rounding.normUp(rowNorm[k][r], cols);
             }
         }
         if (width[depth + 1] != classes) {
@@ -219,7 +219,7 @@ public final class CrownMlp implements LinearBoundNetwork {
                     s += v * v;
                     magnitude[0][n * d + i] = Rounding.up(Math.abs(v) + eps[n]);   // |x_i| ≤ |x₀ᵢ| + ε in the ball
                 }
-                xNorm[n] = Rounding.inflate(Math.sqrt(Rounding.inflate(s)));
+                xNorm[n] = Rounding.normUp(s, d);
             }
         }
 
@@ -397,7 +397,7 @@ public final class CrownMlp implements LinearBoundNetwork {
                         // Σ λ(αz + β) = Σ p z + Σ λβ + e, |e| ≤ u Σ|p||z|; then p·z = p·(W a + b): the constants join β
                         slack[row] += Rounding.inflate(g2 * (accAbs + Math.abs(beta[row])) + Rounding.U * products);
                         beta[row] += acc;
-                        relaxedNorm[row] = Rounding.inflate(Math.sqrt(Rounding.inflate(squares)));
+                        relaxedNorm[row] = Rounding.normUp(squares, nj);
                     }
                 }
                 // Λ' = fl(p·Wⱼ): |E_rc| ≤ γ_nj ‖p‖ ‖Wⱼ[:, c]‖, so Σ_c |E_rc||a_c| ≤ γ_nj ‖p‖ Σ_c ‖Wⱼ[:, c]‖ mag_c
@@ -431,7 +431,7 @@ public final class CrownMlp implements LinearBoundNetwork {
                         dot += v * x[n * d + i];
                         squares += v * v;
                     }
-                    double norm = Rounding.inflate(Math.sqrt(Rounding.inflate(squares)));
+                    double norm = Rounding.normUp(squares, d);
                     double s = Rounding.inflate(slack[row] + gd * norm * xNorm[n]);
                     double value = beta[row] + dot - s;
                     a[row] = Rounding.lowerOf(value, Math.abs(beta[row]) + Math.abs(dot) + s);

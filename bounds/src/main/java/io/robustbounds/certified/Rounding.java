@@ -45,6 +45,14 @@ final class Rounding {
     }
 
     /**
+     * A proven upper end of the Euclidean norm whose squares, n terms, summed to {@code computedSquares}: the exact sum
+     * is at most computed/(1 − γₙ) ≤ computed·(1 + 2γₙ) (non-negative terms), and sqrt is correctly rounded.
+     */
+    static double normUp(double computedSquares, long n) {
+        return up(Math.sqrt(up(computedSquares * up(1 + 2 * gamma(n + 1))) + TINY));
+    }
+
+    /**
      * A proven lower end of the exact value of an expression of at most 8 additions/subtractions whose computed
      * result is {@code value} and whose terms' magnitudes sum to {@code magnitude}: each operation errs by at most
      * u times a partial sum, itself at most (1 + 8u)·magnitude.
