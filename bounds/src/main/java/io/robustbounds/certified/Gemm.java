@@ -16,8 +16,14 @@ final class Gemm {
     private Gemm() {
     }
 
-    /** Products with fewer multiply-adds than this stay in Java (an ND4J call and its copies cost ~50 µs). */
-    static final long ND4J_FROM = 1L << 18;
+    /**
+     * Right-hand matrices with fewer entries than this are multiplied in Java. The choice depends on B alone, never on
+     * the number of rows, so a sample's result does not depend on how many others share its chunk.
+     */
+    static final long ND4J_FROM = 4096;
+
+    /** ND4J products get at least this many rows (zero padding): OpenBLAS rounds a row differently for small row counts. */
+    static final int MIN_ROWS = 64;
 
     /** A fixed right-hand matrix B [k × n], kept as an ND4J array for large products. */
     static final class Matrix {
@@ -54,7 +60,7 @@ final class Gemm {
         if (a.length != (long) m * k) {
             throw new IllegalArgumentException("left matrix has " + a.length + " values, expected " + m + " × " + k);
         }
-        if ((long) m * k * n < ND4J_FROM || m == 0) {
+        if ((long) k * n < ND4J_FROM || m == 0) {
             double[] c = new double[m * n];
             double[] bv = b.values;
             for (int i = 0; i < m; i++) {
@@ -73,8 +79,11 @@ final class Gemm {
             return c;
         }
         INDArray right = b.array();
+        int rows = Math.max(m, MIN_ROWS);
+        double[] left = rows == m ? a : java.util.Arrays.copyOf(a, rows * k);
         try (MemoryWorkspace ignored = Workspaces.step(9)) {
-            return Arrays2.toDoubles(Arrays2.fromDoubles(a, DataType.DOUBLE, m, k).mmul(right));
+            double[] c = Arrays2.toDoubles(Arrays2.fromDoubles(left, DataType.DOUBLE, rows, k).mmul(right));
+            return rows == m ? c : java.util.Arrays.copyOf(c, m * n);
         }
     }
 }

@@ -147,4 +147,18 @@ class CertifiedExactTest {
         boolean[] beyond = CertifiedRadius.certify(CrownMlp.of(m), new double[] {-1, 0}, 1, 0.81, 1L << 20);
         assertTrue(at[0] && !beyond[0], "fixed-radius certification at 0.79 and 0.81");
     }
+
+    /** A small memory budget splits the batch into chunks (large enough that the products run in ND4J); every sample's radius is unchanged. */
+    @Test
+    void memoryBudgetSplitsBatchesWithoutChangingRadii() {
+        io.robustbounds.random.RandomMlp spec = io.robustbounds.random.RandomMlp.of(100, 2, 48, Activation.TANH, 4, -1, 1, -1, 1);
+        CrownMlp net = CrownMlp.of(spec.model(7, 0));
+        int n = 200;
+        double[] x = spec.samples(7, 0, 0, n);
+        assertTrue(net.bytesPerSample() * n > (1L << 20), "the budget must force chunks");
+        int[] cls = net.predict(x, n);
+        double[] eps = new double[n];
+        java.util.Arrays.fill(eps, 0.05);
+        assertArrayEquals(net.certifiedWithin(x, n, cls, eps, 256L << 20), net.certifiedWithin(x, n, cls, eps, 1L << 20));
+    }
 }
