@@ -94,7 +94,7 @@ public final class OutputFolder implements Closeable {
 
     /** Claims a local output: {@link #claim(Path, Kind, Configuration)} of its absolute, normalized path. */
     public static OutputFolder claim(java.nio.file.Path target, Kind kind) {
-        return claim(new Path(target.toAbsolutePath().normalize().toUri()), kind, new Configuration());
+        return claim(Local.hadoop(target), kind, new Configuration());
     }
 
     /**
@@ -112,10 +112,11 @@ public final class OutputFolder implements Closeable {
         }
         Path t = store.qualify(target);
         if (t.getParent() == null) {
-            throw new OutputException(t + ": refusing to write an output over the root folder; choose a new folder");
+            throw new OutputException(store.show(t) + ": refusing to write an output over the root folder; choose a new folder");
         }
         Path lock = new Path(t.getParent(), "." + t.getName() + ".lock");
         try {
+            store.mkdirs(t.getParent()); // the lock's place
             acquire(store, t, lock);
             OutputFolder f = new OutputFolder(store, t, kind, lock);
             try {
@@ -127,7 +128,7 @@ public final class OutputFolder implements Closeable {
             }
             return f;
         } catch (IOException e) {
-            throw new UncheckedIOException(t + ": cannot prepare the output: " + e.getMessage(), e);
+            throw new UncheckedIOException(store.show(t) + ": cannot prepare the output: " + e.getMessage(), e);
         }
     }
 
@@ -152,7 +153,7 @@ public final class OutputFolder implements Closeable {
     /** Marks the staged folder and moves it into place, replacing the previous output (checked again: we hold the lock). */
     public void replaceWith(Path staged) throws IOException {
         if (released) {
-            throw new IllegalStateException(target + ": the output's lock was released already");
+            throw new IllegalStateException(store.show(target) + ": the output's lock was released already");
         }
         if (kind.marked()) {
             mark(staged);
@@ -193,7 +194,7 @@ public final class OutputFolder implements Closeable {
         try {
             store.delete(lock);
         } catch (IOException e) {
-            throw new UncheckedIOException(lock + ": cannot release the output's lock", e);
+            throw new UncheckedIOException(store.show(lock) + ": cannot release the output's lock", e);
         }
     }
 
@@ -205,14 +206,14 @@ public final class OutputFolder implements Closeable {
             return;
         }
         if (store.isSymlink(target)) {
-            throw new OutputException(target + ": is a symbolic link; refusing to replace it with " + kind.description()
+            throw new OutputException(store.show(target) + ": is a symbolic link; refusing to replace it with " + kind.description()
                     + " (name the folder it points to, or a new folder)");
         }
         if (!k.get()) {
             if (kind == Kind.MODEL && target.getName().endsWith(".zip") && store.isModelZip(target)) {
                 return;
             }
-            throw new OutputException(target + ": exists and is not " + (kind == Kind.MODEL ? "a model .zip" : "a folder")
+            throw new OutputException(store.show(target) + ": exists and is not " + (kind == Kind.MODEL ? "a model .zip" : "a folder")
                     + "; refusing to replace it with " + kind.description() + " (choose a new name, or delete it yourself)");
         }
         List<String> names = store.list(target);
@@ -224,7 +225,7 @@ public final class OutputFolder implements Closeable {
             if (kind.id().equals(found)) {
                 return;
             }
-            throw new OutputException(target + ": holds " + (found == null ? "an unreadable " + MARKER : "robustbounds output of kind '"
+            throw new OutputException(store.show(target) + ": holds " + (found == null ? "an unreadable " + MARKER : "robustbounds output of kind '"
                     + found + "'") + ", not " + kind.description() + "; refusing to replace it (choose another folder, or delete it yourself)");
         }
         if (kind.legacy().test(names)) {
@@ -232,7 +233,7 @@ public final class OutputFolder implements Closeable {
         }
         String sample = names.stream().filter(n -> !n.equals(MARKER)).sorted().limit(3).map(n -> "'" + n + "'")
                 .reduce((a, b) -> a + ", " + b).orElse("");
-        throw new OutputException(target + ": not empty and not " + kind.description() + " written by robustbounds (it holds "
+        throw new OutputException(store.show(target) + ": not empty and not " + kind.description() + " written by robustbounds (it holds "
                 + sample + (names.size() > 3 ? " and " + (names.size() - 3) + " more" : "") + (kind.marked() ? "; no " + MARKER : "")
                 + "); refusing to replace it: choose a new or empty folder, or delete it yourself");
     }
@@ -278,13 +279,13 @@ public final class OutputFolder implements Closeable {
             }
             JsonNode h = parse(held);
             if (h == null || !stale(h)) {
-                throw new OutputException(target + ": another run is writing this output" + (h == null ? " (its lock file is unreadable)"
+                throw new OutputException(store.show(target) + ": another run is writing this output" + (h == null ? " (its lock file is unreadable)"
                         : ": pid " + h.path("pid").asText() + " on host " + h.path("host").asText() + " since " + h.path("since").asText())
-                        + "; wait for it to end, or delete " + lock + " if that run is gone");
+                        + "; wait for it to end, or delete " + store.show(lock) + " if that run is gone");
             }
             store.takeOver(lock, held); // the holder's process is gone from this host
         }
-        throw new OutputException(target + ": other runs keep taking this output's lock " + lock + "; try again");
+        throw new OutputException(store.show(target) + ": other runs keep taking this output's lock " + store.show(lock) + "; try again");
     }
 
     private static JsonNode parse(byte[] bytes) {
@@ -310,7 +311,8 @@ public final class OutputFolder implements Closeable {
         return !started.isEmpty() && now.isPresent() && !now.get().toString().equals(started);
     }
 
-    static String host() {
+    /** This host's name, as locks record it. */
+    public static String host() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
@@ -328,6 +330,11 @@ public final class OutputFolder implements Closeable {
         }
 
         Path qualify(Path p);
+
+        /** The path as the user wrote it: without file: for a local one. */
+        default String show(Path p) {
+            return p.toString();
+        }
 
         /** Empty when absent; true for a folder, false for anything else (a symbolic link is not followed). */
         Optional<Boolean> kind(Path p) throws IOException;
@@ -347,6 +354,8 @@ public final class OutputFolder implements Closeable {
         void takeOver(Path lock, byte[] seen) throws IOException;
 
         void rename(Path from, Path to) throws IOException;
+
+        void mkdirs(Path dir) throws IOException;
 
         void delete(Path file) throws IOException;
 
@@ -368,9 +377,19 @@ public final class OutputFolder implements Closeable {
             return java.nio.file.Path.of(fs.makeQualified(p).toUri());
         }
 
+        /** A Hadoop path of a local one (not via toUri(), which ends a folder's name in '/'). */
+        static Path hadoop(java.nio.file.Path p) {
+            return new Path("file", null, p.toAbsolutePath().normalize().toString());
+        }
+
         @Override
         public Path qualify(Path p) {
-            return new Path(nio(p).toAbsolutePath().normalize().toUri());
+            return hadoop(nio(p));
+        }
+
+        @Override
+        public String show(Path p) {
+            return nio(p).toString();
         }
 
         @Override
@@ -443,6 +462,11 @@ public final class OutputFolder implements Closeable {
         @Override
         public void rename(Path from, Path to) throws IOException {
             Files.move(nio(from), nio(to), StandardCopyOption.ATOMIC_MOVE);
+        }
+
+        @Override
+        public void mkdirs(Path dir) throws IOException {
+            Files.createDirectories(nio(dir));
         }
 
         @Override
@@ -576,6 +600,13 @@ public final class OutputFolder implements Closeable {
         @Override
         public void delete(Path file) throws IOException {
             fs.delete(file, false);
+        }
+
+        @Override
+        public void mkdirs(Path dir) throws IOException {
+            if (!fs.mkdirs(dir)) {
+                throw new IOException("cannot create " + dir);
+            }
         }
 
         @Override
