@@ -132,6 +132,26 @@ public final class OutputFolder implements Closeable {
         }
     }
 
+    /**
+     * Only the lock of {@code folder}, for a command that writes several outputs into it (pipeline: the run folder),
+     * so that a second such command is refused before it writes anything; each output is still claimed on its own.
+     */
+    public static OutputFolder lock(Path folder, Configuration conf) {
+        try {
+            Store store = Store.of(folder, conf);
+            Path t = store.qualify(folder);
+            if (t.getParent() == null) {
+                throw new OutputException(store.show(t) + ": refusing to write an output over the root folder; choose a new folder");
+            }
+            Path lock = new Path(t.getParent(), "." + t.getName() + ".lock");
+            store.mkdirs(t.getParent());
+            acquire(store, t, lock);
+            return new OutputFolder(store, t, null, lock);
+        } catch (IOException e) {
+            throw new UncheckedIOException(folder + ": cannot take the lock: " + e.getMessage(), e);
+        }
+    }
+
     public Path target() {
         return target;
     }
@@ -213,7 +233,7 @@ public final class OutputFolder implements Closeable {
             if (kind == Kind.MODEL && target.getName().endsWith(".zip") && store.isModelZip(target)) {
                 return;
             }
-            throw new OutputException(store.show(target) + ": exists and is not " + (kind == Kind.MODEL ? "a model .zip" : "a folder")
+            throw new OutputException(store.show(target) + ": exists and is not " + (kind == Kind.MODEL ? "a folder or a model .zip" : "a folder")
                     + "; refusing to replace it with " + kind.description() + " (choose a new name, or delete it yourself)");
         }
         List<String> names = store.list(target);

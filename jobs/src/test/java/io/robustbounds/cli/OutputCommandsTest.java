@@ -145,4 +145,21 @@ class OutputCommandsTest {
         assertEquals(List.of("set"), Files.list(dir).map(p -> p.getFileName().toString()).toList(), "lock taken over and released, debris gone");
         assertFalse(snapshot(set).equals(first));
     }
+
+    /** A second pipeline of a run id is refused before its import-csv replaces the test set the first one is reading. */
+    @Test
+    void aSecondPipelineOfARunIdIsRefusedBeforeItWritesAnything(@TempDir Path dir) throws Exception {
+        Path in = csv(dir);
+        Path runs = Files.createDirectories(dir.resolve("runs"));
+        ProcessHandle holder = ProcessHandle.current().parent().orElseThrow();
+        Files.writeString(runs.resolve(".demo.lock"), "{\"host\": \"" + OutputFolder.host() + "\", \"pid\": " + holder.pid()
+                + ", \"process_start\": \"" + holder.info().startInstant().orElseThrow() + "\", \"since\": \"2026-12-01T10:00:00Z\"}");
+        Result r = run("pipeline", "-c", CONF, "--set", "run.output=\"" + runs + "\"", "--set", "run.id=demo",
+                "--set", "import-csv.input=\"" + in + "\"", "--set", "import-csv.output=\"" + runs.resolve("demo").resolve("testset") + "\"");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("error: " + runs.resolve("demo") + ": another run is writing this output: pid " + holder.pid() + " on host "
+                + OutputFolder.host() + " since 2026-12-01T10:00:00Z; wait for it to end, or delete " + runs.resolve(".demo.lock")
+                + " if that run is gone\n", r.err());
+        assertEquals(List.of(".demo.lock"), Files.list(runs).map(p -> p.getFileName().toString()).toList(), "nothing imported");
+    }
 }
