@@ -138,6 +138,13 @@ class OutputFolderTest {
         assertTrue(e.getMessage().contains("delete " + dir.resolve(".set.lock") + " if that run is gone"), e.getMessage());
         assertTrue(Files.exists(dir.resolve(".set.lock")), "the holder's lock stays");
 
+        // a lock that cannot be read (another tool's file, a truncated write) is never taken over
+        Path odd = dir.resolve("odd");
+        Files.writeString(dir.resolve(".odd.lock"), "garbage");
+        assertTrue(assertThrows(OutputException.class, () -> OutputFolder.claim(odd, OutputFolder.Kind.TEST_SET)).getMessage()
+                .contains("another run is writing this output (its lock file is unreadable); wait for it to end, or delete"));
+        assertEquals("garbage", Files.readString(dir.resolve(".odd.lock")));
+
         // our own claim is exclusive too, until released
         Path other = dir.resolve("other");
         try (OutputFolder o = OutputFolder.claim(other, OutputFolder.Kind.TEST_SET)) {
@@ -160,5 +167,52 @@ class OutputFolderTest {
         lock(set, alive.pid(), "2001-01-01T00:00:00Z");
         OutputFolder.claim(set, OutputFolder.Kind.TEST_SET).close();
         assertEquals(List.of(), names(dir));
+    }
+
+    /** The local disk under another scheme: the Hadoop file-system code path that HDFS takes (create with overwrite = false). */
+    public static final class OtherFs extends org.apache.hadoop.fs.RawLocalFileSystem {
+        @Override
+        public java.net.URI getUri() {
+            return java.net.URI.create("otherfs:///");
+        }
+
+        @Override
+        public String getScheme() {
+            return "otherfs";
+        }
+    }
+
+    @Test
+    void onAnotherHadoopFileSystemTheSameRulesHold(@TempDir Path dir) throws Exception {
+        org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+        conf.set("fs.otherfs.impl", OtherFs.class.getName());
+        conf.setBoolean("fs.otherfs.impl.disable.cache", true);
+        String root = "otherfs://" + dir.resolve("runs");
+        Path run = dir.resolve("runs").resolve("r");
+
+        io.robustbounds.jobs.RunOutput first = new io.robustbounds.jobs.RunOutput(root, "r", "evaluate", conf);
+        assertTrue(Files.exists(run.resolve(".evaluate.lock")));
+        OutputException e = assertThrows(OutputException.class, () -> new io.robustbounds.jobs.RunOutput(root, "r", "evaluate", conf));
+        assertTrue(e.getMessage().contains("another run is writing this output: pid " + ProcessHandle.current().pid()), e.getMessage());
+        first.writeText("_provenance.json", "{}");
+        first.commit();
+        assertEquals(List.of("evaluate"), names(run));
+        assertEquals(List.of("_provenance.json", OutputFolder.MARKER), names(run.resolve("evaluate")).stream().filter(n -> !n.endsWith(".crc")).toList());
+
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        lock(run.resolve("evaluate"), gone.pid(), "");
+        Files.createDirectories(run.resolve(".evaluate.tmp-" + UUID.randomUUID()));
+        io.robustbounds.jobs.RunOutput second = new io.robustbounds.jobs.RunOutput(root, "r", "evaluate", conf);
+        second.writeText("_provenance.json", "{\"second\": true}");
+        second.commit();
+        assertEquals(List.of("evaluate"), names(run), "stale lock taken over, debris removed");
+        assertEquals("{\"second\": true}", Files.readString(run.resolve("evaluate").resolve("_provenance.json")));
+
+        Path mine = Files.createDirectories(run.resolve("aggregate"));
+        Files.writeString(mine.resolve("notes.txt"), "mine");
+        e = assertThrows(OutputException.class, () -> new io.robustbounds.jobs.RunOutput(root, "r", "aggregate", conf));
+        assertTrue(e.getMessage().startsWith("otherfs:" + mine + ": not empty and not a run's aggregate output"), e.getMessage());
+        assertEquals(List.of("notes.txt"), names(mine));
     }
 }
