@@ -225,6 +225,10 @@ public final class OutputFolder implements Closeable {
         if (k.isEmpty()) {
             return;
         }
+        if (store.holdsWorkingDirectory(target)) { // even empty: replacing it would leave the shell in a deleted folder
+            throw new OutputException(store.show(target) + ": is the working directory or holds it; refusing to replace it with "
+                    + kind.description() + " (name a new folder)");
+        }
         if (store.isSymlink(target)) {
             throw new OutputException(store.show(target) + ": is a symbolic link; refusing to replace it with " + kind.description()
                     + " (name the folder it points to, or a new folder)");
@@ -384,6 +388,10 @@ public final class OutputFolder implements Closeable {
         default boolean isModelZip(Path p) {
             return false;
         }
+
+        default boolean holdsWorkingDirectory(Path p) {
+            return false;
+        }
     }
 
     private static final class Local implements Store {
@@ -515,6 +523,11 @@ public final class OutputFolder implements Closeable {
             } catch (DirectoryNotEmptyException e) {
                 deleteTree(p); // something appeared meanwhile
             }
+        }
+
+        @Override
+        public boolean holdsWorkingDirectory(Path p) {
+            return java.nio.file.Path.of("").toAbsolutePath().normalize().startsWith(nio(p).toAbsolutePath().normalize());
         }
 
         @Override

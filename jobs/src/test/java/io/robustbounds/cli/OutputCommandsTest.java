@@ -103,7 +103,7 @@ class OutputCommandsTest {
         assertRefused(run("train", "-c", conf.toString()), out, "a model");
     }
 
-    /** {@code --set import-csv.output=.} emptied the working directory: run in a folder of its own, it is refused. */
+    /** {@code --set import-csv.output=.} emptied the working directory: run in a folder of its own, it is refused (empty or not). */
     @Test
     void theWorkingDirectoryAsOutputIsRefused(@TempDir Path dir) throws Exception {
         Path in = csv(dir);
@@ -115,8 +115,15 @@ class OutputCommandsTest {
         String err = new String(p.getErrorStream().readAllBytes());
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(2, p.exitValue(), err);
-        assertTrue(err.contains("error: " + work + ": not empty and not a test set written by robustbounds (it holds 'thesis.tex'"), err);
+        assertEquals("error: " + work + ": is the working directory or holds it; refusing to replace it with a test set (name a new folder)\n", err);
         assertEquals(Map.of("thesis.tex", "\\section{mine}"), snapshot(work));
+
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        p = new ProcessBuilder(cmd).directory(empty.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        err = new String(p.getErrorStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), err);
+        assertEquals(List.of(), Files.list(empty).toList());
     }
 
     @Test

@@ -50,11 +50,15 @@ class OutputFolderTest {
     }
 
     @Test
-    void theWorkingDirectoryIsRefused() throws IOException {
-        List<String> before = names(Path.of("").toAbsolutePath());
+    void theWorkingDirectoryAndItsParentsAreRefused() throws IOException {
+        Path work = Path.of("").toAbsolutePath();
+        List<String> before = names(work);
         OutputException e = assertThrows(OutputException.class, () -> OutputFolder.claim(Path.of("."), OutputFolder.Kind.TEST_SET));
-        assertTrue(e.getMessage().contains("not empty and not a test set written by robustbounds"), e.getMessage());
-        assertEquals(before, names(Path.of("").toAbsolutePath()));
+        assertEquals(work + ": is the working directory or holds it; refusing to replace it with a test set (name a new folder)", e.getMessage());
+        e = assertThrows(OutputException.class, () -> OutputFolder.claim(Path.of(".."), OutputFolder.Kind.REPORT));
+        assertEquals(work.getParent() + ": is the working directory or holds it; refusing to replace it with a report (name a new folder)",
+                e.getMessage());
+        assertEquals(before, names(work));
     }
 
     @Test
