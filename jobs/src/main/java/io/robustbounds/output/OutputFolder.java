@@ -104,6 +104,29 @@ public final class OutputFolder implements Closeable {
      * @throws OutputException (exit 2) when another run holds the lock or the target is not this tool's output of this kind
      */
     public static OutputFolder claim(Path target, Kind kind, Configuration conf) {
+        OutputFolder f = locked(target, kind, conf);
+        try {
+            f.check();
+            f.removeDebris();
+            return f;
+        } catch (IOException e) {
+            f.close();
+            throw new UncheckedIOException(f.store.show(f.target) + ": cannot prepare the output: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Only the lock of {@code folder}, for a command that writes several outputs into it (pipeline: the run folder),
+     * so that a second such command is refused before it writes anything; each output is still claimed on its own.
+     */
+    public static OutputFolder lock(Path folder, Configuration conf) {
+        return locked(folder, null, conf);
+    }
+
+    private static OutputFolder locked(Path target, Kind kind, Configuration conf) {
         Store store;
         try {
             store = Store.of(target, conf);
@@ -118,38 +141,10 @@ public final class OutputFolder implements Closeable {
         try {
             store.mkdirs(t.getParent()); // the lock's place
             acquire(store, t, lock);
-            OutputFolder f = new OutputFolder(store, t, kind, lock);
-            try {
-                f.check();
-                f.removeDebris();
-            } catch (RuntimeException | IOException e) {
-                f.close();
-                throw e;
-            }
-            return f;
         } catch (IOException e) {
-            throw new UncheckedIOException(store.show(t) + ": cannot prepare the output: " + e.getMessage(), e);
+            throw new UncheckedIOException(store.show(t) + ": cannot take the output's lock " + store.show(lock) + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Only the lock of {@code folder}, for a command that writes several outputs into it (pipeline: the run folder),
-     * so that a second such command is refused before it writes anything; each output is still claimed on its own.
-     */
-    public static OutputFolder lock(Path folder, Configuration conf) {
-        try {
-            Store store = Store.of(folder, conf);
-            Path t = store.qualify(folder);
-            if (t.getParent() == null) {
-                throw new OutputException(store.show(t) + ": refusing to write an output over the root folder; choose a new folder");
-            }
-            Path lock = new Path(t.getParent(), "." + t.getName() + ".lock");
-            store.mkdirs(t.getParent());
-            acquire(store, t, lock);
-            return new OutputFolder(store, t, null, lock);
-        } catch (IOException e) {
-            throw new UncheckedIOException(folder + ": cannot take the lock: " + e.getMessage(), e);
-        }
+        return new OutputFolder(store, t, kind, lock);
     }
 
     public Path target() {
@@ -163,6 +158,7 @@ public final class OutputFolder implements Closeable {
 
     /** Writes the marker into {@code folder} (the staged copy, or the target of an output written in place). */
     public void mark(Path folder) throws IOException {
+        java.util.Objects.requireNonNull(kind, "a lock alone marks no output");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", kind.id());
         m.put("written_by", "robustbounds");
@@ -172,8 +168,8 @@ public final class OutputFolder implements Closeable {
 
     /** Marks the staged folder and moves it into place, replacing the previous output (checked again: we hold the lock). */
     public void replaceWith(Path staged) throws IOException {
-        if (released) {
-            throw new IllegalStateException(store.show(target) + ": the output's lock was released already");
+        if (released || kind == null) {
+            throw new IllegalStateException(store.show(target) + ": not claimed (released already, or a lock alone)");
         }
         if (kind.marked()) {
             mark(staged);

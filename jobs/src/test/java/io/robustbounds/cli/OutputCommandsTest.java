@@ -90,6 +90,10 @@ class OutputCommandsTest {
         out = usersFolder(dir, "random-model");
         assertRefused(run("random-model", "--out", out.toString()), out, "a model");
 
+        out = usersFolder(dir, "caffe"); // refused before the weights are read: they need not exist
+        assertRefused(run("import-caffe", "-c", CONF, "--weights", dir.resolve("absent.caffemodel").toString(), "--out", out.toString()),
+                out, "a model");
+
         out = usersFolder(dir, "random-mlp");
         assertRefused(run("random-mlp", "-c", "../conf/random-mlp.conf", "--set", "random.models=1", "--set", "output=\"" + out + "\""),
                 out, "a random-mlp output");
