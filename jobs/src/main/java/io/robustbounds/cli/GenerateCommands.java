@@ -5,6 +5,7 @@ import io.robustbounds.data.TestSetWriter;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
+import io.robustbounds.output.OutputFolder;
 import io.robustbounds.random.RandomMlp;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +51,9 @@ final class GenerateCommands {
         @Override
         public Integer call() {
             Model m = shape.spec().model(shape.seed, index);
-            ModelFormat.write(m, out);
+            try (OutputFolder output = OutputFolder.claim(out, OutputFolder.Kind.MODEL)) { // refused unless absent, empty or a model
+                ModelFormat.write(m, out);
+            }
             System.out.println("random-model: " + m.name() + " → " + out);
             return 0;
         }

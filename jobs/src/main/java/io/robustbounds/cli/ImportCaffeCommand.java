@@ -4,6 +4,7 @@ import io.robustbounds.caffe.CaffeImporter;
 import io.robustbounds.config.Settings;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
+import io.robustbounds.output.OutputFolder;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,9 +82,13 @@ final class ImportCaffeCommand implements Callable<Integer> {
                 range.isEmpty() ? null : new double[] {range.get(0), range.get(1)},
                 shape.isEmpty() ? null : shape.stream().mapToLong(Long::longValue).toArray());
         long t0 = System.nanoTime();
-        CaffeImporter.Imported imp = CaffeImporter.importFiles(w, proto, o);
-        Model m = imp.model();
-        ModelFormat.save(m, target);
+        Model m;
+        CaffeImporter.Imported imp;
+        try (OutputFolder output = OutputFolder.claim(target, OutputFolder.Kind.MODEL)) { // refused unless absent, empty or a model
+            imp = CaffeImporter.importFiles(w, proto, o);
+            m = imp.model();
+            ModelFormat.save(m, target);
+        }
         out.printf(Locale.ROOT, "import-caffe: %s%s → %s (%s), %.1f s%n", w, proto == null ? "" : " + " + proto, target,
                 m.name(), (System.nanoTime() - t0) / 1e9);
         out.printf(Locale.ROOT, "  architecture from the %s; input scale %s%s%n", proto == null ? "caffemodel" : "prototxt",

@@ -6,6 +6,7 @@ import io.robustbounds.data.IdxImport;
 import io.robustbounds.jobs.AggregateJob;
 import io.robustbounds.jobs.EvaluateJob;
 import io.robustbounds.jobs.Provenance;
+import io.robustbounds.output.OutputFolder;
 import io.robustbounds.spark.Sessions;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -92,6 +93,13 @@ final class JobCommands {
             Settings s = options.load();
             EvaluateJob.Config e = SparkCommands.evaluate(s);
             AggregateJob.Config a = SparkCommands.aggregate(s);
+            // one pipeline of a run id at a time: a second one is refused before its import replaces the test set the first reads
+            try (OutputFolder run = OutputFolder.lock(new org.apache.hadoop.fs.Path(e.outputRoot(), e.runId()), new org.apache.hadoop.conf.Configuration())) {
+                return pipeline(s, e, a);
+            }
+        }
+
+        private int pipeline(Settings s, EvaluateJob.Config e, AggregateJob.Config a) throws Exception {
             if (!noImport) {
                 importCsv(s, System.out);
             }

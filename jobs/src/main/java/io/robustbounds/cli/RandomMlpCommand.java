@@ -10,6 +10,7 @@ import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.format.Npy;
 import io.robustbounds.jobs.Provenance;
+import io.robustbounds.output.OutputFolder;
 import java.util.Map;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
@@ -44,18 +45,26 @@ final class RandomMlpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Settings s = Settings.load(config, overrides, ConfigSchemas.randomMlp());
+        Path out = Path.of(s.getString("output"));
+        try (OutputFolder output = OutputFolder.claim(out, OutputFolder.Kind.RANDOM_MLP)) { // refused unless absent, empty or random-mlp's
+            Files.createDirectories(out);
+            int code = run(s, out);
+            output.mark(output.target());
+            return code;
+        }
+    }
+
+    private static int run(Settings s, Path out) throws IOException {
         long seed = s.getLong("random.seed");
         int models = s.getInt("random.models", 1);
         int perModel = s.getInt("random.samples-per-model", 1);
         RandomMlp spec = spec(s);
         EvalSettings eval = evalSettings(s);
         int batchModels = s.getInt("evaluation.batch-models", 1);
-        Path out = Path.of(s.getString("output"));
         boolean writeModels = s.getBoolean("random.write-models");
 
         List<Summary> summaries = eval.modes().stream().map(Summary::new).toList();
         Progress progress = new Progress("random-mlp", (long) models * perModel);
-        Files.createDirectories(out);
         Path csv = out.resolve("samples.csv");
         long t0 = System.nanoTime();
         MlpEvaluator evaluator = new MlpEvaluator(eval);

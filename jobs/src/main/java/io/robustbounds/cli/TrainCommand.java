@@ -7,6 +7,7 @@ import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.InputSpec;
 import io.robustbounds.model.Model;
+import io.robustbounds.output.OutputFolder;
 import io.robustbounds.train.LabeledSet;
 import io.robustbounds.train.LayerSpec;
 import io.robustbounds.train.SameDiffTrainer;
@@ -50,6 +51,13 @@ final class TrainCommand implements Callable<Integer> {
     /** Trains, checks the export, writes the model; returns it. */
     static Model run(Settings s, PrintStream out) throws IOException {
         TrainConfig c = TrainConfig.from(s);
+        // claimed before training: a folder that is not a model is refused now, not after the training
+        try (OutputFolder output = OutputFolder.claim(c.output(), OutputFolder.Kind.MODEL)) {
+            return train(s, c, out);
+        }
+    }
+
+    private static Model train(Settings s, TrainConfig c, PrintStream out) throws IOException {
         long t0 = System.nanoTime();
         TrainingSets.Split train = TrainingSets.read("train", c.trainData());
         List<TrainingSets.Split> splits = new ArrayList<>(List.of(train));

@@ -1,16 +1,13 @@
 package io.robustbounds.data;
 
+import io.robustbounds.output.OutputFolder;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -23,13 +20,15 @@ import org.apache.parquet.io.LocalOutputFile;
 
 /**
  * Writes a test set as partitioned Parquet without Spark (parquet-avro): {@code part-00000.parquet}, … of at
- * most {@code rowsPerFile} rows each, every footer carrying the {@link TestSetMetadata}. The files are
- * written into a sibling folder and moved into place by {@link #commit()}; {@link #close()} without a commit (an
+ * most {@code rowsPerFile} rows each, every footer carrying the {@link TestSetMetadata}. The target is claimed
+ * first ({@link OutputFolder}: locked, and refused unless absent, empty or a test set this tool wrote). The files are
+ * written into a hidden sibling folder and moved into place by {@link #commit()}; {@link #close()} without a commit (an
  * exception in a try-with-resources block) drops them. A reader never sees half a set, a failed run leaves the
  * previous set in place, and a re-run replaces it whole.
  */
 public final class TestSetWriter implements Closeable {
-    private final Path target;
+    private final OutputFolder output;
+    private final org.apache.hadoop.fs.Path stagingPath;
     private final Path staging;
     private final TestSetMetadata metadata;
     private final boolean doubles;
@@ -45,14 +44,19 @@ public final class TestSetWriter implements Closeable {
         if (rowsPerFile < 1) {
             throw new IllegalArgumentException("rows per file must be >= 1, got " + rowsPerFile);
         }
-        this.target = target.toAbsolutePath();
-        this.staging = this.target.resolveSibling("." + this.target.getFileName() + ".writing");
         this.metadata = metadata;
         this.doubles = doubles;
         this.rowsPerFile = rowsPerFile;
         this.schema = TestSetSchema.avro(doubles);
-        deleteRecursively(staging);
-        Files.createDirectories(staging);
+        this.output = OutputFolder.claim(target, OutputFolder.Kind.TEST_SET);
+        this.stagingPath = output.stagingPath("tmp");
+        this.staging = Path.of(stagingPath.toUri());
+        try {
+            Files.createDirectories(staging);
+        } catch (IOException | RuntimeException e) {
+            output.close();
+            throw e;
+        }
     }
 
     /** Appends one row; {@code label} may be null. */
@@ -103,18 +107,24 @@ public final class TestSetWriter implements Closeable {
         rowsInFile = 0;
     }
 
-    /** Moves the set into place, replacing the previous one. */
+    /** Moves the set into place, replacing the previous one, and releases the output. */
     public void commit() throws IOException {
         if (done) {
-            throw new IllegalStateException("test set " + target + " was committed or dropped already");
+            throw new IllegalStateException("test set " + output.target() + " was committed or dropped already");
         }
         done = true;
-        if (writer != null) {
-            writer.close();
-            writer = null;
+        try {
+            if (writer != null) {
+                writer.close();
+                writer = null;
+            }
+            output.replaceWith(stagingPath);
+        } catch (IOException | RuntimeException e) {
+            output.drop(stagingPath);
+            throw e;
+        } finally {
+            output.close();
         }
-        deleteRecursively(target);
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Drops what was written unless {@link #commit()} came first; the previous set, if any, stays in place. */
@@ -130,22 +140,8 @@ public final class TestSetWriter implements Closeable {
             }
         } finally {
             writer = null;
-            deleteRecursively(staging);
-        }
-    }
-
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(x -> {
-                try {
-                    Files.delete(x);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            output.drop(stagingPath);
+            output.close();
         }
     }
 }

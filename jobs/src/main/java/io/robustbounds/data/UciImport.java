@@ -1,6 +1,7 @@
 package io.robustbounds.data;
 
 import io.robustbounds.format.Checksums;
+import io.robustbounds.output.OutputFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -104,7 +105,16 @@ public final class UciImport {
     private UciImport() {
     }
 
+    /** Imports; the output folder is claimed first ({@link OutputFolder}: refused unless absent, empty or an import-uci output). */
     public static Outcome run(Config c) throws IOException {
+        try (OutputFolder output = OutputFolder.claim(c.output(), OutputFolder.Kind.TEST_SETS)) {
+            Outcome o = importSplits(c);
+            output.mark(output.target());
+            return o;
+        }
+    }
+
+    private static Outcome importSplits(Config c) throws IOException {
         List<String> text = Files.readAllLines(c.input());
         Pattern split = Pattern.compile(Pattern.quote(c.delimiter()));
         int first = 0;

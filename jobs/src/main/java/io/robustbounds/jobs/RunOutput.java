@@ -1,9 +1,9 @@
 package io.robustbounds.jobs;
 
+import io.robustbounds.output.OutputFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -13,10 +13,14 @@ import org.apache.hadoop.fs.Path;
  * The output of one step of one run, {@code <root>/<run-id>/<step>/}, replaced atomically: everything is
  * written to a hidden sibling {@code .<step>.tmp-<nonce>/} and renamed into place only when the step
  * succeeded, so a retried or re-run job leaves exactly one copy and a failed one leaves the previous copy.
+ * From construction to {@link #commit()} or {@link #abort()} the step's output is claimed ({@link OutputFolder}):
+ * a second run of the same run id and step is refused, and a folder there that is not this step's output is
+ * never replaced.
  */
 public final class RunOutput {
     private final FileSystem fs;
     private final Path target;
+    private final OutputFolder output;
     private final Path staging;
 
     public RunOutput(String root, String runId, String step, Configuration conf) {
@@ -25,11 +29,15 @@ public final class RunOutput {
         }
         Path run = new Path(new Path(root), runId);
         this.target = new Path(run, step);
-        this.staging = new Path(run, "." + step + ".tmp-" + UUID.randomUUID());
+        this.output = OutputFolder.claim(target, OutputFolder.Kind.step(step), conf);
+        this.staging = output.stagingPath("tmp");
         try {
-            this.fs = target.getFileSystem(conf);
-            fs.mkdirs(staging);
+            this.fs = staging.getFileSystem(conf);
+            if (!fs.mkdirs(staging)) {
+                throw new IOException("mkdirs failed");
+            }
         } catch (IOException e) {
+            output.close();
             throw new UncheckedIOException("cannot create " + staging, e);
         }
     }
@@ -84,26 +92,24 @@ public final class RunOutput {
         }
     }
 
-    /** Replaces the step's previous output with this one. */
+    /** Replaces the step's previous output with this one and releases the step. */
     public void commit() {
         try {
-            if (fs.exists(target) && !fs.delete(target, true)) {
-                throw new IOException("cannot delete the previous " + target);
+            output.replaceWith(staging);
+        } catch (IOException | RuntimeException e) {
+            output.drop(staging);
+            if (e instanceof RuntimeException r) {
+                throw r;
             }
-            if (!fs.rename(staging, target)) {
-                throw new IOException("cannot rename " + staging + " to " + target);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(target + ": cannot replace the previous output: " + e.getMessage(), (IOException) e);
+        } finally {
+            output.close();
         }
     }
 
-    /** Drops the staged output of a failed step. */
+    /** Drops the staged output of a failed step (best effort: the next run of the step removes what is left) and releases the step. */
     public void abort() {
-        try {
-            fs.delete(staging, true);
-        } catch (IOException ignored) {
-            // best effort: the hidden folder is ignored by readers and replaced by the next run
-        }
+        output.drop(staging);
+        output.close();
     }
 }

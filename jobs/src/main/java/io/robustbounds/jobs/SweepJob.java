@@ -5,6 +5,7 @@ import io.robustbounds.config.ConfigException;
 import io.robustbounds.config.SweepConfig;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.format.Npy;
+import io.robustbounds.output.OutputFolder;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -73,10 +74,17 @@ public final class SweepJob {
     private SweepJob() {
     }
 
+    /** Runs the sweep; its folder is claimed for the whole run ({@link OutputFolder}: one run at a time, never a folder the tool did not write). */
     public static Outcome run(SparkSession spark, SweepConfig c, Start start, Map<String, Object> provenance) {
+        Path sweep = new Path(new Path(c.runOutput(), c.runId()), "sweep");
+        try (OutputFolder ignored = OutputFolder.claim(sweep, OutputFolder.Kind.SWEEP, hadoop())) {
+            return run(spark, c, start, provenance, sweep.toString());
+        }
+    }
+
+    private static Outcome run(SparkSession spark, SweepConfig c, Start start, Map<String, Object> provenance, String dir) {
         long t0 = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        String dir = new Path(new Path(c.runOutput(), c.runId()), "sweep").toString();
         FileSystem fs = fileSystem(dir);
         prepare(fs, new Path(dir), c, start);
 

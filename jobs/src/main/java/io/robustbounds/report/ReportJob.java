@@ -1,6 +1,7 @@
 package io.robustbounds.report;
 
 import io.robustbounds.jobs.Provenance;
+import io.robustbounds.output.OutputFolder;
 import io.robustbounds.report.ReportData.Box;
 import io.robustbounds.report.ReportData.Hist;
 import io.robustbounds.report.ReportData.KappaProfile;
@@ -9,18 +10,14 @@ import io.robustbounds.report.ReportData.Summary;
 import io.robustbounds.report.ReportData.Transitions;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.knowm.xchart.BitmapEncoder;
@@ -53,7 +50,14 @@ public final class ReportJob {
     private ReportJob() {
     }
 
+    /** Writes the report; its folder is claimed first ({@link OutputFolder}: refused unless absent, empty or a report). */
     public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) throws IOException {
+        try (OutputFolder output = OutputFolder.claim(c.output(), OutputFolder.Kind.REPORT)) {
+            return run(spark, c, provenance, output);
+        }
+    }
+
+    private static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance, OutputFolder output) throws IOException {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
@@ -167,7 +171,8 @@ public final class ReportJob {
 
         Path out = c.output().toAbsolutePath().normalize();
         Files.createDirectories(out.getParent());
-        Path staging = out.resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
+        org.apache.hadoop.fs.Path stagingPath = output.stagingPath("tmp");
+        Path staging = Path.of(stagingPath.toUri());
         Files.createDirectories(staging);
         try {
             Map<String, String> png = new LinkedHashMap<>();
@@ -182,9 +187,9 @@ public final class ReportJob {
             String html = HtmlReport.render(new HtmlReport.Content(in, summary, ranks, figures, png, aggregate, p));
             Files.writeString(staging.resolve("report.html"), html, StandardCharsets.UTF_8);
             Files.writeString(staging.resolve("_provenance.json"), Provenance.json(p), StandardCharsets.UTF_8);
-            replace(staging, out);
+            output.replaceWith(stagingPath);
         } catch (IOException | RuntimeException e) {
-            deleteTree(staging);
+            output.drop(stagingPath);
             throw e;
         }
         return new Outcome(out.resolve("report.html"), figures.stream().map(Figure::id).toList(), in.rows(), in.models(), seconds);
@@ -225,33 +230,5 @@ public final class ReportJob {
 
     private static String outside(Map<String, Hist> series, int index) {
         return String.valueOf(series.values().stream().mapToLong(h -> h.counts()[index]).sum());
-    }
-
-    private static void replace(Path staging, Path out) throws IOException {
-        if (Files.exists(out)) {
-            Path old = out.resolveSibling("." + out.getFileName() + ".old-" + UUID.randomUUID());
-            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
-        } else {
-            Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -246,4 +246,47 @@ class EvaluateJobTest {
         }
         assertEquals(10, LocalSpark.get().read().parquet(dir.resolve("out").resolve("x").resolve("evaluate").resolve("results").toString()).count());
     }
+
+    /** A folder at the step's place that evaluate did not write is refused and kept; a held run id refuses a second run. */
+    @Test
+    void aRunNeverReplacesAFolderItDidNotWriteNorRacesAnother(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        Fixtures.model(dir.resolve("model"));
+        Fixtures.writeTestSet(dir.resolve("set"), Fixtures.goodRows(10), 1, new long[] {5});
+        Path step = Files.createDirectories(dir.resolve("out").resolve("mine").resolve("evaluate"));
+        Files.writeString(step.resolve("notes.txt"), "mine");
+        io.robustbounds.output.OutputException e = assertThrows(io.robustbounds.output.OutputException.class,
+                () -> EvaluateJob.run(spark, config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "mine", 8, 1, false), Map.of()));
+        assertTrue(e.getMessage().startsWith(step + ": not empty and not a run's evaluate output written by robustbounds (it holds 'notes.txt'"),
+                e.getMessage());
+        assertEquals(List.of("notes.txt"), names(step));
+
+        EvaluateJob.Config c = config(dir.resolve("model"), dir.resolve("set"), dir.resolve("out"), "x", 8, 1, false);
+        EvaluateJob.Outcome first = EvaluateJob.run(spark, c, Map.of());
+        Path run = dir.resolve("out").resolve("x");
+        List<String> results = names(run.resolve("evaluate").resolve("results"));
+        ProcessHandle holder = ProcessHandle.current().parent().orElseThrow();
+        Files.writeString(run.resolve(".evaluate.lock"), "{\"host\": \"" + io.robustbounds.output.OutputFolder.host() + "\", \"pid\": "
+                + holder.pid() + ", \"process_start\": \"" + holder.info().startInstant().orElseThrow() + "\", \"since\": \"then\"}");
+        e = assertThrows(io.robustbounds.output.OutputException.class, () -> EvaluateJob.run(spark, c, Map.of()));
+        assertTrue(e.getMessage().contains("another run is writing this output: pid " + holder.pid()), e.getMessage());
+        assertEquals(results, names(run.resolve("evaluate").resolve("results")), "the first run's output is intact");
+        assertEquals(10, spark.read().parquet(first.resultsPath()).count());
+
+        // the holder was killed while writing: its lock is stale, its staging folder debris; the next run removes both
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.writeString(run.resolve(".evaluate.lock"), "{\"host\": \"" + io.robustbounds.output.OutputFolder.host() + "\", \"pid\": "
+                + gone.pid() + ", \"process_start\": \"\", \"since\": \"then\"}");
+        Files.createDirectories(run.resolve(".evaluate.tmp-" + java.util.UUID.randomUUID()).resolve("results"));
+        EvaluateJob.run(spark, c, Map.of());
+        assertEquals(List.of("evaluate"), names(run), "no lock, no staging folder");
+        assertTrue(names(run.resolve("evaluate")).contains(io.robustbounds.output.OutputFolder.MARKER));
+    }
+
+    private static List<String> names(Path dir) throws java.io.IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
 }

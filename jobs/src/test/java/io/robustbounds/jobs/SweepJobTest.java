@@ -223,4 +223,17 @@ class SweepJobTest {
         SweepConfig scale = SweepConfig.from(Settings.load(root.resolve("conf/sweeps/scale-1e7.conf"), List.of(), SweepConfig.schema()));
         assertEquals(10_000_000L, scale.totalSamples());
     }
+
+    /** --fresh deleted whatever was at the sweep's place; a folder the sweep did not write is now refused and kept. */
+    @Test
+    void freshNeverDeletesAFolderTheSweepDidNotWrite(@TempDir Path dir) throws Exception {
+        SweepConfig c = config(dir, "mine");
+        Path sweep = Files.createDirectories(dir.resolve("runs").resolve("mine").resolve("sweep"));
+        Files.writeString(sweep.resolve("notes.txt"), "mine");
+        io.robustbounds.output.OutputException e = assertThrows(io.robustbounds.output.OutputException.class,
+                () -> SweepJob.run(LocalSpark.get(), c, SweepJob.Start.FRESH, Map.of()));
+        assertTrue(e.getMessage().startsWith(sweep + ": not empty and not a sweep output written by robustbounds (it holds 'notes.txt')"),
+                e.getMessage());
+        assertEquals("mine", Files.readString(sweep.resolve("notes.txt")));
+    }
 }
