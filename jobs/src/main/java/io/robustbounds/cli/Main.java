@@ -2,6 +2,17 @@ package io.robustbounds.cli;
 
 import io.robustbounds.config.ConfigException;
 import io.robustbounds.model.ModelException;
+import java.io.FileNotFoundException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,21 +24,92 @@ import picocli.CommandLine.Command;
                 AccuracyCommand.class, TrainCommand.class, BenchmarkCommand.class, ReportCommand.class, ScalingCommand.class, PlotCommand.class,
                 RandomMlpCommand.class, SweepCommand.class, GenerateCommands.RandomModel.class, GenerateCommands.RandomTestSet.class, BenchCommand.class, CompareCommand.class, SparkCheckCommand.class})
 public final class Main {
+    /** Exit code of bad input or configuration: nothing was written, or the bad rows went to a rejects output. */
+    public static final int BAD_INPUT = 2;
+    /** Exit code of a failure of the run itself (I/O such as a full disk, a bug). */
+    public static final int RUN_FAILED = 1;
+    /** Set to 1, errors also print their stack trace. */
+    public static final String DEBUG = "ROBUSTBOUNDS_DEBUG";
 
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit code; configuration and model errors print one clear line. */
+    /** Runs the command line and returns the exit code; every error is one line on standard error ({@link #report}). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof ConfigException || e instanceof ModelException || e instanceof IllegalArgumentException) {
-                commandLine.getErr().println("error: " + e.getMessage());
-                return 2;
-            }
-            throw e;
-        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, commandLine.getErr()));
         return cli.execute(args);
+    }
+
+    /**
+     * The one place errors become exit codes: anywhere in the cause chain (Spark wraps task failures, futures their
+     * steps) a configuration, model or input error ({@link #isBadInput}) gives {@value #BAD_INPUT} and its message;
+     * anything else {@value #RUN_FAILED} and the message of the first exception that is not a mere wrapper. One line
+     * {@code error: ...} on {@code err}; the stack trace too when {@value #DEBUG}=1.
+     */
+    public static int report(Throwable e, PrintWriter err) {
+        Throwable badInput = null;
+        for (Throwable t : chain(e)) {
+            if (isBadInput(t)) {
+                badInput = t;
+                break;
+            }
+        }
+        int code = badInput != null ? BAD_INPUT : RUN_FAILED;
+        err.println("error: " + message(badInput != null ? badInput : cause(e)));
+        if ("1".equals(System.getenv(DEBUG))) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return code;
+    }
+
+    /** Errors of what the user gave: configuration, model, input files and their values. */
+    static boolean isBadInput(Throwable t) {
+        return t instanceof ConfigException || t instanceof ModelException || t instanceof IllegalArgumentException
+                || t instanceof NoSuchFileException || t instanceof NotDirectoryException || t instanceof AccessDeniedException
+                || t instanceof FileNotFoundException || t instanceof CharacterCodingException;
+    }
+
+    /** The first exception of the chain that says more than that it wraps another. */
+    private static Throwable cause(Throwable e) {
+        for (Throwable t : chain(e)) {
+            boolean wrapper = t.getCause() != null && (t instanceof UncheckedIOException || t instanceof java.util.concurrent.ExecutionException
+                    || t instanceof java.util.concurrent.CompletionException || t instanceof java.lang.reflect.InvocationTargetException
+                    || t instanceof CommandLine.ExecutionException || t.getClass().getName().equals("org.apache.spark.SparkException")
+                    || t.getMessage() == null || t.getMessage().equals(t.getCause().toString()));
+            if (!wrapper) {
+                return t;
+            }
+        }
+        return e;
+    }
+
+    /** One line: the message (its first line), with the file for file-system errors, or the exception's name. */
+    static String message(Throwable t) {
+        String m;
+        if (t instanceof NoSuchFileException f) {
+            m = f.getFile() + ": no such file or folder";
+        } else if (t instanceof AccessDeniedException f) {
+            m = f.getFile() + ": permission denied";
+        } else if (t instanceof FileSystemException f && f.getReason() != null) {
+            m = f.getFile() + ": " + f.getReason();
+        } else if (t instanceof CharacterCodingException) {
+            m = "not text in the expected encoding (" + t + ")";
+        } else {
+            m = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getName() : t.getMessage();
+        }
+        return m.strip().lines().findFirst().orElse(m);
+    }
+
+    /** The exception and its causes, each once. */
+    private static Iterable<Throwable> chain(Throwable e) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.List<Throwable> out = new java.util.ArrayList<>();
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            out.add(t);
+        }
+        return out;
     }
 }
