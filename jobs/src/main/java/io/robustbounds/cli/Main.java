@@ -39,7 +39,11 @@ public final class Main {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, commandLine.getErr()));
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (RuntimeException | Error e) { // what escapes picocli's handler (an Error such as a native library that cannot load)
+            return report(e, cli.getErr());
+        }
     }
 
     /**

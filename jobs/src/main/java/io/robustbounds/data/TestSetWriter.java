@@ -113,11 +113,12 @@ public final class TestSetWriter implements Closeable {
         if (done) {
             throw new IllegalStateException("test set " + target + " was committed or dropped already");
         }
-        done = true;
         if (writer != null) {
-            writer.close();
+            ParquetWriter<GenericRecord> last = writer;
             writer = null;
+            last.close(); // the last row group is written here: if that fails (a full disk), close() drops the staging folder
         }
+        done = true;
         deleteRecursively(target);
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
     }
