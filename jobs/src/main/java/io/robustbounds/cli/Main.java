@@ -10,9 +10,13 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,7 +35,17 @@ public final class Main {
     /** Set to 1, errors also print their stack trace. */
     public static final String DEBUG = "ROBUSTBOUNDS_DEBUG";
 
+    /**
+     * Spark's loggers that print a failed task's stack trace as the job fails; the error line says it once, and
+     * {@value #DEBUG}=1 shows them again.
+     */
+    static final List<String> TASK_FAILURE_LOGGERS = List.of("org.apache.spark.executor.Executor", "org.apache.spark.scheduler.TaskSetManager",
+            "org.apache.spark.sql.execution.datasources.FileFormatWriter");
+
     public static void main(String[] args) {
+        if (!"1".equals(System.getenv(DEBUG))) {
+            TASK_FAILURE_LOGGERS.forEach(l -> Configurator.setLevel(l, Level.OFF));
+        }
         System.exit(run(args));
     }
 
@@ -61,7 +75,7 @@ public final class Main {
             }
         }
         int code = badInput != null ? BAD_INPUT : RUN_FAILED;
-        err.println("error: " + message(badInput != null ? badInput : cause(e)));
+        err.println("error: " + (badInput != null ? message(badInput) : cause(e)));
         if ("1".equals(System.getenv(DEBUG))) {
             e.printStackTrace(err);
         }
@@ -76,18 +90,31 @@ public final class Main {
                 || t instanceof FileNotFoundException || t instanceof CharacterCodingException;
     }
 
-    /** The first exception of the chain that says more than that it wraps another. */
-    private static Throwable cause(Throwable e) {
-        for (Throwable t : chain(e)) {
+    /**
+     * What failed, in one line: the first exception of the chain that says more than that it wraps another (Spark's
+     * "Job aborted due to stage failure" and its stack-trace text are left out), followed by the root cause's message
+     * in parentheses when that adds to it ("Encountered error while reading file F" (can not read ...)).
+     */
+    private static String cause(Throwable e) {
+        List<Throwable> chain = chain(e);
+        Throwable first = null;
+        for (Throwable t : chain) {
             boolean wrapper = t.getCause() != null && (t instanceof UncheckedIOException || t instanceof java.util.concurrent.ExecutionException
                     || t instanceof java.util.concurrent.CompletionException || t instanceof java.lang.reflect.InvocationTargetException
-                    || t instanceof CommandLine.ExecutionException || t.getClass().getName().equals("org.apache.spark.SparkException")
-                    || t.getMessage() == null || t.getMessage().equals(t.getCause().toString()));
+                    || t instanceof CommandLine.ExecutionException || t.getMessage() == null || t.getMessage().startsWith("Job aborted")
+                    || t.getMessage().equals(t.getCause().toString()));
             if (!wrapper) {
-                return t;
+                first = t;
+                break;
             }
         }
-        return e;
+        first = first == null ? e : first;
+        String m = message(first);
+        Throwable root = chain.get(chain.size() - 1);
+        if (root != first && root.getMessage() != null && !m.contains(message(root))) {
+            m += " (" + message(root) + ")";
+        }
+        return m;
     }
 
     /** One line: the message (its first line), with the file for file-system errors, or the exception's name. */
@@ -104,13 +131,14 @@ public final class Main {
         } else {
             m = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getName() : t.getMessage();
         }
-        return m.strip().lines().findFirst().orElse(m);
+        // Spark's error class and SQL state ("[FAILED_READ_FILE.NO_HINT] ... SQLSTATE: KD001") say nothing to a user
+        return m.strip().lines().findFirst().orElse(m).replaceFirst("^\\[[A-Z0-9_.]+\\] ", "").replaceFirst("\\s*SQLSTATE: \\w+\\s*$", "");
     }
 
     /** The exception and its causes, each once. */
-    private static Iterable<Throwable> chain(Throwable e) {
+    private static List<Throwable> chain(Throwable e) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        java.util.List<Throwable> out = new java.util.ArrayList<>();
+        List<Throwable> out = new ArrayList<>();
         for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
             out.add(t);
         }

@@ -153,6 +153,10 @@ class MainErrorsTest {
         assertEquals(new Run(2, List.of("error: part-0.parquet row id 7: column label: label 9 is outside [0, 3)")),
                 report(new SparkException("Job aborted", new CompletionException(
                         new IllegalArgumentException("part-0.parquet row id 7: column label: label 9 is outside [0, 3)")))));
+        assertEquals(new Run(1, List.of("error: Encountered error while reading file file:///x/part-0.parquet. (can not read class PageHeader)")),
+                report(new SparkException("Job aborted due to stage failure: Task 0 in stage 0.0 failed 1 times\n\tat a.b(C.java:1)",
+                        new SparkException("[FAILED_READ_FILE.NO_HINT] Encountered error while reading file file:///x/part-0.parquet.  SQLSTATE: KD001",
+                                new IOException("can not read class PageHeader")))));
         assertEquals(new Run(2, List.of("error: /tmp/in.csv: no such file or folder")), report(new NoSuchFileException("/tmp/in.csv")));
         assertEquals(new Run(1, List.of("error: java.lang.NullPointerException")), report(new NullPointerException()));
         assertEquals(new Run(1, List.of("error: first line")), report(new IllegalStateException("first line\nsecond line")));

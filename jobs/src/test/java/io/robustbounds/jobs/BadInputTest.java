@@ -46,7 +46,7 @@ class BadInputTest {
     }
 
     static Failure failure(Runnable job) {
-        RuntimeException e = assertThrows(RuntimeException.class, job::run);
+        Exception e = assertThrows(Exception.class, job::run); // SparkException is checked, but Scala throws it all the same
         StringWriter err = new StringWriter();
         int code = Main.report(e, new PrintWriter(err));
         List<String> lines = err.toString().lines().toList();
@@ -211,6 +211,23 @@ class BadInputTest {
             assertEquals(2, f.code());
             assertTrue(f.line().endsWith("part-0.parquet: footer robustbounds.testset nests deeper than 32 levels"), f.line());
         }
+    }
+
+    /** A data page that cannot be decoded fails a task; the line names the file and the root cause, and nothing is published. */
+    @Test
+    void corruptDataPageIsOneLineNamingTheFile(@TempDir Path dir) throws Exception {
+        Fixtures.model(dir.resolve("model"));
+        Fixtures.writeTestSet(dir.resolve("set"), Fixtures.goodRows(2000), 1, new long[] {5});
+        Path file = dir.resolve("set").resolve("part-0.parquet");
+        byte[] b = Files.readAllBytes(file);
+        for (int i = 100; i < 20_000; i++) {
+            b[i] = (byte) (b[i] * 7 + 13);
+        }
+        Files.write(file, b);
+        Failure f = failure(() -> EvaluateJob.run(LocalSpark.get(), config(dir, "p", false), Map.of()));
+        assertEquals(1, f.code());
+        assertTrue(f.line().startsWith("error: Encountered error while reading file file://" + file + ". ("), f.line());
+        assertTrue(!Files.exists(dir.resolve("out").resolve("p").resolve("evaluate")), "nothing published");
     }
 
     private static GenericRecord record(Schema s, int i, Object features, Object label) {
