@@ -148,6 +148,14 @@ class BadLabelsTest {
         assertFalse(Files.exists(dir.resolve("set")), "nothing written");
     }
 
+    /** A footer's class that is not a string would have become the class "" (Jackson's asText of an object). */
+    @Test
+    void footerClassesMustBeNames() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> TestSetMetadata.fromJson(
+                "{\"shape\":[2],\"range\":[0,1],\"classes\":[\"a\",{}]}", "part-0.parquet"));
+        assertEquals("part-0.parquet: footer robustbounds.testset 'classes' must be a list of names, got [\"a\",{}]", e.getMessage());
+    }
+
     @Test
     void uciClassWrittenUnlikeTheOthersIsAReject(@TempDir Path dir) throws Exception {
         StringBuilder b = new StringBuilder();

@@ -86,6 +86,15 @@ class BadInputTest {
                 .contains(": label 2 is 'c' in the test set, 'd' in the model"));
         namedModel(dir.resolve("model"), List.of("a", "b", "c"));
         assertEquals(6, EvaluateJob.run(spark, config(dir, "c", false), Map.of()).results(), "the same names: evaluated");
+
+        TestSetMetadata two = new TestSetMetadata(new long[] {5}, -1, 1, List.of("a", "b"), Map.of());
+        try (TestSetWriter w = new TestSetWriter(dir.resolve("set"), two, true, 100)) {
+            w.write(1, new double[5], 1);
+            w.commit();
+        }
+        assertTrue(failure(() -> EvaluateJob.run(spark, config(dir, "c", false), Map.of())).line()
+                .endsWith("classes [a, b] differ from model 'named' classes [a, b, c]: the test set has 2 classes, the model 3"
+                        + " (evaluate.allow-class-mismatch = true evaluates it all the same)"));
     }
 
     /** Writes one Parquet file of {@code schema} with the test-set footer of Fixtures (shape [5], classes a, b, c). */
