@@ -1,5 +1,6 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.config.Settings;
 import io.robustbounds.jobs.AccuracyJob;
 import io.robustbounds.spark.Sessions;
 import java.util.Locale;
@@ -34,8 +35,10 @@ final class AccuracyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
         AccuracyJob.Outcome o;
-        try (SparkSession spark = Sessions.create("robustbounds accuracy", options.load().getString("spark.master"))) {
-            o = AccuracyJob.run(spark, model, testSet, batch);
+        Settings s = options.load();
+        boolean allowClassMismatch = SparkCommands.allowClassMismatch(s);
+        try (SparkSession spark = Sessions.create("robustbounds accuracy", s.getString("spark.master"))) {
+            o = AccuracyJob.run(spark, model, testSet, batch, allowClassMismatch);
         }
         long[][] c = o.confusion();
         StringBuilder table = new StringBuilder("label \\ predicted");

@@ -56,7 +56,8 @@ final class SparkCommands {
         }
         return new EvaluateJob.Config(s.getString("evaluate.model"), s.getString("evaluate.test-set"), s.getString("run.output"),
                 runId(s), s.getInt("evaluate.batch-size", 1), onBadRow.equals("fail"), partitions, RandomMlpCommand.evalSettings(s),
-                s.getStringList("aggregate.group-by")); // summarized for the aggregate, which then need not read the results
+                s.getStringList("aggregate.group-by"), // summarized for the aggregate, which then need not read the results
+                allowClassMismatch(s));
     }
 
     static AggregateJob.Config aggregate(Settings s) {
@@ -74,6 +75,11 @@ final class SparkCommands {
         }
         return new AggregateJob.Config(results, s.getString("run.output"), runId(s), groupBy, s.getBoolean("aggregate.summaries"),
                 driverMb << 20);
+    }
+
+    /** evaluate.allow-class-mismatch; false when a configuration file predates the key. */
+    static boolean allowClassMismatch(Settings s) {
+        return s.hasPath(EvaluateJob.ALLOW_CLASS_MISMATCH) && s.getBoolean(EvaluateJob.ALLOW_CLASS_MISMATCH);
     }
 
     static String runId(Settings s) {

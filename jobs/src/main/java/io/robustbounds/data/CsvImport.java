@@ -3,10 +3,13 @@ package io.robustbounds.data;
 import io.robustbounds.format.Checksums;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +19,16 @@ import java.util.regex.Pattern;
 /**
  * CSV → Parquet test set, without Spark. One row per line; the label column is named (with a header) or
  * given by 0-based position, or absent. Labels that are class names map to their index in {@code classes}
- * (given, or the sorted distinct names); integer labels are used as they are. A line that cannot be read
- * (wrong number of fields, a feature that is not a number, an unknown class) goes to
- * {@code <output>/_rejects.csv} with its line number, column and reason — nothing is dropped silently.
+ * (given, or the sorted distinct names); integer labels (when most labels are integers and no classes are given)
+ * are used as they are. A line that cannot be read goes to {@code <output>/_rejects.csv} with its line number,
+ * column and reason — nothing is dropped silently, and no class is made of a malformed label: wrong number of
+ * fields, a feature that is not a number, an empty label, a label written unlike most ("2.0" among integers, "7"
+ * among names), an integer label that is negative or outside the int range, an unknown class. A file that is not
+ * UTF-8 text is refused whole.
  */
 public final class CsvImport {
+
+    public static final String REJECTS = "_rejects.csv";
 
     public record Config(Path input, Path output, boolean header, String delimiter, String labelColumn, List<String> classes,
                          double[] range, long rowsPerFile, boolean doubles) {
@@ -33,7 +41,7 @@ public final class CsvImport {
     }
 
     public static Outcome run(Config c) throws IOException {
-        List<String> lines = Files.readAllLines(c.input());
+        List<String> lines = TextFiles.readLines(c.input());
         String[] names = null;
         int first = 0;
         Pattern split = Pattern.compile(Pattern.quote(c.delimiter()));
@@ -51,15 +59,9 @@ public final class CsvImport {
             throw new IllegalArgumentException(c.input() + ": no feature columns");
         }
 
-        // pass 1: parse, collect class names and the value range
-        List<double[]> features = new ArrayList<>();
-        List<String> labels = new ArrayList<>();
-        List<Long> lineNumbers = new ArrayList<>();
+        // pass 1: fields and features; labels only trimmed (how they are written decides how they are read)
+        List<Parsed> parsed = new ArrayList<>();
         List<String[]> rejects = new ArrayList<>();
-        TreeSet<String> seen = new TreeSet<>();
-        boolean numericLabels = true;
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
         for (int i = first; i < lines.size(); i++) {
             String line = lines.get(i).trim();
             if (line.isEmpty()) {
@@ -73,38 +75,81 @@ public final class CsvImport {
             }
             double[] x = new double[d];
             String bad = null;
-            for (int j = 0, k = 0; j < fields; j++) {
+            int badAt = -1;
+            for (int j = 0, k = 0; j < fields && bad == null; j++) {
                 if (j == labelAt) {
                     continue;
                 }
                 try {
                     x[k++] = Double.parseDouble(v[j].trim());
                 } catch (NumberFormatException e) {
-                    bad = column(names, j) + "\t'" + v[j] + "' is not a number";
-                    break;
+                    bad = "'" + v[j] + "' is not a number";
+                    badAt = j;
+                }
+            }
+            String label = labelAt < 0 ? null : v[labelAt].trim();
+            if (bad == null && label != null && label.isEmpty()) {
+                bad = "the label is empty";
+                badAt = labelAt;
+            }
+            if (bad != null) {
+                rejects.add(new String[] {String.valueOf(lineNo), column(names, badAt), bad, line});
+                continue;
+            }
+            parsed.add(new Parsed(lineNo, x, label, line));
+        }
+
+        // labels: class names (given, or the distinct names) or integer class indices, whichever way most are written;
+        // a label written otherwise is a reject, never a class of its own
+        LabelSpelling usual = LabelSpelling.usual(parsed.stream().map(Parsed::label).filter(l -> l != null).toList());
+        boolean integerLabels = c.classes().isEmpty() && usual == LabelSpelling.INTEGER;
+        String hint = c.classes().isEmpty() ? " (import-csv.classes lists the class names when they are meant)" : "";
+        List<String> classes = !c.classes().isEmpty() ? c.classes() : integerLabels ? List.of() : distinct(parsed, usual);
+        List<Parsed> rows = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (Parsed r : parsed) {
+            Integer label = null;
+            String bad = null;
+            if (r.label() != null) {
+                if (!c.classes().isEmpty()) {
+                    label = classes.indexOf(r.label());
+                    bad = label < 0 ? "class '" + r.label() + "' is not one of " + classes : null;
+                } else {
+                    bad = usual.reject(r.label(), "label", hint);
+                    if (bad == null && integerLabels) {
+                        BigInteger value = new BigInteger(r.label());
+                        if (value.signum() < 0) {
+                            bad = "label " + value + " is negative (integer labels are class indices)";
+                        } else if (value.bitLength() > 31) {
+                            bad = "label " + value + " is outside the int range";
+                        } else {
+                            label = value.intValue();
+                        }
+                    } else if (bad == null) {
+                        label = classes.indexOf(r.label());
+                    }
                 }
             }
             if (bad != null) {
-                String[] parts = bad.split("\t");
-                rejects.add(new String[] {String.valueOf(lineNo), parts[0], parts[1], line});
+                rejects.add(new String[] {String.valueOf(r.line()), column(names, labelAt), bad, r.text()});
                 continue;
             }
-            String label = labelAt < 0 ? null : v[labelAt].trim();
-            if (label != null) {
-                seen.add(label);
-                numericLabels &= label.matches("-?\\d+");
-            }
-            for (double t : x) {
+            for (double t : r.features()) {
                 if (Double.isFinite(t)) {
                     lo = Math.min(lo, t);
                     hi = Math.max(hi, t);
                 }
             }
-            features.add(x);
+            rows.add(r);
             labels.add(label);
-            lineNumbers.add(lineNo);
         }
-        List<String> classes = !c.classes().isEmpty() ? c.classes() : numericLabels ? List.of() : List.copyOf(seen);
+        rejects.sort(Comparator.comparingLong(r -> Long.parseLong(r[0])));
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException(c.input() + ": no readable lines" + (rejects.isEmpty() ? "" : " (" + rejects.size()
+                    + " rejected; the first, line " + rejects.get(0)[0] + ", column " + rejects.get(0)[1] + ": " + rejects.get(0)[2] + ")"));
+        }
         double low = c.range() != null ? c.range()[0] : lo;
         double high = c.range() != null ? c.range()[1] : hi;
         if (!(low < high)) {
@@ -116,39 +161,42 @@ public final class CsvImport {
         source.put("importer", "import-csv");
         TestSetMetadata meta = new TestSetMetadata(new long[] {d}, low, high, classes, source);
 
-        // pass 2: write
-        long written = 0;
+        // pass 2: write; the rejects go into the set's folder with it, published together or not at all
         try (TestSetWriter w = new TestSetWriter(c.output(), meta, c.doubles(), c.rowsPerFile())) {
-            for (int r = 0; r < features.size(); r++) {
-                Integer label = null;
-                String raw = labels.get(r);
-                if (raw != null) {
-                    if (numericLabels && c.classes().isEmpty()) {
-                        label = Integer.parseInt(raw);
-                    } else {
-                        int index = classes.indexOf(raw);
-                        if (index < 0) {
-                            rejects.add(new String[] {String.valueOf(lineNumbers.get(r)), column(names, labelAt),
-                                    "class '" + raw + "' is not one of " + classes, lines.get((int) (lineNumbers.get(r) - 1))});
-                            continue;
-                        }
-                        label = index;
+            for (int r = 0; r < rows.size(); r++) {
+                w.write(rows.get(r).line(), rows.get(r).features(), labels.get(r));
+            }
+            if (!rejects.isEmpty()) {
+                try (PrintWriter p = new PrintWriter(Files.newBufferedWriter(w.staged(REJECTS)))) {
+                    p.println("file\tline\tcolumn\treason\trow");
+                    for (String[] r : rejects) {
+                        p.println(c.input() + "\t" + String.join("\t", r));
+                    }
+                    if (p.checkError()) { // PrintWriter keeps its IOExceptions to itself
+                        throw new IOException("writing " + REJECTS + " failed");
                     }
                 }
-                w.write(lineNumbers.get(r), features.get(r), label);
-                written++;
             }
             w.commit();
+        } catch (IOException e) { // a full disk, say: nothing of this run is published
+            throw new IOException(c.output() + ": writing the test set failed: " + e.getMessage(), e);
         }
-        if (!rejects.isEmpty()) {
-            try (PrintWriter p = new PrintWriter(Files.newBufferedWriter(c.output().resolve("_rejects.csv")))) {
-                p.println("file\tline\tcolumn\treason\trow");
-                for (String[] r : rejects) {
-                    p.println(c.input() + "\t" + String.join("\t", r));
-                }
-            }
+        return new Outcome(rows.size(), rejects.size(), meta);
+    }
+
+    /** A line whose fields and features could be read: its number, features, trimmed label (null: no label column), text. */
+    private record Parsed(long line, double[] features, String label, String text) {
+    }
+
+    /** The distinct labels written the usual way, sorted: numerically when they are numbers, else as text. */
+    private static List<String> distinct(List<Parsed> parsed, LabelSpelling usual) {
+        TreeSet<String> seen = new TreeSet<>();
+        parsed.stream().map(Parsed::label).filter(l -> l != null && usual.reject(l, "label", "") == null).forEach(seen::add);
+        List<String> names = new ArrayList<>(seen);
+        if (usual == LabelSpelling.DECIMAL) {
+            names.sort(Comparator.comparing(BigDecimal::new));
         }
-        return new Outcome(written, rejects.size(), meta);
+        return names;
     }
 
     private static int labelIndex(Config c, String[] names, int fields) {

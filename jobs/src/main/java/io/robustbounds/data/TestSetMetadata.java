@@ -1,6 +1,9 @@
 package io.robustbounds.data;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -20,7 +23,10 @@ import java.util.Map;
  */
 public record TestSetMetadata(long[] shape, double low, double high, List<String> classes, Map<String, Object> source) {
     public static final String KEY = "robustbounds.testset";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Footer JSON nests a few levels (source → split → rows_per_class → class); deeper is not a test set's footer. */
+    static final int MAX_DEPTH = 32;
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()).build());
 
     public TestSetMetadata {
         if (shape == null || shape.length == 0 || Arrays.stream(shape).anyMatch(s -> s <= 0)) {
@@ -72,16 +78,50 @@ public record TestSetMetadata(long[] shape, double low, double high, List<String
             }
             long[] shape = new long[s.size()];
             for (int i = 0; i < shape.length; i++) {
+                if (!s.get(i).canConvertToExactIntegral()) {
+                    throw new IllegalArgumentException(where + ": footer " + KEY + " 'shape' must hold whole numbers, got " + s);
+                }
                 shape[i] = s.get(i).asLong();
             }
+            JsonNode names = n.path("classes");
+            if (!names.isMissingNode() && !names.isArray()) {
+                throw new IllegalArgumentException(where + ": footer " + KEY + " 'classes' must be a list of names, got " + names);
+            }
             List<String> classes = new ArrayList<>();
-            n.path("classes").forEach(c -> classes.add(c.asText()));
+            for (JsonNode c : names) {
+                if (!c.isTextual()) { // asText() would make "" of an object: a class no one named
+                    throw new IllegalArgumentException(where + ": footer " + KEY + " 'classes' must be a list of names, got " + names);
+                }
+                classes.add(c.asText());
+            }
             @SuppressWarnings("unchecked")
             Map<String, Object> source = n.has("source") ? JSON.treeToValue(n.get("source"), Map.class) : Map.of();
             return new TestSetMetadata(shape, r.get(0).asDouble(), r.get(1).asDouble(), classes, source);
+        } catch (StreamConstraintsException e) {
+            throw new IllegalArgumentException(where + ": footer " + KEY + " nests deeper than " + MAX_DEPTH + " levels");
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(where + ": footer " + KEY + " is not valid JSON: " + e.getOriginalMessage());
         }
+    }
+
+    /**
+     * Fails before any work unless the test set's class names are the model's, in order (labels are indices into
+     * them): the error names both lists and the first difference. Nothing to compare when either has no names;
+     * {@code allowMismatch} (the configuration's explicit permission) skips the check.
+     */
+    public void requireClassesOf(Model model, String testSet, boolean allowMismatch, String allowKey) {
+        List<String> own = model.classNames();
+        if (allowMismatch || own.isEmpty() || classes.isEmpty() || own.equals(classes)) {
+            return;
+        }
+        int i = 0;
+        while (i < own.size() && i < classes.size() && own.get(i).equals(classes.get(i))) {
+            i++;
+        }
+        String first = i < own.size() && i < classes.size() ? "label " + i + " is '" + classes.get(i) + "' in the test set, '" + own.get(i)
+                + "' in the model" : "the test set has " + classes.size() + " classes, the model " + own.size();
+        throw new ModelException("test set " + testSet + " classes " + classes + " differ from model '" + model.name() + "' classes " + own
+                + ": " + first + " (" + allowKey + " = true evaluates it all the same)");
     }
 
     /** Fails before any work, naming both shapes, unless {@code model} reads samples of this test set's shape. */

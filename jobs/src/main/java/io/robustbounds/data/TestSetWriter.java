@@ -92,6 +92,11 @@ public final class TestSetWriter implements Closeable {
         return rows;
     }
 
+    /** A file of this name in the set being written (such as the importers' rejects), published with it by {@link #commit()}. */
+    public Path staged(String name) {
+        return staging.resolve(name);
+    }
+
     private void roll() throws IOException {
         if (writer != null) {
             writer.close();

@@ -4,6 +4,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -12,7 +13,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
 
 /**
  * Reads what the driver must know of a test set before any work starts: every file's footer is opened, its
@@ -24,9 +28,11 @@ public final class TestSets {
 
     /**
      * What the footers say: the metadata all files agree on, and the Parquet types of the three columns when every
-     * file has the same ones ({@code columns} is null otherwise, and a reader must infer or merge the schema itself).
+     * file has the same ones ({@code columns} is null otherwise); {@code filesByColumns}: the files by their column
+     * types (one entry when {@code columns} is not null), so that a reader can read each kind with its own schema
+     * (float and double features in one set).
      */
-    public record Footers(TestSetMetadata metadata, MessageType columns) {
+    public record Footers(TestSetMetadata metadata, MessageType columns, Map<MessageType, List<String>> filesByColumns) {
     }
 
     /**
@@ -75,7 +81,7 @@ public final class TestSets {
         TestSetMetadata first = null;
         String firstFile = null;
         MessageType columns = null;
-        boolean sameColumns = true;
+        Map<MessageType, List<String>> byColumns = new LinkedHashMap<>();
         for (String f : files) {
             Map<String, String> kv;
             MessageType schema;
@@ -91,6 +97,9 @@ public final class TestSets {
                             .map(t -> t.getName()).toList() + ")");
                 }
             }
+            requireInteger(f, schema.getType(TestSetSchema.ID), "long (or int)");
+            requireFeatures(f, schema.getType(TestSetSchema.FEATURES));
+            requireInteger(f, schema.getType(TestSetSchema.LABEL), "int (or long), nullable");
             String json = kv.get(TestSetMetadata.KEY);
             if (json == null) {
                 throw new IllegalArgumentException(f + ": footer metadata '" + TestSetMetadata.KEY + "' (shape, range, classes) is missing");
@@ -102,14 +111,49 @@ public final class TestSets {
                 first = m;
                 firstFile = f;
                 columns = own;
-            } else if (!own.equals(columns)) {
-                sameColumns = false;
             }
+            byColumns.computeIfAbsent(own, k -> new ArrayList<>()).add(f);
             if (first != m && (!Arrays.equals(first.shape(), m.shape()) || first.low() != m.low() || first.high() != m.high()
                     || !first.classes().equals(m.classes()))) {
                 throw new IllegalArgumentException(f + ": metadata " + m.toJson() + " disagrees with " + firstFile + ": " + first.toJson());
             }
         }
-        return new Footers(first, sameColumns ? columns : null);
+        return new Footers(first, byColumns.size() == 1 ? columns : null, byColumns);
+    }
+
+    /** Whole numbers: an INT32 or INT64 column without another meaning (not a date, time or decimal). */
+    private static void requireInteger(String file, Type t, String expected) {
+        if (t.isRepetition(Type.Repetition.REPEATED) || !isInteger(t)) {
+            throw new IllegalArgumentException(file + ": column '" + t.getName() + "' must be " + expected + ", found: " + t);
+        }
+    }
+
+    private static boolean isInteger(Type t) {
+        if (!t.isPrimitive()) {
+            return false;
+        }
+        PrimitiveType.PrimitiveTypeName p = t.asPrimitiveType().getPrimitiveTypeName();
+        LogicalTypeAnnotation a = t.getLogicalTypeAnnotation();
+        return (p == PrimitiveType.PrimitiveTypeName.INT32 || p == PrimitiveType.PrimitiveTypeName.INT64)
+                && (a == null || a instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation);
+    }
+
+    /**
+     * An array of numbers: a list (the standard 3-level one, or a legacy 2-level repeated field) of FLOAT or DOUBLE
+     * elements, or of whole numbers, which readers widen to double.
+     */
+    private static void requireFeatures(String file, Type t) {
+        Type element = null;
+        if (!t.isPrimitive() && t.asGroupType().getFieldCount() == 1 && t.asGroupType().getType(0).isRepetition(Type.Repetition.REPEATED)) {
+            Type repeated = t.asGroupType().getType(0);
+            element = repeated.isPrimitive() ? repeated : repeated.asGroupType().getFieldCount() == 1 ? repeated.asGroupType().getType(0) : null;
+        }
+        boolean ok = element != null && element.isPrimitive() && (isInteger(element) || element.getLogicalTypeAnnotation() == null
+                && (element.asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.FLOAT
+                || element.asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.DOUBLE));
+        if (!ok) {
+            throw new IllegalArgumentException(file + ": column '" + t.getName() + "' must be an array of float or double, found: "
+                    + t.toString().replaceAll("\\s+", " ").trim());
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,8 +28,8 @@ import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
  * values of the class column (sorted; numerically when all are numbers), labels their indices.
  *
  * <p>A line that cannot be read (wrong number of fields, a feature that is not a finite number, an empty or
- * unknown class) goes to {@code <output>/_rejects.csv} with its line number, column and reason; nothing is
- * dropped silently. Every footer records the source file and SHA-256, the split (fractions, seed, rows per
+ * unknown class, a class written unlike most such as "2.0" among integers) goes to {@code <output>/_rejects.csv}
+ * with its line number, column and reason; nothing is dropped silently, and no class is made of a malformed value. Every footer records the source file and SHA-256, the split (fractions, seed, rows per
  * split and class) and the standardization (mean and standard deviation per feature).
  */
 public final class UciImport {
@@ -115,7 +116,7 @@ public final class UciImport {
     }
 
     private static Outcome importSplits(Config c) throws IOException {
-        List<String> text = Files.readAllLines(c.input());
+        List<String> text = TextFiles.readLines(c.input());
         Pattern split = Pattern.compile(Pattern.quote(c.delimiter()));
         int first = 0;
         String[] names = null;
@@ -181,6 +182,20 @@ public final class UciImport {
                 continue;
             }
             lines.add(new Line(i + 1L, x, cls));
+        }
+        if (c.classes().isEmpty()) { // a class written unlike most ("2.0" among integers) is a malformed line, not a class
+            LabelSpelling usual = LabelSpelling.usual(lines.stream().map(Line::cls).toList());
+            List<Line> kept = new ArrayList<>();
+            for (Line l : lines) {
+                String bad = usual.reject(l.cls(), "class", " (import-uci.classes lists the class names when they are meant)");
+                if (bad == null) {
+                    kept.add(l);
+                } else {
+                    rejects.add(new String[] {String.valueOf(l.number()), column(names, classAt), bad, text.get((int) l.number() - 1).trim()});
+                }
+            }
+            lines = kept;
+            rejects.sort(Comparator.comparingLong(r -> Long.parseLong(r[0])));
         }
         if (lines.isEmpty()) {
             throw new IllegalArgumentException(c.input() + ": no readable lines (" + rejects.size() + " rejected)");
@@ -280,31 +295,57 @@ public final class UciImport {
         source.put("split", splitInfo);
         source.put("standardization", standardization);
 
+        // all three sets and the rejects are written first, then published: a failure while writing (a full disk)
+        // leaves the previous output as it was
         Files.createDirectories(c.output());
+        Path rejectsFile = c.output().resolve(REJECTS);
+        Path rejectsStaged = c.output().resolve("." + REJECTS + ".writing");
         Map<String, TestSetMetadata> sets = new LinkedHashMap<>();
-        for (int s = 0; s < SPLITS.size(); s++) {
-            Map<String, Object> own = new LinkedHashMap<>(source);
-            own.put("split_name", SPLITS.get(s));
-            TestSetMetadata meta = new TestSetMetadata(new long[] {d}, lo, hi, classes, own);
-            try (TestSetWriter w = new TestSetWriter(c.output().resolve(SPLITS.get(s)), meta, c.doubles(), c.rowsPerFile())) {
+        List<TestSetWriter> writers = new ArrayList<>();
+        try {
+            for (int s = 0; s < SPLITS.size(); s++) {
+                Map<String, Object> own = new LinkedHashMap<>(source);
+                own.put("split_name", SPLITS.get(s));
+                TestSetMetadata meta = new TestSetMetadata(new long[] {d}, lo, hi, classes, own);
+                TestSetWriter w = new TestSetWriter(c.output().resolve(SPLITS.get(s)), meta, c.doubles(), c.rowsPerFile());
+                writers.add(w);
                 for (int r = 0; r < lines.size(); r++) {
                     if (splitOf[r] == s) {
                         w.write(lines.get(r).number(), z.get(r), labels[r]);
                     }
                 }
-                w.commit();
+                sets.put(SPLITS.get(s), meta);
             }
-            sets.put(SPLITS.get(s), meta);
-        }
-        Path rejectsFile = c.output().resolve(REJECTS);
-        Files.deleteIfExists(rejectsFile); // a previous run's rejects must not outlive it
-        if (!rejects.isEmpty()) {
-            try (PrintWriter p = new PrintWriter(Files.newBufferedWriter(rejectsFile))) {
-                p.println("file\tline\tcolumn\treason\trow");
-                for (String[] r : rejects) {
-                    p.println(c.input() + "\t" + String.join("\t", r));
+            if (!rejects.isEmpty()) {
+                try (PrintWriter p = new PrintWriter(Files.newBufferedWriter(rejectsStaged))) {
+                    p.println("file\tline\tcolumn\treason\trow");
+                    for (String[] r : rejects) {
+                        p.println(c.input() + "\t" + String.join("\t", r));
+                    }
+                    if (p.checkError()) { // PrintWriter keeps its IOExceptions to itself
+                        throw new IOException("writing " + REJECTS + " failed");
+                    }
                 }
             }
+            for (TestSetWriter w : writers) {
+                w.commit();
+            }
+            if (rejects.isEmpty()) {
+                Files.deleteIfExists(rejectsFile); // a previous run's rejects must not outlive it
+            } else {
+                Files.move(rejectsStaged, rejectsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) { // a full disk, say: nothing of this run is published
+            throw new IOException(c.output() + ": writing the test sets failed: " + e.getMessage(), e);
+        } finally {
+            for (TestSetWriter w : writers) {
+                try {
+                    w.close(); // drops what was not committed: only after an error, which is the one to report
+                } catch (IOException ignored) {
+                    // the staging folder is removed all the same (TestSetWriter.close)
+                }
+            }
+            Files.deleteIfExists(rejectsStaged);
         }
         return new Outcome(lines.size(), rejects.size(), rejects.isEmpty() ? null : rejectsFile, classes, counts, mean, std, sets);
     }

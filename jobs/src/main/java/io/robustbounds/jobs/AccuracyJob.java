@@ -60,12 +60,18 @@ public final class AccuracyJob {
     }
 
     public static Outcome run(SparkSession spark, String modelPath, String testSet, int batchSize) {
+        return run(spark, modelPath, testSet, batchSize, false);
+    }
+
+    /** {@code allowClassMismatch}: classify even when the test set's class names are not the model's ({@link EvaluateJob#ALLOW_CLASS_MISMATCH}). */
+    public static Outcome run(SparkSession spark, String modelPath, String testSet, int batchSize, boolean allowClassMismatch) {
         long t0 = System.nanoTime();
         Model model = ModelFormat.read(Path.of(modelPath));
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         TestSets.Footers footers = TestSets.footers(TestSets.files(testSet, hadoop), hadoop);
         TestSetMetadata meta = footers.metadata();
         meta.requireInputOf(model, testSet);
+        meta.requireClassesOf(model, testSet, allowClassMismatch, EvaluateJob.ALLOW_CLASS_MISMATCH);
         int classes = model.classes();
         int d = (int) meta.size();
         EvaluateJob.Input input = EvaluateJob.input(spark, testSet, footers, d, classes);

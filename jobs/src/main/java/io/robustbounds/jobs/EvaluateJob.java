@@ -4,6 +4,8 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.when;
 
 import io.robustbounds.data.TestSetMetadata;
 import io.robustbounds.data.TestSetSchema;
@@ -59,17 +61,26 @@ import org.apache.spark.util.CollectionAccumulator;
  * bytes and rebuilt once per partition.
  */
 public final class EvaluateJob {
+    /** The configuration key that lets evaluate and accuracy run on a test set whose class names are not the model's. */
+    public static final String ALLOW_CLASS_MISMATCH = "evaluate.allow-class-mismatch";
 
     /**
      * Typed settings of the job. {@code summaryKeys}: the aggregate's group-by, for which the results are summarized
-     * ({@link ResultSummary}); empty: none.
+     * ({@link ResultSummary}); empty: none. {@code allowClassMismatch}: evaluate even when the test set's class names
+     * are not the model's ({@link #ALLOW_CLASS_MISMATCH}).
      */
     public record Config(String model, String testSet, String outputRoot, String runId, int batchSize, boolean failOnBadRow,
-                         int partitions, EvalSettings evaluation, List<String> summaryKeys) {
+                         int partitions, EvalSettings evaluation, List<String> summaryKeys, boolean allowClassMismatch) {
         public Config {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("evaluate.batch-size must be >= 1, got " + batchSize);
             }
+        }
+
+        /** Class names of the test set and the model must agree. */
+        public Config(String model, String testSet, String outputRoot, String runId, int batchSize, boolean failOnBadRow,
+                      int partitions, EvalSettings evaluation, List<String> summaryKeys) {
+            this(model, testSet, outputRoot, runId, batchSize, failOnBadRow, partitions, evaluation, summaryKeys, false);
         }
 
         /** Summarized by model (the aggregate's default). */
@@ -107,6 +118,7 @@ public final class EvaluateJob {
         Model model = ModelFormat.read(java.nio.file.Path.of(c.model()));
         ModelEvaluator.of(model, c.evaluation()); // fails here, before any work, on a model the evaluators cannot run
         meta.requireInputOf(model, c.testSet());
+        meta.requireClassesOf(model, c.testSet(), c.allowClassMismatch(), ALLOW_CLASS_MISMATCH);
         int d = (int) meta.size();
         int classes = model.classes();
         timings.lap("model");
@@ -243,25 +255,47 @@ public final class EvaluateJob {
 
     /**
      * Reads a test set with the schema its footers give (no schema-inference job) as {@link RowCheck}'s rows:
-     * ids and labels cast, features kept as float or double arrays, the source file of every row.
+     * ids cast to long, features kept as float or double arrays, labels as int, the source file of every row, and
+     * (column {@link RowCheck#LABEL_OUT_OF_RANGE}) a long label that does not fit an int, which the check rejects
+     * (a cast would wrap it into another class, or fail the task). Files whose column types differ (float and double
+     * features in one set) are each read with their own schema, their features as double.
      */
     static Dataset<Row> rows(SparkSession spark, String testSet, TestSets.Footers footers) {
-        DataFrameReader reader = spark.read();
-        if (footers.columns() != null) {
-            reader = reader.schema(new ParquetToSparkSchemaConverter(sqlConf(spark)).convert(footers.columns()));
+        if (footers.columns() != null || footers.filesByColumns() == null) {
+            return normalized(read(spark, testSet, footers.columns(), testSet), false);
         }
-        Dataset<Row> raw;
+        Dataset<Row> all = null;
+        for (Map.Entry<org.apache.parquet.schema.MessageType, List<String>> kind : footers.filesByColumns().entrySet()) {
+            Dataset<Row> part = normalized(read(spark, testSet, kind.getKey(), kind.getValue().toArray(String[]::new)), true);
+            all = all == null ? part : all.union(part);
+        }
+        return all;
+    }
+
+    /** The files read with the Spark schema of {@code columns} (inferred when null). */
+    private static Dataset<Row> read(SparkSession spark, String testSet, org.apache.parquet.schema.MessageType columns, String... paths) {
+        DataFrameReader reader = spark.read();
+        if (columns != null) {
+            reader = reader.schema(new ParquetToSparkSchemaConverter(sqlConf(spark)).convert(columns));
+        }
         try {
-            raw = reader.parquet(testSet);
+            return reader.parquet(paths);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(testSet + ": cannot read the test set (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static Dataset<Row> normalized(Dataset<Row> raw, boolean doubles) {
         DataType featureType = raw.schema().apply(TestSetSchema.FEATURES).dataType();
         DataType element = featureType instanceof ArrayType a ? a.elementType() : null;
-        boolean native_ = DataTypes.FloatType.equals(element) || DataTypes.DoubleType.equals(element);
+        boolean native_ = DataTypes.DoubleType.equals(element) || DataTypes.FloatType.equals(element) && !doubles;
         Column features = native_ ? col(TestSetSchema.FEATURES) : col(TestSetSchema.FEATURES).cast("array<double>");
+        Column label = col(TestSetSchema.LABEL);
+        Column fits = label.between(Integer.MIN_VALUE, Integer.MAX_VALUE);
+        boolean wide = DataTypes.LongType.equals(raw.schema().apply(TestSetSchema.LABEL).dataType());
         return raw.select(col(TestSetSchema.ID).cast("long").as("id"), features.as("features"),
-                col(TestSetSchema.LABEL).cast("int").as("label"), input_file_name().as("file"));
+                (wide ? when(fits, label.cast("int")) : label.cast("int")).as("label"), input_file_name().as("file"),
+                (wide ? when(not(fits), label) : lit(null).cast("long")).as("label_out_of_range"));
     }
 
     /** The check of {@link #rows}' rows: features of this many elements, labels in [0, classes). */

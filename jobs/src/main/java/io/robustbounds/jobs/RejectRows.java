@@ -9,11 +9,11 @@ import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The rejects pass, run only when the evaluation pass counted bad rows or duplicate ids were found: input rows
- * (id, features, label, file, dup_count) → one {@link ResultSchema#REJECTS} row per bad row, with the same checks
+ * (id, features, label, file, label_out_of_range, dup_count) → one {@link ResultSchema#REJECTS} row per bad row, with the same checks
  * as the evaluation pass ({@link RowCheck}); a duplicated id (dup_count not null) comes right after a null id.
  */
 final class RejectRows implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
-    static final int DUP_COUNT = 4;
+    static final int DUP_COUNT = RowCheck.LABEL_OUT_OF_RANGE + 1;
     private final RowCheck check;
 
     RejectRows(RowCheck check) {

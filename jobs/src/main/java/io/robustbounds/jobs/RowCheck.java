@@ -7,7 +7,7 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 /**
  * Validation of one test-set row, in Java on Spark's internal rows, so that the evaluation pass validates as it
  * reads (no separate pass, no per-row SQL). Rows are (id long, features array&lt;float or double&gt;, label int, file
- * string); the checks and their reasons, in order: id null, features null, wrong length, NaN/Inf or null elements,
+ * string, label_out_of_range long); the checks and their reasons, in order: id null, features null, wrong length, NaN/Inf or null elements,
  * label outside the model's classes. The duplicate-id check needs all rows and is done by {@link EvaluateJob}.
  */
 final class RowCheck implements Serializable {
@@ -15,6 +15,8 @@ final class RowCheck implements Serializable {
     static final int FEATURES = 1;
     static final int LABEL = 2;
     static final int FILE = 3;
+    /** A label too large for an int (null when it fits): rejected, never wrapped into another class. */
+    static final int LABEL_OUT_OF_RANGE = 4;
 
     /** A bad row: the column at fault and why. */
     record Problem(String column, String reason) {
@@ -56,6 +58,9 @@ final class RowCheck implements Serializable {
         }
         if (!finite(f)) {
             return new Problem("features", "features hold NaN or infinite values");
+        }
+        if (r.numFields() > LABEL_OUT_OF_RANGE && !r.isNullAt(LABEL_OUT_OF_RANGE)) {
+            return new Problem("label", "label " + r.getLong(LABEL_OUT_OF_RANGE) + " is outside [0, " + classes + ")");
         }
         if (!r.isNullAt(LABEL)) {
             int label = r.getInt(LABEL);
