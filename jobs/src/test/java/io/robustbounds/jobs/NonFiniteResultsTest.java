@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.robustbounds.bounds.BoundMode;
+import io.robustbounds.config.Settings;
+import io.robustbounds.config.SweepConfig;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.MlpEvaluator;
@@ -15,6 +17,7 @@ import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
 import io.robustbounds.random.RandomMlp;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,5 +150,51 @@ class NonFiniteResultsTest {
         assertEquals("attack_norm", NonFinite.of(r, failed).column());
         assertEquals("non-finite attack_norm (Infinity): the model's forward pass overflows in float; try evaluation.precision = double",
                 NonFinite.of(r, failed).reason(false));
+    }
+
+    /**
+     * Sweeps: an overflowing cell's samples are counted per cell and mode (non_finite in the table, CSV and Markdown)
+     * and averaged into nothing; the finite cell beside it is unaffected.
+     */
+    @Test
+    void sweepCountsNonFiniteSamplesPerCell(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("sweep.conf");
+        Files.writeString(f, """
+                run { output = "%s", id = "nf" }
+                spark.master = "local[2]"
+                evaluation { precision = float, jacobian-tolerance = 1e-4, max-lanczos-steps = 64, fgs-tolerance = 1e-6 }
+                sweep {
+                  name = "non-finite", seed = 3, models-per-unit = 4, models-per-stack = 4, partitions = 0, write-models = false
+                  defaults { models = 6, samples-per-model = 5, input-size = 3, layers = 2, units = 4, classes = 3, activation = identity,
+                             sample-interval = [-1, 1], parameter-interval = [-1, 1], fgs-upper = 1, modes = both }
+                  cells = [ { id = "fine" }, { id = "overflow", parameter-interval = [-1e30, 1e30] } ]
+                }
+                """.formatted(dir.resolve("runs").toString().replace("\\", "/")));
+        SweepConfig c = SweepConfig.from(Settings.load(f, List.of()));
+        SweepJob.Outcome o = SweepJob.run(LocalSpark.get(), c, SweepJob.Start.NEW, Map.of());
+        assertEquals(30, o.nonFinite(), "each sample once, though it has a row per mode");
+        for (SweepJob.CellRow r : o.rows()) {
+            if (r.cell().id().equals("overflow")) {
+                assertEquals(30, r.nonFinite());
+                assertEquals(30, r.samples());
+                assertEquals(0, r.n(), "no FGS success counted");
+                assertEquals(0, r.violations());
+                assertTrue(Double.isNaN(r.mean()) && Double.isNaN(r.boundMean()) && Double.isNaN(r.fgsRate()), "nothing averaged: " + r);
+            } else {
+                assertEquals(0, r.nonFinite());
+                assertTrue(Double.isFinite(r.boundMean()) && r.n() > 0, r.toString());
+            }
+        }
+        List<Row> table = LocalSpark.get().read().parquet(o.path() + "/table").where("cell = 'overflow'").collectAsList();
+        assertEquals(2, table.size());
+        for (Row r : table) {
+            assertEquals(30L, r.<Long>getAs("non_finite"));
+            assertNull(r.getAs("bound_mean"));
+        }
+        assertEquals(6 * 2, LocalSpark.get().read().parquet(o.path() + "/per-model").where("cell = 'overflow' AND non_finite = 5").count(),
+                "per model and mode: all 5 samples");
+        assertTrue(Files.readString(Path.of(o.path(), "table.csv")).contains(",violations,non_finite,"));
+        assertTrue(o.markdown().contains("| violations | non-finite |"), o.markdown());
+        assertTrue(o.markdown().matches("(?s).*\\| 0 \\| 30 \\|\n.*"), o.markdown());
     }
 }
