@@ -68,9 +68,9 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
 
         /** Reads a committed unit and checks that it is the one expected (a file in the wrong place is an error, not data). */
         public static Result read(DataInputStream in, SweepUnit expected, String where) throws IOException {
-            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-                throw new IOException(where + ": not a sweep unit file of version " + VERSION + " (a sweep begun by an older version: "
-                        + "run it with --fresh)");
+            int version = in.readInt() == MAGIC ? in.readInt() : -1;
+            if (version != VERSION && version != 1) {
+                throw new IOException(where + ": not a sweep unit file of version 1 or " + VERSION);
             }
             SweepUnit u = new SweepUnit(in.readInt(), in.readLong(), in.readInt());
             if (!u.equals(expected)) {
@@ -81,7 +81,7 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
             long successes = in.readLong();
             ExactSum eps = ExactSum.read(in);
             int[] succ = readInts(in);
-            int[] nonFinite = readInts(in);
+            int[] nonFinite = version == 1 ? new int[succ.length] : readInts(in); // version 1 did not count them
             int n = in.readInt();
             List<ModeResult> modes = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
