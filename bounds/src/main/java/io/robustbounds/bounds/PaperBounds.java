@@ -14,12 +14,20 @@ public final class PaperBounds {
      * Theorem 3.6 / eq. 3.12 at one sample: δ = min over c' ≠ c of |L_c' − L_c| / ‖w_c' − w_c‖, with
      * L the logits, c the predicted class and ‖w_c' − w_c‖ the head's row distances. Pairs with identical
      * rows never change order and are skipped. Writes δ to out[0] and the minimizing class to out[1]
-     * (the runner-up: the nearest decision boundary, −1 if none can be crossed).
+     * (the runner-up: the nearest decision boundary, −1 if none can be crossed). Logits that are not all finite (a
+     * forward pass that overflowed) give δ = NaN, never the +∞ of "no boundary can be crossed".
      */
     public static void margin(double[] logits, int offset, int classes, int predicted, double[] rowDistances, double[] out) {
         double best = Double.POSITIVE_INFINITY;
         int runnerUp = -1;
         double lc = logits[offset + predicted];
+        for (int e = 0; e < classes; e++) {
+            if (!Double.isFinite(logits[offset + e])) {
+                out[0] = Double.NaN;
+                out[1] = -1;
+                return;
+            }
+        }
         for (int e = 0; e < classes; e++) {
             double norm = rowDistances[predicted * classes + e];
             if (e == predicted || norm == 0) {

@@ -120,8 +120,18 @@ public final class SoundBounds {
         return Math.min(Math.sqrt(frob), Math.sqrt(Math.max(0, lambda) * (1 + 1e-9) + 1e-300));
     }
 
-    /** The largest eigenvalue of a symmetric matrix (commons-math's eigen decomposition, double). */
+    /**
+     * The largest eigenvalue of a symmetric matrix (commons-math's eigen decomposition, double); NaN when an entry is
+     * not finite (an overflowed forward pass: the decomposition would not converge and throw).
+     */
     public static double largestEigenvalue(double[][] symmetric) {
+        for (double[] row : symmetric) {
+            for (double x : row) {
+                if (!Double.isFinite(x)) {
+                    return Double.NaN;
+                }
+            }
+        }
         double[] ev = new EigenDecomposition(new Array2DRowRealMatrix(symmetric, false)).getRealEigenvalues();
         double m = Double.NEGATIVE_INFINITY;
         for (double e : ev) {

@@ -176,5 +176,13 @@ class PaperBoundsTest {
         PaperBounds.margin(logits, 1, classes, 0, same, out);    // every row identical: nothing can be crossed
         assertEquals(Double.POSITIVE_INFINITY, out[0]);
         assertEquals(-1, (int) out[1]);
+        // an overflowed forward pass: |∞ − ∞| is NaN, which no comparison picks; δ must not read "nothing can be crossed"
+        double[] overflowed = logits.clone();
+        overflowed[1 + 2] = Double.POSITIVE_INFINITY;
+        PaperBounds.margin(overflowed, 1, classes, 2, dist, out);
+        assertTrue(Double.isNaN(out[0]), "δ of infinite logits: " + out[0]);
+        overflowed[1 + 2] = Double.NaN;
+        PaperBounds.margin(overflowed, 1, classes, 0, dist, out);
+        assertTrue(Double.isNaN(out[0]), "δ of NaN logits: " + out[0]);
     }
 }

@@ -183,4 +183,13 @@ class SoundBoundsTest {
         DenseLayer b = new DenseLayer(array(new double[] {0, 2}, 1, 2), array(new double[1], 1), Activation.SIGMOID);
         assertEquals(3 * 2 * 0.25, SoundBounds.mlpLipschitz(List.of(a, b)), 1e-8);
     }
+
+    /** An overflowed Jacobian (issue 14, item 7): NaN, which the jobs reject, not a non-converging decomposition's exception. */
+    @Test
+    void largestEigenvalueOfNonFiniteEntriesIsNaN() {
+        assertEquals(3.0, SoundBounds.largestEigenvalue(new double[][] {{3, 0}, {0, 1}}), 1e-12);
+        assertTrue(Double.isNaN(SoundBounds.largestEigenvalue(new double[][] {{Double.POSITIVE_INFINITY, 0}, {0, 1}})));
+        assertTrue(Double.isNaN(SoundBounds.largestEigenvalue(new double[][] {{1, Double.NaN}, {Double.NaN, 1}})));
+        assertTrue(Double.isNaN(SoundBounds.spectralNorm(new double[] {1, Double.POSITIVE_INFINITY}, 1, 2)));
+    }
 }

@@ -144,6 +144,10 @@ final class JobCommands {
                 spark.sparkContext().master(), o.seconds());
         out.printf(Locale.ROOT, "  rows in %d, evaluated %d, rejected %d%s%n", o.rowsIn(), o.results(), o.rejects(),
                 o.rejects() > 0 ? " → " + o.rejectsPath() : "");
+        if (o.nonFinite() > 0) {
+            out.printf(Locale.ROOT, "  NON-FINITE RESULTS: %d sample(s) got a NaN or infinite bound, δ, ‖J‖ or attack norm (counted in the rejects, "
+                    + "not as samples without a violation; reasons in %s)%n", o.nonFinite(), o.rejectsPath());
+        }
         out.printf(Locale.ROOT, "  FGS found a flip for %d of %d (%.1f%%); violations (a bound above the smallest perturbation the attacks found, over all modes): %d%n", o.fgsSuccesses(), o.results(),
                 o.results() == 0 ? 0.0 : 100.0 * o.fgsSuccesses() / o.results(), o.violations());
         out.printf("  results → %s%n", o.resultsPath());

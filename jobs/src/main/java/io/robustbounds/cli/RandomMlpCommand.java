@@ -115,8 +115,9 @@ final class RandomMlpCommand implements Callable<Integer> {
         provenance.put("seconds", seconds);
         provenance.put("samples", summary.samples());
         provenance.put("violations", violations);
+        provenance.put("non_finite", summary.nonFinite());
         Provenance.write(out.resolve("_provenance.json"), provenance);
-        return violations > 0 ? 1 : 0;
+        return violations > 0 || summary.nonFinite() > 0 ? 1 : 0;
     }
 
     static RandomMlp spec(Settings s) {

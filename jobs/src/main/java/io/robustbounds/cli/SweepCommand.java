@@ -59,6 +59,10 @@ final class SweepCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "  violations (bound > ‖η‖): %d%s%n", o.violations(),
                 c.allModes().contains(io.robustbounds.bounds.BoundMode.PAPER) ? " (paper mode: the published formulas, not guarantees)" : "");
+        if (o.nonFinite() > 0) {
+            System.out.printf(Locale.ROOT, "  NON-FINITE RESULTS: %d sample(s) got a NaN or infinite bound, δ, ‖J‖ or attack norm (an overflowed "
+                    + "forward pass; try evaluation.precision = double): counted in the table's non-finite column, in no other figure%n", o.nonFinite());
+        }
         System.out.printf("  → %s (table Parquet, table.csv, table.md, per-model/, box-plot-*.png|svg, _provenance.json)%n%n", o.path());
         String[] lines = o.markdown().split("\n");
         int shown = Math.min(lines.length, 40);
@@ -68,8 +72,9 @@ final class SweepCommand implements Callable<Integer> {
         if (shown < lines.length) {
             System.out.printf("… %d more rows in %s/table.md%n", lines.length - shown, o.path());
         }
-        // paper-mode violations are findings about the published formulas; a sound-mode violation is a bug
+        // paper-mode violations are findings about the published formulas; a sound-mode violation is a bug; a non-finite
+        // result is a sample the run could not evaluate
         long sound = o.rows().stream().filter(r -> r.mode() == io.robustbounds.bounds.BoundMode.SOUND).mapToLong(SweepJob.CellRow::violations).sum();
-        return sound > 0 ? 1 : 0;
+        return sound > 0 || o.nonFinite() > 0 ? 1 : 0;
     }
 }

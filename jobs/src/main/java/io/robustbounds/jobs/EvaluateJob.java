@@ -51,7 +51,9 @@ import org.apache.spark.util.CollectionAccumulator;
  * ({@link PartitionEvaluator}); bad rows (null or wrong-length features, NaN/Inf, label out of range) are counted
  * there, and written to {@code rejects} with their file, id, column and reason by a second pass that runs only when
  * there are any ({@link RejectRows}); with {@code on-bad-row = fail} the job stops naming the first one (in partition
- * order) when the pass ends, and writes nothing.
+ * order) when the pass ends, and writes nothing. A sample whose results are not all finite ({@link NonFinite}) is a
+ * reject too, written by the evaluation pass itself ({@link NonFiniteRejects}) and counted apart ({@code non_finite}
+ * in the provenance, {@link Outcome#nonFinite}); with {@code on-bad-row = fail} the job stops naming the first.
  *
  * <p>Duplicate ids: every partition of the pass reports its runs of strictly increasing ids as [first, last]
  * ranges. Pairwise disjoint ranges prove there are none (the usual case: ids numbered file by file, one run a file);
@@ -90,9 +92,9 @@ public final class EvaluateJob {
         }
     }
 
-    /** Counts for the summary and the provenance. */
+    /** Counts for the summary and the provenance; {@code nonFinite} of the {@code rejects} are samples with non-finite results. */
     public record Outcome(long rowsIn, long results, long rejects, long violations, long fgsSuccesses, String resultsPath,
-                          String rejectsPath, double seconds) {
+                          String rejectsPath, double seconds, long nonFinite) {
     }
 
     private EvaluateJob() {
@@ -137,14 +139,14 @@ public final class EvaluateJob {
             CollectionAccumulator<PartitionStats> accumulator = spark.sparkContext().collectionAccumulator("evaluate: partition statistics");
             ResultSummary.Layout summaryLayout = c.summaryKeys().isEmpty() ? null : ResultSummary.Layout.of(c.summaryKeys());
             RDD<InternalRow> results = in.toJavaRDD().mapPartitions(new PartitionEvaluator(broadcastModel, c.batchSize(), c.evaluation(),
-                    check, c.failOnBadRow(), accumulator, summaryLayout, out.staging("summary"))).rdd();
+                    check, c.failOnBadRow(), accumulator, summaryLayout, out.staging("summary"), out.staging("rejects.non-finite"))).rdd();
             timings.lap("broadcast");
             dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).options(ResultSchema.WRITE_OPTIONS)
                     .parquet(out.staging("results"));
             Totals totals = Totals.of(accumulator.value(), in.getNumPartitions());
             timings.lap("validate_evaluate_write");
-            if (c.failOnBadRow() && totals.firstBad() != null) {
-                throw new IllegalArgumentException(totals.firstBad() + " (on-bad-row = fail)");
+            if (c.failOnBadRow() && (totals.firstBad() != null || totals.firstNonFinite() != null)) {
+                throw new IllegalArgumentException((totals.firstBad() != null ? totals.firstBad() : totals.firstNonFinite()) + " (on-bad-row = fail)");
             }
 
             if (!totals.idsDisjointAndIncreasing()) {
@@ -196,6 +198,14 @@ public final class EvaluateJob {
             } else {
                 DriverParquet.write(out.staging("rejects"), hadoop, ResultSchema.REJECTS, java.util.Collections.emptyIterator());
             }
+            if (totals.nonFinite() > 0 && duplicates != null) { // a row of a duplicated id is in the rejects once, as a duplicate
+                spark.read().schema(ResultSchema.REJECTS).parquet(out.staging("rejects.non-finite"))
+                        .join(broadcast(duplicates), col("id").equalTo(col("dup_id")), "left_anti")
+                        .write().mode(SaveMode.Append).parquet(out.staging("rejects"));
+                out.deletePart("rejects.non-finite");
+            } else {
+                NonFiniteRejects.moveInto(out.fileSystem(), out.staging("rejects.non-finite"), out.staging("rejects"));
+            }
             timings.lap("rejects");
             double seconds = (System.nanoTime() - t0) / 1e9;
 
@@ -214,9 +224,11 @@ public final class EvaluateJob {
             p.put("rows_out", resultCount);
             p.put("rows_rejected", rejectCount);
             p.put("violations", violations);
+            p.put("non_finite", totals.nonFinite());
             out.writeText("_provenance.json", Provenance.json(p));
             out.commit();
-            return new Outcome(totals.rows(), resultCount, rejectCount, violations, fgsSuccesses, out.path("results"), out.path("rejects"), seconds);
+            return new Outcome(totals.rows(), resultCount, rejectCount, violations, fgsSuccesses, out.path("results"), out.path("rejects"), seconds,
+                    totals.nonFinite());
         } catch (RuntimeException e) {
             out.abort();
             throw e;
@@ -323,7 +335,8 @@ public final class EvaluateJob {
     }
 
     /** The partitions' statistics added up, each partition once (whatever attempts reported it). */
-    record Totals(long rows, long bad, long results, long violations, long fgsSuccesses, boolean idsDisjointAndIncreasing, String firstBad) {
+    record Totals(long rows, long bad, long results, long violations, long fgsSuccesses, boolean idsDisjointAndIncreasing, String firstBad,
+                  long nonFinite, String firstNonFinite) {
         static Totals of(List<PartitionStats> reported, int partitions) {
             Map<Integer, PartitionStats> byPartition = new TreeMap<>();
             for (PartitionStats s : reported) {
@@ -337,9 +350,13 @@ public final class EvaluateJob {
             long results = 0;
             long violations = 0;
             long fgs = 0;
+            long nonFinite = 0;
             String firstBad = null;
+            String firstNonFinite = null;
             for (PartitionStats s : byPartition.values()) { // in partition order: the first bad row is the first partition's
                 firstBad = firstBad == null ? s.firstBad() : firstBad;
+                firstNonFinite = firstNonFinite == null ? s.firstNonFinite() : firstNonFinite;
+                nonFinite += s.nonFinite();
                 rows += s.rows();
                 bad += s.bad();
                 results += s.results();
@@ -360,7 +377,7 @@ public final class EvaluateJob {
                     disjoint = runs.get(i)[0] > runs.get(i - 1)[1];
                 }
             }
-            return new Totals(rows, bad, results, violations, fgs, disjoint, firstBad);
+            return new Totals(rows, bad, results, violations, fgs, disjoint, firstBad, nonFinite, firstNonFinite);
         }
     }
 

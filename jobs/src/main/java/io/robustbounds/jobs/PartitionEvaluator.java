@@ -27,8 +27,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  * bounded whatever the partition's size) and stream out one result row ({@link ResultSchema#SCHEMA}) per good
  * row. Bad rows are only counted here (the rejects are written by a second pass, which runs only when there are
  * any); with {@code on-bad-row = fail} the first one ends the partition's work and is reported to the driver,
- * which stops the job naming it. At the end the partition's {@link PartitionStats} go to an accumulator: counts,
- * the first bad row, and what the duplicate-id check needs.
+ * which stops the job naming it. A sample whose results are not all finite numbers ({@link NonFinite}: a forward
+ * pass that overflowed) has no result row: it is written to the rejects here ({@link NonFiniteRejects}), since
+ * only this pass knows it, and counted apart; with {@code on-bad-row = fail} it ends the work as a bad row does.
+ * At the end the partition's {@link PartitionStats} go to an accumulator: counts, the first bad row and the first
+ * non-finite result, and what the duplicate-id check needs.
  *
  * <p>Rows are Spark's internal rows (id, features, label, file), read and written without conversion to
  * external rows: the boxing of every feature value cost a fifth of the evaluation stage.
@@ -49,10 +52,16 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
     private final CollectionAccumulator<PartitionStats> stats;
     private final ResultSummary.Layout summaryLayout;
     private final String summaryDir;
+    private final String nonFiniteDir;
 
-    /** {@code summaryLayout} null: no {@link ResultSummary}; else each partition's goes to {@code summaryDir}. */
+    /**
+     * {@code summaryLayout} null: no {@link ResultSummary}; else each partition's goes to {@code summaryDir}. The
+     * rejects of non-finite results go to {@code nonFiniteDir}.
+     */
     PartitionEvaluator(Broadcast<byte[]> model, int batchSize, EvalSettings s, RowCheck check, boolean failOnBadRow,
-                       CollectionAccumulator<PartitionStats> stats, ResultSummary.Layout summaryLayout, String summaryDir) {
+                       CollectionAccumulator<PartitionStats> stats, ResultSummary.Layout summaryLayout, String summaryDir,
+                       String nonFiniteDir) {
+        this.nonFiniteDir = nonFiniteDir;
         this.summaryLayout = summaryLayout;
         this.summaryDir = summaryDir;
         this.model = model;
@@ -77,10 +86,16 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
      * What the driver learns of one partition of the evaluation pass. {@code runs} holds [first, last] of each
      * maximal run of strictly increasing ids of one file in the order read (one run per file when ids are numbered
      * file by file; a run never spans two files, whose ids may interleave with a third file's), flattened; null when there were more than {@link #MAX_RUNS}. {@code firstBad} describes the first bad row
-     * ("file row id N: column C: reason"), null if none.
+     * ("file row id N: column C: reason"), null if none. {@code nonFinite} samples had non-finite results (not in
+     * {@code bad}, nor in {@code results}); {@code firstNonFinite} describes the first one as {@code firstBad} does.
      */
     record PartitionStats(int partition, long rows, long bad, long results, long violations, long fgsSuccesses, long[] runs,
-                          String firstBad) implements Serializable {
+                          String firstBad, long nonFinite, String firstNonFinite) implements Serializable {
+
+        /** A partition without non-finite results. */
+        PartitionStats(int partition, long rows, long bad, long results, long violations, long fgsSuccesses, long[] runs, String firstBad) {
+            this(partition, rows, bad, results, violations, fgsSuccesses, runs, firstBad, 0, null);
+        }
     }
 
     @Override
@@ -104,6 +119,8 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             throw new IllegalStateException("model input size " + d + " differs from the checked size " + check.inputSize());
         }
         UTF8String modelName = UTF8String.fromString(m.name());
+        NonFiniteRejects nonFiniteRejects = new NonFiniteRejects(nonFiniteDir, partition);
+        TaskContext.get().addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> nonFiniteRejects.discard());
         return new Iterator<>() {
             private Iterator<InternalRow> current = Collections.emptyIterator();
             private final SpecificInternalRow row = new SpecificInternalRow(ResultSchema.SCHEMA);
@@ -112,6 +129,8 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             private final int[] labels = new int[batchSize];
             private final boolean[] unlabelled = new boolean[batchSize];
             private final double[] x = new double[batchSize * d];
+            private final UTF8String[] files = new UTF8String[batchSize];
+            private UTF8String file; // the current file's name, copied when it changes
             private long seen;
             private long bad;
             private long results;
@@ -126,6 +145,8 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             private boolean tooManyRuns;
             private boolean reported;
             private String firstBad;
+            private long nonFinite;
+            private String firstNonFinite;
             private boolean stopped;
 
             @Override
@@ -144,8 +165,9 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     if (summary != null && !stopped) {
                         summary.write(summaryDir, partition);
                     }
+                    nonFiniteRejects.commit();
                     stats.add(new PartitionStats(partition, seen, bad, results, violations, fgsSuccesses,
-                            tooManyRuns ? null : java.util.Arrays.copyOf(runs, 2 * runCount), firstBad));
+                            tooManyRuns ? null : java.util.Arrays.copyOf(runs, 2 * runCount), firstBad, nonFinite, firstNonFinite));
                 }
                 return false;
             }
@@ -202,6 +224,11 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                         continue;
                     }
                     ids[n] = r.getLong(RowCheck.ID);
+                    UTF8String f = r.getUTF8String(RowCheck.FILE);
+                    if (file == null || !file.equals(f)) {
+                        file = f.clone();
+                    }
+                    files[n] = file;
                     unlabelled[n] = r.isNullAt(RowCheck.LABEL);
                     labels[n] = unlabelled[n] ? 0 : r.getInt(RowCheck.LABEL);
                     check.copyFeatures(r, x, n * d);
@@ -239,19 +266,34 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             private Iterator<InternalRow> rowsOf(SampleResults s, int n) {
                 int modes = s.modes().size();
                 UTF8String[] modeIds = s.modes().stream().map(mb -> UTF8String.fromString(mb.mode().id())).toArray(UTF8String[]::new);
-                for (int i = 0; i < n; i++) {
+                int[] kept = new int[n]; // the samples with finite results
+                int finite = 0;
+                for (int i = 0; i < n && !stopped; i++) {
+                    NonFinite.Problem p = NonFinite.of(s, i);
+                    if (p != null) {
+                        nonFinite++;
+                        String reason = p.reason(doublePrecision);
+                        if (firstNonFinite == null) {
+                            firstNonFinite = files[i] + " row id " + ids[i] + ": column " + p.column() + ": " + reason;
+                        }
+                        nonFiniteRejects.add(files[i].toString(), ids[i], p.column(), reason, x, i * d, d, unlabelled[i] ? null : labels[i]);
+                        stopped = failOnBadRow; // the job will fail: no more work here
+                        continue;
+                    }
                     for (SampleResults.ModeBounds mb : s.modes()) {
                         violations += mb.violation()[i] ? 1 : 0;
                     }
                     fgsSuccesses += s.fgsSuccess()[i] ? 1 : 0;
+                    kept[finite++] = i;
                 }
-                results += n;
+                int samples = finite;
+                results += samples;
                 return new Iterator<>() {
-                    private int next; // sample next / modes, mode next % modes
+                    private int next; // sample kept[next / modes], mode next % modes
 
                     @Override
                     public boolean hasNext() {
-                        return next < n * modes;
+                        return next < samples * modes;
                     }
 
                     @Override
@@ -259,7 +301,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                         if (!hasNext()) {
                             throw new NoSuchElementException();
                         }
-                        int i = next / modes;
+                        int i = kept[next / modes];
                         int k = next % modes;
                         next++;
                         fill(row, s, s.modes().get(k), modeIds[k], i);

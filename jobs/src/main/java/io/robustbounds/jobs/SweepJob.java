@@ -57,16 +57,19 @@ public final class SweepJob {
     /** How a run treats an existing sweep folder of the same run id. */
     public enum Start { NEW, RESUME, FRESH }
 
-    /** One table row: a cell's statistics in one bound mode. */
+    /**
+     * One table row: a cell's statistics in one bound mode. {@code nonFinite} of the {@code samples} had a non-finite
+     * result (in any mode) and are in no other figure: rates and means are over the other samples.
+     */
     public record CellRow(SweepConfig.Cell cell, BoundMode mode, long samples, long n, long violations, double mean, double median,
-                          double std, double min, double max, double boundMean, double epsMean) implements Serializable {
+                          double std, double min, double max, double boundMean, double epsMean, long nonFinite) implements Serializable {
         public double fgsRate() {
-            return samples == 0 ? Double.NaN : (double) n / samples;
+            return samples == nonFinite ? Double.NaN : (double) n / (samples - nonFinite);
         }
     }
 
     public record Outcome(String path, String markdown, List<CellRow> rows, long units, long computedUnits, long samples,
-                          long evaluatedSamples, double evaluateSeconds, double seconds, long violations) {
+                          long evaluatedSamples, double evaluateSeconds, double seconds, long violations, long nonFinite) {
     }
 
     static final String STATE = "_sweep.json";
@@ -137,6 +140,7 @@ public final class SweepJob {
 
         List<CellRow> rows = new ArrayList<>();
         long violations = 0;
+        long nonFinite = 0;
         for (int i = 0; i < c.cells().size(); i++) {
             SweepConfig.Cell cell = c.cells().get(i);
             for (BoundMode m : cell.modes()) {
@@ -145,9 +149,12 @@ public final class SweepJob {
                 double[] med = medians.get(key);
                 rows.add(new CellRow(cell, m, s.samples, s.successes, s.violations, s.deviation.mean(s.successes),
                         med == null ? Double.NaN : 0.5 * med[0] + 0.5 * med[1], ExactSum.std(s.deviation, s.squares, s.successes),
-                        s.successes == 0 ? Double.NaN : s.min, s.successes == 0 ? Double.NaN : s.max, s.bound.mean(s.samples),
-                        s.epsilon.mean(s.successes)));
+                        s.successes == 0 ? Double.NaN : s.min, s.successes == 0 ? Double.NaN : s.max, s.bound.mean(s.samples - s.nonFinite),
+                        s.epsilon.mean(s.successes), s.nonFinite));
                 violations += s.violations;
+                if (m == cell.modes().get(0)) { // a sample once, whatever its modes
+                    nonFinite += s.nonFinite;
+                }
             }
         }
 
@@ -180,6 +187,7 @@ public final class SweepJob {
             p.put("samples_per_second", evaluated == 0 ? null : evaluated / evalSeconds);
             p.put("seconds_after_evaluate_by_pass", timings.seconds());
             p.put("violations", violations);
+            p.put("non_finite", nonFinite);
             p.put("master", spark.sparkContext().master());
             p.put("seconds", (System.nanoTime() - t0) / 1e9);
             out.writeText("_provenance.json", Provenance.json(p));
@@ -189,7 +197,7 @@ public final class SweepJob {
             throw e;
         }
         return new Outcome(out.target(), markdown, rows, plan.size(), missing.size(), c.totalSamples(), evaluated, evalSeconds,
-                (System.nanoTime() - t0) / 1e9, violations);
+                (System.nanoTime() - t0) / 1e9, violations, nonFinite);
     }
 
     /** Units of every cell: {@code models-per-unit} consecutive model indices (the last one of a cell shorter). */
@@ -385,6 +393,7 @@ public final class SweepJob {
         long samples;
         long successes;
         long violations;
+        long nonFinite;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         final ExactSum deviation = new ExactSum();
@@ -395,6 +404,7 @@ public final class SweepJob {
         /** Adds one unit's part (exact, so the order of units does not matter). */
         void add(UnitSummary u, UnitSummary.Mode m) {
             samples += u.samples();
+            nonFinite += u.nonFinite();
             successes += u.successes();
             violations += m.violations();
             min = Math.min(min, m.min());
@@ -415,6 +425,7 @@ public final class SweepJob {
             .add("samples", DataTypes.IntegerType, false)
             .add("fgs_successes", DataTypes.IntegerType, false)
             .add("violations", DataTypes.IntegerType, false)
+            .add("non_finite", DataTypes.IntegerType, false)
             .add("mean_deviation", DataTypes.DoubleType, true);
 
     /** The per-model table's rows of one unit, from its summary. */
@@ -425,7 +436,7 @@ public final class SweepJob {
             for (int k = 0; k < u.unit().count(); k++) {
                 double mean = m.meanDeviationPerModel()[k];
                 rows.add(RowFactory.create(id, u.unit().first() + k, m.mode().id(), u.samplesPerModel(), u.successesPerModel()[k],
-                        m.violationsPerModel()[k], Double.isNaN(mean) ? null : mean));
+                        m.violationsPerModel()[k], u.nonFinitePerModel()[k], Double.isNaN(mean) ? null : mean));
             }
         }
         return rows;
@@ -480,6 +491,7 @@ public final class SweepJob {
             .add("deviation_min", DataTypes.DoubleType, true)
             .add("deviation_max", DataTypes.DoubleType, true)
             .add("violations", DataTypes.LongType, false)
+            .add("non_finite", DataTypes.LongType, false)
             .add("bound_mean", DataTypes.DoubleType, true)
             .add("eps_mean", DataTypes.DoubleType, true)
             .add("thesis_mean", DataTypes.DoubleType, true)
@@ -493,7 +505,7 @@ public final class SweepJob {
             out.add(RowFactory.create(c.id(), c.label(), r.mode().id(), c.models(), c.samplesPerModel(), c.inputSize(), c.layers(), c.units(),
                     c.classes(), c.activation().id(), c.sampleLow(), c.sampleHigh(), c.paramLow(), c.paramHigh(), c.fgsUpper(), r.samples(),
                     r.n(), nullIfNaN(r.fgsRate()), nullIfNaN(r.mean()), nullIfNaN(r.median()), nullIfNaN(r.std()), nullIfNaN(r.min()),
-                    nullIfNaN(r.max()), r.violations(), nullIfNaN(r.boundMean()), nullIfNaN(r.epsMean()), nullIfNaN(c.thesisMean()),
+                    nullIfNaN(r.max()), r.violations(), r.nonFinite(), nullIfNaN(r.boundMean()), nullIfNaN(r.epsMean()), nullIfNaN(c.thesisMean()),
                     nullIfNaN(c.thesisMedian()), nullIfNaN(c.thesisStd())));
         }
         return out;

@@ -16,13 +16,15 @@ import java.util.List;
 /**
  * One work unit of a sweep, models {@code first … first+count−1} of one cell, and what it leaves behind: per model
  * the FGS successes, violations and mean deviation, and the unit's deviations in model-then-sample order (only
- * samples where FGS found a flip, as the thesis' tables), per bound mode. The unit is generated and evaluated from
+ * samples where FGS found a flip, as the thesis' tables), per bound mode. A sample with a non-finite result in any
+ * mode ({@link NonFinite}: an overflowed forward pass) is only counted, per model: it is in no other figure, so it
+ * is never averaged in nor taken for a sample without a violation. The unit is generated and evaluated from
  * (cell generator seed, model index) alone, so its content does not depend on where or with what it ran.
  */
 public record SweepUnit(int cell, long first, int count) implements Serializable {
 
     private static final int MAGIC = 0x52425357; // "RBSW"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2; // 2: non-finite samples counted per model
 
     /** Where the unit is committed, relative to the sweep folder. */
     public String file() {
@@ -31,7 +33,16 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
 
     /** The results of a unit (see the class comment). */
     public record Result(SweepUnit unit, int samplesPerModel, long samples, long successes, ExactSum epsilon, int[] successesPerModel,
-                         List<ModeResult> modes) {
+                         List<ModeResult> modes, int[] nonFinitePerModel) {
+
+        /** Samples with a non-finite result (in {@code samples}, in no other figure). */
+        public long nonFinite() {
+            long n = 0;
+            for (int v : nonFinitePerModel) {
+                n += v;
+            }
+            return n;
+        }
 
         public void write(DataOutputStream out) throws IOException {
             out.writeInt(MAGIC);
@@ -44,6 +55,7 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
             out.writeLong(successes);
             epsilon.write(out);
             writeInts(out, successesPerModel);
+            writeInts(out, nonFinitePerModel);
             out.writeInt(modes.size());
             for (ModeResult m : modes) {
                 out.writeUTF(m.mode.id());
@@ -56,8 +68,9 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
 
         /** Reads a committed unit and checks that it is the one expected (a file in the wrong place is an error, not data). */
         public static Result read(DataInputStream in, SweepUnit expected, String where) throws IOException {
-            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
-                throw new IOException(where + ": not a sweep unit file of this version");
+            int version = in.readInt() == MAGIC ? in.readInt() : -1;
+            if (version != VERSION && version != 1) {
+                throw new IOException(where + ": not a sweep unit file of version 1 or " + VERSION);
             }
             SweepUnit u = new SweepUnit(in.readInt(), in.readLong(), in.readInt());
             if (!u.equals(expected)) {
@@ -68,13 +81,14 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
             long successes = in.readLong();
             ExactSum eps = ExactSum.read(in);
             int[] succ = readInts(in);
+            int[] nonFinite = version == 1 ? new int[succ.length] : readInts(in); // version 1 did not count them
             int n = in.readInt();
             List<ModeResult> modes = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 BoundMode mode = BoundMode.parse(in.readUTF());
                 modes.add(new ModeResult(mode, ExactSum.read(in), readInts(in), readDoubles(in), readDoubles(in)));
             }
-            return new Result(u, perModel, samples, successes, eps, succ, modes);
+            return new Result(u, perModel, samples, successes, eps, succ, modes, nonFinite);
         }
     }
 
@@ -95,6 +109,7 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
         MlpEvaluator evaluator = new MlpEvaluator(c.evalSettings(cell));
         List<BoundMode> modes = cell.modes();
         int[] successes = new int[count];
+        int[] nonFinite = new int[count];
         ExactSum eps = new ExactSum();
         long success = 0;
         int[][] violations = new int[modes.size()][count];
@@ -116,9 +131,13 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
                 r = evaluator.evaluate(DenseStack.of(chunk.models(), c.dataType()), chunk.samples(), perModel);
                 listener.evaluated(this, first + at, chunk);
             }
+            boolean[] finite = new boolean[r.size()];
             for (int k = 0; k < n; k++) {
                 for (int i = k * perModel; i < (k + 1) * perModel; i++) {
-                    if (r.fgsSuccess()[i]) {
+                    finite[i] = NonFinite.of(r, i) == null;
+                    if (!finite[i]) {
+                        nonFinite[at + k]++;
+                    } else if (r.fgsSuccess()[i]) {
                         successes[at + k]++;
                         eps.add(r.fgsEpsilon()[i]);
                     }
@@ -130,6 +149,9 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
                 for (int k = 0; k < n; k++) {
                     double sum = 0;
                     for (int i = k * perModel; i < (k + 1) * perModel; i++) {
+                        if (!finite[i]) {
+                            continue;
+                        }
                         bounds[m].add(mb.bound()[i]);
                         violations[m][at + k] += mb.violation()[i] ? 1 : 0;
                         if (r.fgsSuccess()[i]) {
@@ -145,7 +167,7 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
         for (int m = 0; m < modes.size(); m++) {
             out.add(new ModeResult(modes.get(m), bounds[m], violations[m], means[m], deviations[m].toArray()));
         }
-        return new Result(this, perModel, (long) count * perModel, success, eps, successes, out);
+        return new Result(this, perModel, (long) count * perModel, success, eps, successes, out, nonFinite);
     }
 
     /** Sees every evaluated stack (write-models uses it). */

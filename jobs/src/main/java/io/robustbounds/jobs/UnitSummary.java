@@ -10,10 +10,19 @@ import java.util.List;
  * finds committed), so the tables never re-read the units for it: exact sums, extremes and violations per bound
  * mode, the per-model figures (the per-model table and box plots) and a histogram of the deviations' top 16 key
  * bits, the first step of the medians' radix selection ({@link SweepMedians}). About 16 bytes per model and mode
- * plus a few hundred histogram bins: nothing per sample.
+ * plus a few hundred histogram bins: nothing per sample. {@code nonFinitePerModel}: samples with a non-finite result,
+ * in {@code samples} and in no other figure ({@link SweepUnit}).
  */
 record UnitSummary(SweepUnit unit, int samplesPerModel, long samples, long successes, ExactSum epsilon, int[] successesPerModel,
-                   List<Mode> modes) implements Serializable {
+                   List<Mode> modes, int[] nonFinitePerModel) implements Serializable {
+
+    long nonFinite() {
+        long n = 0;
+        for (int v : nonFinitePerModel) {
+            n += v;
+        }
+        return n;
+    }
 
     /** One bound mode's part; {@code bins} (ascending) and {@code counts} are the sparse top-16-bit histogram. */
     record Mode(BoundMode mode, ExactSum bound, int[] violationsPerModel, double[] meanDeviationPerModel, long violations,
@@ -55,6 +64,7 @@ record UnitSummary(SweepUnit unit, int samplesPerModel, long samples, long succe
             modes.add(new Mode(m.mode(), m.bound(), m.violationsPerModel(), m.meanDeviationPerModel(), violations, sum, squares,
                     min, max, bins, counts));
         }
-        return new UnitSummary(r.unit(), r.samplesPerModel(), r.samples(), r.successes(), r.epsilon(), r.successesPerModel(), modes);
+        return new UnitSummary(r.unit(), r.samplesPerModel(), r.samples(), r.successes(), r.epsilon(), r.successesPerModel(), modes,
+                r.nonFinitePerModel());
     }
 }

@@ -37,6 +37,27 @@ class RandomMlpCommandTest {
         assertEquals(3, m.layers().size());
     }
 
+    /**
+     * Issue 14, item 7: weights up to 10³⁰ with identity activations overflow the float forward pass (10⁶⁰ at the
+     * head with one hidden layer); every sample is counted as non-finite, in no other column, and the run exits 1 as for violations.
+     */
+    @Test
+    void overflowedForwardPassIsCountedNotTakenForNoViolation(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        int code = Main.run("random-mlp", "-c", "../conf/random-mlp.conf", "--set", "random.models=2", "--set", "random.samples-per-model=5",
+                "--set", "random.layers=1", "--set", "random.activation=identity", "--set", "random.parameter-interval=[-1e30, 1e30]", "--set", "output=\"" + out + "\"");
+        assertEquals(1, code, "non-finite results fail the run");
+        String summary = Files.readString(out.resolve("summary.md"));
+        assertTrue(summary.contains("**10 sample(s) with a non-finite bound, δ, ‖J‖ or attack norm**"), summary);
+        assertTrue(summary.contains("| 10 | 0.0000 | 0 | 10 | NaN |"), summary);
+        assertEquals(10, new ObjectMapper().readTree(out.resolve("_provenance.json").toFile()).get("non_finite").asLong());
+        int again = Main.run("random-mlp", "-c", "../conf/random-mlp.conf", "--set", "random.models=2", "--set", "random.samples-per-model=5",
+                "--set", "random.layers=1", "--set", "random.activation=identity", "--set", "random.parameter-interval=[-1e30, 1e30]", "--set", "evaluation.precision=double",
+                "--set", "output=\"" + dir.resolve("double") + "\"");
+        assertEquals(0, new ObjectMapper().readTree(dir.resolve("double").resolve("_provenance.json").toFile()).get("non_finite").asLong(),
+                "in double precision the same models evaluate (exit " + again + ")");
+    }
+
     @Test
     void configErrorExitsWithTwoAndNamesTheKey(@TempDir Path dir) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
