@@ -171,8 +171,8 @@ class MainErrorsTest {
     @Test
     void classMismatchIsRefusedUnlessTheKeyAllowsIt() {
         Path conf = Path.of(CONF);
-        assertFalse(SparkCommands.evaluate(Settings.load(conf, List.of())).allowClassMismatch(), "refused by default");
-        assertTrue(SparkCommands.evaluate(Settings.load(conf, List.of("evaluate.allow-class-mismatch=true"))).allowClassMismatch());
+        assertFalse(SparkCommands.evaluate(Settings.load(conf, List.of(), io.robustbounds.config.ConfigSchemas.main())).allowClassMismatch(), "refused by default");
+        assertTrue(SparkCommands.evaluate(Settings.load(conf, List.of("evaluate.allow-class-mismatch=true"), io.robustbounds.config.ConfigSchemas.main())).allowClassMismatch());
         assertEquals(2, run("evaluate", "-c", CONF, "--set", "evaluate.allow-class-mismatch=maybe").code());
     }
 }

@@ -170,7 +170,7 @@ class NonFiniteResultsTest {
                   cells = [ { id = "fine" }, { id = "overflow", parameter-interval = [-1e30, 1e30] } ]
                 }
                 """.formatted(dir.resolve("runs").toString().replace("\\", "/")));
-        SweepConfig c = SweepConfig.from(Settings.load(f, List.of()));
+        SweepConfig c = SweepConfig.from(Settings.load(f, List.of(), SweepConfig.schema()));
         SweepJob.Outcome o = SweepJob.run(LocalSpark.get(), c, SweepJob.Start.NEW, Map.of());
         assertEquals(30, o.nonFinite(), "each sample once, though it has a row per mode");
         for (SweepJob.CellRow r : o.rows()) {
