@@ -389,23 +389,11 @@ public final class DenseStack {
     }
 
     static INDArray activate(Activation g, INDArray z) {
-        return switch (g) {
-            case TANH -> Transforms.tanh(z, true);
-            case SIGMOID -> Transforms.sigmoid(z, true);
-            case SOFTPLUS -> Transforms.softPlus(z, true);
-            case RELU -> Transforms.relu(z, true);
-            case IDENTITY -> z;
-        };
+        return g.apply(z);
     }
 
     static INDArray derivative(Activation g, INDArray z, INDArray a) {
-        return switch (g) {
-            case TANH -> a.mul(a).rsubi(1.0);
-            case SIGMOID -> a.rsub(1.0).muli(a);
-            case SOFTPLUS -> Transforms.sigmoid(z, true);
-            case RELU -> Transforms.step(z, true);
-            case IDENTITY -> Nd4j.onesLike(z);
-        };
+        return g.slope(z, a);
     }
 
     /** Per-sample scalars [m·N] as an array [m, N, 1] that broadcasts over features. */

@@ -14,11 +14,11 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.robustbounds.cnn.BatchNorm;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.Flatten;
-import io.robustbounds.cnn.Lrn;
-import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.model.BatchNorm;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.Flatten;
+import io.robustbounds.model.Lrn;
+import io.robustbounds.model.Pool2d;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;
 import io.robustbounds.model.InputSpec;
@@ -960,7 +960,7 @@ public final class ModelFormat {
         ArrayNode layers = root.putArray("layers");
         for (int i = 0; i < model.layers().size(); i++) {
             Layer layer = model.layers().get(i);
-            ObjectNode o = layers.addObject().put("kind", layer.kind());
+            ObjectNode o = layers.addObject().put("kind", layer.kind().id());
             if (layer instanceof DenseLayer d) {
                 o.put("activation", d.activation().id());
             } else if (layer instanceof Conv2d c) {
