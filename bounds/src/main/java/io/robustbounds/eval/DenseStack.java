@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+// Over 400 lines: the compiled stack of MLPs — weights, forward pass, Jacobian products, input gradient, rays and the rounding constants — share its packed arrays; split, each part would reach into the others' fields.
 /**
  * m MLPs (or linear classifiers) of one architecture compiled into stacked tensors, so that one ND4J op
  * serves every model of the stack: samples are [m, N, d], the i-th layer's weights [m, n_i, n_{i−1}].
