@@ -39,10 +39,15 @@ public final class Rounding {
         };
     }
 
-    /** γ_n = n·u / (1 − n·u); infinite when n·u ≥ 1/2 (no useful bound). */
+    /** γ_n = n·u / (1 − n·u), raised by 1 + 10⁻¹² for its own rounding; infinite when n·u ≥ 1/2 (no useful bound). */
     public static double gamma(long n, double u) {
+        return gamma(n, u, 1 + 1e-12);
+    }
+
+    /** γ_n = n·u / (1 − n·u) times {@code inflate} (≥ 1, covering its own rounding); infinite when n·u ≥ 1/2. */
+    public static double gamma(long n, double u, double inflate) {
         double nu = n * u;
-        return nu >= 0.5 ? Double.POSITIVE_INFINITY : nu / (1 - nu) * (1 + 1e-12);
+        return nu >= 0.5 ? Double.POSITIVE_INFINITY : nu / (1 - nu) * inflate;
     }
 
     /** The elementwise error bound of {@link #ELEMENTWISE_ULPS} over n outputs of norm ‖ŷ‖: 8u‖ŷ‖ + 2u√n. */

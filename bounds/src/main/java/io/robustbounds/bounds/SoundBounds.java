@@ -1,6 +1,5 @@
 package io.robustbounds.bounds;
 
-import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.DenseLayer;
 import java.util.List;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
@@ -49,13 +48,12 @@ public final class SoundBounds {
      * ‖a − b‖₂ per window, so L = ceil(q/s). AVERAGE: |mean(a − b)| ≤ ‖a − b‖₂ / q, so L = ceil(q/s) / q. L_p:
      * |‖a‖_p − ‖b‖_p| ≤ ‖a − b‖_p ≤ max(1, q^{2/p − 1}) ‖a − b‖₂ (Hölder on q² entries), times ceil(q/s).
      */
-    public static double poolLipschitz(String method, double p, int q, int stride) {
+    public static double poolLipschitz(io.robustbounds.model.Pool2d.Method method, double p, int q, int stride) {
         double overlap = ceilDiv(q, stride);
         return switch (method) {
-            case "max" -> overlap;
-            case "average" -> overlap / q;
-            case "lp" -> overlap * Math.max(1.0, Math.pow(q, 2.0 / p - 1.0));
-            default -> throw new IllegalArgumentException("unknown pooling method " + method);
+            case MAX -> overlap;
+            case AVERAGE -> overlap / q;
+            case LP -> overlap * Math.max(1.0, Math.pow(q, 2.0 / p - 1.0));
         };
     }
 
@@ -144,7 +142,7 @@ public final class SoundBounds {
     public static double mlpLipschitz(List<DenseLayer> layers) {
         double l = 1;
         for (DenseLayer d : layers) {
-            l *= d.activation().firstDerivativeBound() * spectralNorm(Arrays2.toDoubles(d.weight()), d.outputSize(), d.inputSize());
+            l *= d.lipschitz();
         }
         return l;
     }

@@ -1,7 +1,8 @@
 package io.robustbounds.certified;
 
 /**
- * Outward rounding for the certified mode (docs/certified-mode.md, "Rounding"). IEEE double, round to nearest,
+ * Outward rounding for the certified mode, on top of {@link io.robustbounds.bounds.Rounding} (γ_n and the unit
+ * roundoff are the same there) (docs/certified-mode.md, "Rounding"). IEEE double, round to nearest,
  * unit roundoff u = 2⁻⁵³: one operation's exact result lies in [nextDown(fl), nextUp(fl)], so {@link #up}/{@link #down}
  * applied to a single operation's result give a proven upper/lower end. Sums and dot products of n terms in any
  * order (BLAS blocking and FMA included) satisfy |fl(Σ aᵢbᵢ) − Σ aᵢbᵢ| ≤ γₙ Σ|aᵢbᵢ| (Higham, Accuracy and Stability
@@ -11,8 +12,8 @@ final class Rounding {
     private Rounding() {
     }
 
-    /** u = 2⁻⁵³. */
-    static final double U = 0x1p-53;
+    /** u = 2⁻⁵³ (the certified mode computes in double). */
+    static final double U = io.robustbounds.bounds.Rounding.unitRoundoff(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
 
     /**
      * Factor for a computed non-negative sum of at most 10⁹ non-negative rounded terms (norms, error terms): the
@@ -25,8 +26,7 @@ final class Rounding {
 
     /** γₙ = nu/(1 − nu), rounded up (n below 10⁹). */
     static double gamma(long n) {
-        double nu = n * U;
-        return nu / (1 - nu) * INFLATE;
+        return io.robustbounds.bounds.Rounding.gamma(n, U, INFLATE);
     }
 
     /** A proven upper end of the exact result of the single operation that produced {@code x}. */

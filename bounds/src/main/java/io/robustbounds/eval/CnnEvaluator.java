@@ -2,9 +2,8 @@ package io.robustbounds.eval;
 
 import io.robustbounds.attack.FastGradientSign;
 import io.robustbounds.attack.Ray;
-import io.robustbounds.bounds.BoundMode;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.LayerOp;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.TrunkLayer;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.linalg.Workspaces;
 import io.robustbounds.model.DenseLayer;
@@ -21,32 +20,29 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Bound and FGS estimate for a convolutional network (thesis ch. 5): a trunk of {@link LayerOp}s (convolution,
+ * Bound and FGS estimate for a convolutional network (thesis ch. 5): a trunk of {@link TrunkLayer}s (convolution,
  * pooling, batch norm, LRN, flatten) followed by an MLP (dense layers and the linear head).
  *
- * <p>Algorithm 5.1: the MLP part gives κ at its input (Theorem 4.2, through {@link MlpEvaluator#head}); each
- * trunk layer, from the last to the first, turns the κ of its output into the κ of its input ({@link
- * LayerOp#paperKappa}; in sound mode κ / {@link LayerOp#lipschitz}). The {@code kappas} of a sample are [κ at the input (the bound), κ at the input of trunk
- * layer 1, …, κ at the MLP's input, δ at the head]. FGS back-propagates the cross-entropy direction through
+ * <p>Algorithm 5.1 is each requested mode's {@link BoundStrategy}, run on the same forward pass: κ at the MLP's
+ * input, then one {@code bounds.Derivation} per trunk layer from the last to the first. The {@code kappas} of a sample
+ * are [κ at the input (the bound), κ at the input of trunk layer 1, …, κ at the MLP's input, δ at the head]. FGS back-propagates the cross-entropy direction through
  * the MLP and then through every trunk layer's input gradient.
  *
  * <p>A batch is evaluated in chunks of at most {@link #chunkRows()} samples, chosen from
  * {@link EvalSettings#batchMemory()} and the network's activation sizes, so working memory is bounded whatever
- * the batch size. Every chunk has at least {@link MlpEvaluator#MIN_ROWS} rows (padded with zeros whose results
+ * the batch size. Every chunk has at least {@link Padding#MIN_ROWS} rows (padded with zeros whose results
  * are dropped): OpenBLAS rounds small products differently, and a sample's result must not depend on its batch.
  */
 public final class CnnEvaluator implements ModelEvaluator {
     private final EvalSettings settings;
-    private final List<LayerOp> trunk;
+    private final List<TrunkLayer> trunk;
     private final DenseStack mlp;
     private final long[] inputShape;
     private final int inputSize;
     private final long[] featureShape;
     private final int chunkRows;
-    /** Sound mode: each trunk layer's Lipschitz constant, computed once (only when the sound mode is asked for). */
-    private final double[] lipschitz;
-    /** Sound mode: each trunk layer's own rounding (docs/sound-mode.md, "Rounding"). */
-    private final io.robustbounds.bounds.Rounding.Layer[] rounding;
+    /** One per requested bound mode, in order. */
+    private final List<BoundStrategy> strategies;
 
     public CnnEvaluator(Model model, EvalSettings settings) {
         this.settings = settings;
@@ -57,14 +53,13 @@ public final class CnnEvaluator implements ModelEvaluator {
                 split = i + 1;
             }
         }
-        List<LayerOp> ops = new ArrayList<>();
-        List<io.robustbounds.bounds.Rounding.Layer> roundings = new ArrayList<>();
-        double u = io.robustbounds.bounds.Rounding.unitRoundoff(settings.dataType());
+        List<TrunkLayer> stored = new ArrayList<>();
+        List<TrunkLayer> ops = new ArrayList<>();
         long[] shape = model.input().shape();
         long elements = 0;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (int i = 0; i < split; i++) {
-                if (!(layers.get(i) instanceof LayerOp op)) {
+                if (!(layers.get(i) instanceof TrunkLayer op)) {
                     throw new ModelException("model '" + model.name() + "': layer " + i + " (" + layers.get(i).kind()
                             + ") comes before layer " + (split - 1) + " (" + layers.get(split - 1).kind()
                             + "); dense layers must follow the last convolutional-network layer");
@@ -74,16 +69,15 @@ public final class CnnEvaluator implements ModelEvaluator {
                 if (op instanceof Conv2d conv) { // im2col buffer of libnd4j's conv2d / deconv2d
                     elements += product(out) / conv.outChannels() * conv.inChannels() * conv.weight().size(2) * conv.weight().size(3);
                 }
+                stored.add(op);
                 ops.add(op.withDataType(settings.dataType()));
-                if (settings.wants(BoundMode.SOUND)) {
-                    roundings.add(op.rounding(shape, u));
-                }
                 shape = out;
             }
+            long[] in = model.input().shape();
+            this.strategies = settings.modes().stream()
+                    .map(mode -> BoundStrategy.forTrunk(mode, stored, ops, in, settings.dataType())).toList();
         }
         this.trunk = List.copyOf(ops);
-        this.rounding = settings.wants(BoundMode.SOUND) ? roundings.toArray(io.robustbounds.bounds.Rounding.Layer[]::new) : null;
-        this.lipschitz = settings.wants(BoundMode.SOUND) ? trunk.stream().mapToDouble(LayerOp::lipschitz).toArray() : null;
         this.inputShape = model.input().shape();
         this.inputSize = Math.toIntExact(product(inputShape));
         this.featureShape = shape;
@@ -96,15 +90,6 @@ public final class CnnEvaluator implements ModelEvaluator {
         }
         long bytesPerSample = Math.max(1, 2 * elements) * settings.dataType().width();
         this.chunkRows = (int) Math.max(1, Math.min(1 << 20, settings.batchMemory() / bytesPerSample));
-    }
-
-    /** Sound mode: κ / L for every sample (the layer's Lipschitz constant L, docs/sound-mode.md). */
-    private static double[] divide(double[] kappa, double l) {
-        double[] out = new double[kappa.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = kappa[i] / l;
-        }
-        return out;
     }
 
     private static long product(long[] shape) {
@@ -126,7 +111,7 @@ public final class CnnEvaluator implements ModelEvaluator {
     }
 
     /** The trunk layers in the compute type, in order. */
-    public List<LayerOp> trunk() {
+    public List<TrunkLayer> trunk() {
         return trunk;
     }
 
@@ -170,7 +155,7 @@ public final class CnnEvaluator implements ModelEvaluator {
         }
         for (int start = 0; start < n; start += chunkRows) {
             int rows = Math.min(chunkRows, n - start);
-            int padded = Math.max(rows, MlpEvaluator.MIN_ROWS);
+            int padded = Math.max(rows, Padding.MIN_ROWS);
             double[] x = new double[padded * inputSize];
             System.arraycopy(samples, start * inputSize, x, 0, rows * inputSize);
             try (MemoryWorkspace ignored = Workspaces.batch()) {
@@ -206,27 +191,11 @@ public final class CnnEvaluator implements ModelEvaluator {
         int depth = trunk.size();
         INDArray[] acts = trunkForward(x);
         DenseStack.Forward f = mlp.forward(features(acts[depth]));
-        MlpEvaluator.Head h = MlpEvaluator.head(mlp, f, settings);
-
-        List<MlpEvaluator.Chain> chains = new ArrayList<>();
-        double[] trunkError = settings.wants(BoundMode.SOUND) ? trunkError(acts) : null;
-        for (BoundMode mode : settings.modes()) {
-            // Algorithm 5.1: κ backwards from the MLP's input to the network's input
-            double[][] kappa = new double[depth + 2][];
-            kappa[depth + 1] = h.delta();
-            kappa[depth] = mode == BoundMode.PAPER ? h.bound() : MlpEvaluator.soundHead(mlp, f, h, trunkError);
-            for (int l = depth - 1; l >= 0; l--) {
-                kappa[l] = mode == BoundMode.PAPER ? trunk.get(l).paperKappa(acts[l], acts[l + 1], kappa[l + 1])
-                        : divide(kappa[l + 1], lipschitz[l]);
-            }
-            int k = depth + 2;
-            double[] kappas = new double[n * k];
-            for (int i = 0; i < n; i++) {
-                for (int l = 0; l < k; l++) {
-                    kappas[i * k + l] = kappa[l][i];
-                }
-            }
-            chains.add(new MlpEvaluator.Chain(mode, k, kappas));
+        MlpHead h = MlpHead.of(mlp, f, settings);
+        ForwardPass pass = new ForwardPass(acts, mlp, f, h);
+        List<KappaChain> chains = new ArrayList<>();
+        for (BoundStrategy strategy : strategies) {
+            chains.add(KappaChain.of(strategy.mode(), strategy.kappaChain(pass)));
         }
 
         // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)) by back-propagation, then the binary search on ε
@@ -234,43 +203,14 @@ public final class CnnEvaluator implements ModelEvaluator {
         double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).reshape('c', n, inputSize).sum(1));
         FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(new TrunkRay(x, signs), h.predicted(), mlp.classes,
                 settings.fgsUpper(), settings.fgsTolerance());
-        return MlpEvaluator.results(n, h, chains, fgs, nonZero);
+        return SampleResults.of(n, h, chains, fgs, nonZero);
     }
 
-    /**
-     * Per sample, a bound on ‖ĥ_T − h_T‖ between the computed trunk output and the exact network's: E_0 the input's
-     * rounding into the compute type (u‖x̂‖/(1 − u) in float), then E_{l+1} = L_l·E_l + ρ_l (each layer's Lipschitz
-     * constant and own rounding, docs/sound-mode.md "Rounding").
-     */
+    /** Sound mode: the bound on the computed trunk output's error (docs/sound-mode.md "Rounding"), for tests. */
     double[] trunkError(INDArray[] acts) {
-        int n = (int) acts[0].size(0);
-        double u = io.robustbounds.bounds.Rounding.unitRoundoff(settings.dataType());
-        double[] inNorm = sampleNorms(acts[0], u);
-        double[] e = new double[n];
-        if (settings.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE) {
-            for (int i = 0; i < n; i++) {
-                e[i] = u / (1 - u) * inNorm[i];
-            }
-        }
-        for (int l = 0; l < trunk.size(); l++) {
-            double[] outNorm = sampleNorms(acts[l + 1], u);
-            for (int i = 0; i < n; i++) {
-                e[i] = lipschitz[l] * e[i] + rounding[l].error(inNorm[i], outNorm[i]);
-            }
-            inNorm = outNorm;
-        }
-        return e;
-    }
-
-    /** ‖sample‖₂ of every sample of a batch [N, ...], raised by the norm's own rounding. */
-    private static double[] sampleNorms(INDArray a, double u) {
-        long per = a.length() / a.size(0);
-        double[] v = Arrays2.toDoubles(a.reshape('c', a.size(0), per).norm2(1));
-        double up = 1 + 2 * io.robustbounds.bounds.Rounding.gamma(per + 2, u);
-        for (int i = 0; i < v.length; i++) {
-            v[i] *= up;
-        }
-        return v;
+        return strategies.stream().filter(s -> s instanceof BoundStrategy.LayerChain c && c.sound() != null)
+                .map(s -> ((BoundStrategy.LayerChain) s).sound()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the sound mode was not asked for")).error(acts);
     }
 
     /** The FGS gradient direction (the cross-entropy's input gradient times a positive factor per sample), for tests. */
@@ -279,14 +219,14 @@ public final class CnnEvaluator implements ModelEvaluator {
             INDArray x = Arrays2.fromDoubles(samples, settings.dataType(), batchShape(n));
             INDArray[] acts = trunkForward(x);
             DenseStack.Forward f = mlp.forward(features(acts[trunk.size()]));
-            return Arrays2.toDoubles(backward(acts, f, MlpEvaluator.head(mlp, f, settings)));
+            return Arrays2.toDoubles(backward(acts, f, MlpHead.of(mlp, f, settings)));
         }
     }
 
     /** ∇ₓ of the cross-entropy at the predicted class, up to a positive factor per sample: the MLP, then the trunk. */
-    private INDArray backward(INDArray[] acts, DenseStack.Forward f, MlpEvaluator.Head h) {
+    private INDArray backward(INDArray[] acts, DenseStack.Forward f, MlpHead h) {
         int depth = trunk.size();
-        INDArray g = mlp.inputGradient(f, MlpEvaluator.crossEntropyDirection(h.logits(), h.predicted(), mlp.classes))
+        INDArray g = mlp.inputGradient(f, CrossEntropy.direction(h.logits(), h.predicted(), mlp.classes))
                 .reshape('c', acts[depth].shape());
         for (int l = depth - 1; l >= 0; l--) {
             g = trunk.get(l).inputGradient(acts[l], g);

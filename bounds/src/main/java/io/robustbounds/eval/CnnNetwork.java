@@ -1,15 +1,15 @@
 package io.robustbounds.eval;
 
 import io.robustbounds.attack.Differentiable;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.LayerOp;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.TrunkLayer;
 import io.robustbounds.model.Model;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A convolutional network ({@link CnnEvaluator}'s trunk of {@link LayerOp}s, then its MLP) for the attacks:
+ * A convolutional network ({@link CnnEvaluator}'s trunk of {@link TrunkLayer}s, then its MLP) for the attacks:
  * forward through the trunk and the MLP; backward through the MLP's input gradient, then every trunk layer's.
  * Batches are split to the evaluator's chunk size, so working memory stays under its batch memory.
  *
@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * recompute the convolution for the mask on every backward pass, and DeepFool makes one per class.
  */
 public final class CnnNetwork implements Differentiable {
-    private final List<LayerOp> trunk;
+    private final List<TrunkLayer> trunk;
     private final DenseStack mlp;
     private final long[] inputShape;
     private final int inputSize;
@@ -61,7 +61,7 @@ public final class CnnNetwork implements Differentiable {
 
     @Override
     public int minRows() {
-        return MlpEvaluator.MIN_ROWS;
+        return Padding.MIN_ROWS;
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+// Over 400 lines: the compiled stack of MLPs — weights, forward pass, Jacobian products, input gradient, rays and the rounding constants — share its packed arrays; split, each part would reach into the others' fields.
 /**
  * m MLPs (or linear classifiers) of one architecture compiled into stacked tensors, so that one ND4J op
  * serves every model of the stack: samples are [m, N, d], the i-th layer's weights [m, n_i, n_{i−1}].
@@ -389,23 +390,11 @@ public final class DenseStack {
     }
 
     static INDArray activate(Activation g, INDArray z) {
-        return switch (g) {
-            case TANH -> Transforms.tanh(z, true);
-            case SIGMOID -> Transforms.sigmoid(z, true);
-            case SOFTPLUS -> Transforms.softPlus(z, true);
-            case RELU -> Transforms.relu(z, true);
-            case IDENTITY -> z;
-        };
+        return g.apply(z);
     }
 
     static INDArray derivative(Activation g, INDArray z, INDArray a) {
-        return switch (g) {
-            case TANH -> a.mul(a).rsubi(1.0);
-            case SIGMOID -> a.rsub(1.0).muli(a);
-            case SOFTPLUS -> Transforms.sigmoid(z, true);
-            case RELU -> Transforms.step(z, true);
-            case IDENTITY -> Nd4j.onesLike(z);
-        };
+        return g.slope(z, a);
     }
 
     /** Per-sample scalars [m·N] as an array [m, N, 1] that broadcasts over features. */

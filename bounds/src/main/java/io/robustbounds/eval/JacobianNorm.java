@@ -125,10 +125,10 @@ final class JacobianNorm {
                     break;
                 }
                 INDArray next = w.muli(net.perSample(inverse, rowsPerModel));
-                int keepCount = Math.max(running, Math.min(rows, MlpEvaluator.MIN_ROWS));
+                int keepCount = Math.max(running, Math.min(rows, Padding.MIN_ROWS));
                 if (compactable && check && running <= COMPACT_BELOW * rows && keepCount < rows) {
                     // converged rows fill the batch up to MIN_ROWS, so no product gets small enough to round
-                    // differently (see MlpEvaluator.MIN_ROWS); their q is 0 from here on
+                    // differently (see Padding.MIN_ROWS); their q is 0 from here on
                     int[] keep = new int[keepCount];
                     int[] kept = new int[keepCount];
                     int padding = keepCount - running;

@@ -37,7 +37,7 @@ public final class MlpNetwork implements Differentiable {
 
     @Override
     public int minRows() {
-        return MlpEvaluator.MIN_ROWS;
+        return Padding.MIN_ROWS;
     }
 
     /** No split: the caller's batch is the unit of memory, as in {@link MlpEvaluator}. */

@@ -1,5 +1,6 @@
 package io.robustbounds.eval;
 
+import io.robustbounds.attack.FastGradientSign;
 import io.robustbounds.bounds.BoundMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +69,38 @@ public record SampleResults(
             throw new IllegalArgumentException("results need at least one bound mode");
         }
     }
+
+    /**
+     * ‖η‖ = ε·sqrt(#nonzero signs), and per mode the deviation ‖η‖ − bound and violations (BOUNDS.md §2); the bound
+     * is each sample's first κ (the κ chain runs from the input to the head).
+     */
+    static SampleResults of(int perModel, MlpHead h, List<KappaChain> chains, FastGradientSign.Result fgs, double[] nonZero) {
+        int count = h.delta().length;
+        double[] eta = new double[count];
+        for (int i = 0; i < count; i++) {
+            eta[i] = fgs.epsilon()[i] * Math.sqrt(nonZero[i]);
+        }
+        List<SampleResults.ModeBounds> modes = new ArrayList<>();
+        for (KappaChain c : chains) {
+            double[] bound = c.inputBound();
+            double[] deviation = new double[count];
+            boolean[] violation = new boolean[count];
+            for (int i = 0; i < count; i++) {
+                deviation[i] = eta[i] - bound[i];
+                violation[i] = fgs.success()[i] && bound[i] > eta[i];
+            }
+            modes.add(new SampleResults.ModeBounds(c.mode(), bound, c.kappaCount(), c.kappas(), deviation, violation));
+        }
+        double[] best = new double[count];
+        String[] attack = new String[count];
+        for (int i = 0; i < count; i++) {
+            best[i] = fgs.success()[i] ? eta[i] : Double.NaN;
+            attack[i] = fgs.success()[i] ? "fgs" : null;
+        }
+        return new SampleResults(perModel, h.predicted(), h.runnerUp(), h.delta(), h.jacobian(), h.m(), fgs.epsilon(), fgs.success(), eta,
+                fgs.adversarialClass(), best, attack, fgs.adversarialClass().clone(), modes, h.lanczosSteps(), h.unconverged());
+    }
+
 
     public int size() {
         return predicted.length;

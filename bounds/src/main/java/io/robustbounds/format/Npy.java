@@ -27,6 +27,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+// Over 400 lines: the NumPy .npy reader and writer with every hostile-file check (header, dtype, order, size limits) in one place; splitting reader from writer would separate the two halves of one format.
 /**
  * NumPy {@code .npy} files (format described in {@code numpy.lib.format} / NEP 1): magic {@code \x93NUMPY},
  * version byte pair, little-endian header length (2 bytes in 1.0, 4 in 2.0 and 3.0), a Python-literal dict

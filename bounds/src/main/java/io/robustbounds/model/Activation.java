@@ -3,6 +3,9 @@ package io.robustbounds.model;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Element-wise activations of dense layers, with the derivative bounds of Algorithm 4.1
@@ -105,6 +108,28 @@ public enum Activation {
 
     private static double sigmoid(double z) {
         return z >= 0 ? 1.0 / (1.0 + Math.exp(-z)) : Math.exp(z) / (1.0 + Math.exp(z));
+    }
+
+    /** g applied elementwise to a batch of pre-activations, in a new array (identity: z itself). */
+    public INDArray apply(INDArray z) {
+        return switch (this) {
+            case TANH -> Transforms.tanh(z, true);
+            case SIGMOID -> Transforms.sigmoid(z, true);
+            case SOFTPLUS -> Transforms.softPlus(z, true);
+            case RELU -> Transforms.relu(z, true);
+            case IDENTITY -> z;
+        };
+    }
+
+    /** g'(z) elementwise, from the pre-activations z and a = {@link #apply}(z) (whichever is cheaper). */
+    public INDArray slope(INDArray z, INDArray a) {
+        return switch (this) {
+            case TANH -> a.mul(a).rsubi(1.0);
+            case SIGMOID -> a.rsub(1.0).muli(a);
+            case SOFTPLUS -> Transforms.sigmoid(z, true);
+            case RELU -> Transforms.step(z, true);
+            case IDENTITY -> Nd4j.onesLike(z);
+        };
     }
 
     /** Parses a model.json activation name; the error lists the known names. */

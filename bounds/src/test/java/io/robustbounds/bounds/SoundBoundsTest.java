@@ -3,11 +3,11 @@ package io.robustbounds.bounds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.robustbounds.cnn.BatchNorm;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.LayerOp;
-import io.robustbounds.cnn.Lrn;
-import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.model.BatchNorm;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.TrunkLayer;
+import io.robustbounds.model.Lrn;
+import io.robustbounds.model.Pool2d;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;
@@ -40,7 +40,7 @@ class SoundBoundsTest {
      * The largest local gain ‖J(x) v‖ / ‖v‖ found by power iteration on JᵀJ (J by the layer's forward and input
      * gradient) at several random points, and the largest finite-difference ratio over random pairs.
      */
-    private static double worstGain(LayerOp op, long[] shape, double scale, SplittableRandom r) {
+    private static double worstGain(TrunkLayer op, long[] shape, double scale, SplittableRandom r) {
         int d = 1;
         for (long s : shape) {
             d *= (int) s;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.robustbounds.cnn.BatchNorm;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.Flatten;
-import io.robustbounds.cnn.LayerOp;
-import io.robustbounds.cnn.Lrn;
-import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.model.BatchNorm;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.Flatten;
+import io.robustbounds.model.TrunkLayer;
+import io.robustbounds.model.Lrn;
+import io.robustbounds.model.Pool2d;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;
@@ -125,9 +125,9 @@ class CnnEvaluatorTest {
     }
 
     /** Cross-entropy of the network at one sample, by the layer ops and the reference MLP (all double). */
-    private static double crossEntropy(Model m, List<LayerOp> trunk, ReferenceMlp head, double[] sample, long[] shape, int c) {
+    private static double crossEntropy(Model m, List<TrunkLayer> trunk, ReferenceMlp head, double[] sample, long[] shape, int c) {
         INDArray h = Arrays2.fromDoubles(sample, DataType.DOUBLE, shape);
-        for (LayerOp op : trunk) {
+        for (TrunkLayer op : trunk) {
             h = op.forward(h);
         }
         return head.crossEntropy(Arrays2.toDoubles(h), c);
@@ -149,7 +149,7 @@ class CnnEvaluatorTest {
         double[] g = ev.crossEntropyDirection(x, 3);
         SampleResults res = ev.evaluate(x, 3);
         ReferenceMlp head = ReferenceMlp.of(mlpPart(m, 6, 12));
-        List<LayerOp> trunk = ev.trunk();
+        List<TrunkLayer> trunk = ev.trunk();
         long[] shape = {1, 2, 7, 7};
         double step = 1e-6;
         for (int i = 0; i < 3; i++) {

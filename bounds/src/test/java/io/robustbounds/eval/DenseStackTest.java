@@ -161,7 +161,7 @@ class DenseStackTest {
                 }
             }
             // the rescaled direction the evaluator uses has the same sign pattern (a positive multiple)
-            double[] scaled = MlpEvaluator.crossEntropyDirection(logitsOf(b, c), cls, c);
+            double[] scaled = CrossEntropy.direction(logitsOf(b, c), cls, c);
             for (int j = 0; j < 12; j++) {
                 double ratio = scaled[j * c + cls[j]] / r[j * c + cls[j]];
                 for (int e = 0; e < c; e++) {

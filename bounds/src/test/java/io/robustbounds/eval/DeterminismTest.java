@@ -186,7 +186,7 @@ class DeterminismTest {
      * d = 40, n₁ = 30 in FLOAT, a single model split into batches of 25 or 1: identical to batches of 100.
      * Without padding this failed (δ differed in 494/600 samples, ‖J‖ in 600/600, FGS ε in 35/600): OpenBLAS
      * rounds a row of [N,40]·[40,30] differently for N ≤ 32 (and any product for N = 1). A single model's batch is
-     * now padded to MlpEvaluator.MIN_ROWS rows, and Lanczos compaction never goes below that.
+     * now padded to Padding.MIN_ROWS rows, and Lanczos compaction never goes below that.
      */
     @Test
     void wideFloatBatchSplit() {

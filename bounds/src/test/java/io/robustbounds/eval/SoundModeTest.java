@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.bounds.BoundMode;
-import io.robustbounds.cnn.BatchNorm;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.Flatten;
+import io.robustbounds.model.BatchNorm;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.Flatten;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.bounds.BoundMode;
-import io.robustbounds.cnn.BatchNorm;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.Flatten;
-import io.robustbounds.cnn.Lrn;
-import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.model.BatchNorm;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.Flatten;
+import io.robustbounds.model.Lrn;
+import io.robustbounds.model.Pool2d;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.linalg.Workspaces;
 import io.robustbounds.model.Activation;
@@ -226,7 +226,7 @@ class SoundRoundingTest {
                         h[k] = h[k].max(BigDecimal.ZERO);
                     }
                 }
-                double margin = MlpEvaluator.exactMargin(net, logits, i, predicted[i], error);
+                double margin = SoundHead.exactMargin(net, logits, i, predicted[i], error);
                 positive += assertBelowExactDistance(margin, predicted[i], w, exactAffine(w, b, h), "sample " + i) ? 1 : 0;
             }
         }

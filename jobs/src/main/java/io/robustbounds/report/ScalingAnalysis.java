@@ -3,8 +3,8 @@ package io.robustbounds.report;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.Flatten;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.Flatten;
 import io.robustbounds.model.DenseLayer;
 import io.robustbounds.model.Model;
 import java.io.IOException;

@@ -76,7 +76,7 @@ class TrainExportTest {
         net.fit(data, null);
         Model model = net.export("toy-cnn", new InputSpec(data.shape(), 0, 1), List.of(), Map.of());
         assertEquals(List.of("conv", "pool", "lrn", "conv", "lrn", "pool", "flatten", "dense"),
-                model.layers().stream().map(l -> l.kind()).toList());
+                model.layers().stream().map(l -> l.kind().id()).toList());
         assertSameForward(net, model, data);
     }
 

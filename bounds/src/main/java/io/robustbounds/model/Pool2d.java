@@ -1,4 +1,4 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
 import io.robustbounds.linalg.Arrays2;
 import java.util.Arrays;
@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * copy ({@link Arrays2}) and pool in plain Java loops in double. Max pooling 2/2 on 386×20×24×24 (LeNet's
  * pool1, one FGS chunk): 40–88 ms in the Java loops, 6.7 ms native (2 shared cores).
  */
-public record Pool2d(Method method, double p, int size, int stride) implements LayerOp {
+public record Pool2d(Method method, double p, int size, int stride) implements TrunkLayer {
 
     public enum Method { MAX, AVERAGE, LP }
 
@@ -44,8 +44,8 @@ public record Pool2d(Method method, double p, int size, int stride) implements L
     }
 
     @Override
-    public String kind() {
-        return "pool";
+    public LayerKind kind() {
+        return LayerKind.POOL;
     }
 
     @Override
@@ -237,7 +237,7 @@ public record Pool2d(Method method, double p, int size, int stride) implements L
     /** Sound mode: {@link io.robustbounds.bounds.SoundBounds#poolLipschitz}. */
     @Override
     public double lipschitz() {
-        return io.robustbounds.bounds.SoundBounds.poolLipschitz(method.name().toLowerCase(java.util.Locale.ROOT), p, size, stride);
+        return io.robustbounds.bounds.SoundBounds.poolLipschitz(method, p, size, stride);
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
 import io.robustbounds.linalg.Arrays2;
 import java.util.Arrays;
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param variance Var[x], C values, each ≥ 0
  * @param epsilon  ε ≥ 0, with Var + ε > 0 for every channel
  */
-public record BatchNorm(INDArray gamma, INDArray beta, INDArray mean, INDArray variance, double epsilon) implements LayerOp {
+public record BatchNorm(INDArray gamma, INDArray beta, INDArray mean, INDArray variance, double epsilon) implements TrunkLayer {
 
     public BatchNorm {
         long c = gamma.length();
@@ -47,8 +47,8 @@ public record BatchNorm(INDArray gamma, INDArray beta, INDArray mean, INDArray v
     }
 
     @Override
-    public String kind() {
-        return "batchnorm";
+    public LayerKind kind() {
+        return LayerKind.BATCH_NORM;
     }
 
     @Override

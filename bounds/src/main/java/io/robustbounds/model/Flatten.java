@@ -1,4 +1,4 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -7,11 +7,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Flatten (thesis §5.2.5): [N, C, H, W] → [N, C·H·W] in row-major (C) order, the order the project's
  * features are stored in. A reshape is an isometry, so κ passes through unchanged.
  */
-public record Flatten() implements LayerOp {
+public record Flatten() implements TrunkLayer {
 
     @Override
-    public String kind() {
-        return "flatten";
+    public LayerKind kind() {
+        return LayerKind.FLATTEN;
     }
 
     @Override

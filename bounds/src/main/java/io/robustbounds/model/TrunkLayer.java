@@ -1,20 +1,16 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
-import io.robustbounds.model.Layer;
-import io.robustbounds.model.ModelException;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The batched computations of one convolutional-network layer (thesis ch. 5), on a batch whose first
- * dimension is the sample: [N, C, H, W] for image-shaped layers, [N, d] after flatten.
- *
- * <p>Each implementation is a record holding the layer's parameters, and is the model's {@link Layer} of that
- * kind. The evaluator ({@code eval.CnnEvaluator}) runs them forwards, back-propagates the FGS gradient
- * through them and chains their κ backwards from the MLP head (Algorithm 5.1).
+ * A convolutional-network layer kind (thesis ch. 5), on a batch whose first dimension is the sample: [N, C, H, W]
+ * for image-shaped layers, [N, d] after flatten. Beyond a {@link Layer} it carries what Algorithm 5.1 chains
+ * backwards from the MLP's input, one layer at a time: its paper-mode κ (the thesis' theorem for its kind) and, for
+ * the sound mode, its own rounding. The bound modes apply them through {@code bounds.Derivation}.
  */
-public interface LayerOp extends Layer {
+public sealed interface TrunkLayer extends Layer permits Conv2d, Pool2d, BatchNorm, Lrn, Flatten {
 
     /** Output shape of one sample for one sample's input shape; throws IllegalArgumentException naming both. */
     long[] outputShape(long[] inputShape);
@@ -30,7 +26,8 @@ public interface LayerOp extends Layer {
     }
 
     /** This layer with its tensors in the given type (the evaluator's compute type); parameter-free kinds return this. */
-    default LayerOp withDataType(DataType type) {
+    @Override
+    default TrunkLayer withDataType(DataType type) {
         return this;
     }
 
@@ -39,27 +36,12 @@ public interface LayerOp extends Layer {
         return Map.of();
     }
 
-    /** The layer applied to a batch x. */
-    INDArray forward(INDArray x);
-
-    /**
-     * The gradient of a scalar loss with respect to the layer's input, given x (the forward input) and
-     * gradOut = ∂loss/∂output for every sample (backpropagation; FGS needs it).
-     */
-    INDArray inputGradient(INDArray x, INDArray gradOut);
-
     /**
      * Paper-mode bound (BOUNDS.md §1): per sample, the κ of this layer's input given {@code nextKappa}, the κ
      * of its output (any perturbation of the output that changes the class has norm ≥ κ). x is the forward
      * input and y = forward(x). Several of these are not valid in general (BOUNDS.md §3).
      */
     double[] paperKappa(INDArray x, INDArray y, double[] nextKappa);
-
-    /**
-     * Sound mode: a proven upper bound on the layer's Lipschitz constant in the Euclidean norm, for every input
-     * (docs/sound-mode.md); the κ of its input is then κ / L.
-     */
-    double lipschitz();
 
     /**
      * Sound mode: this layer's own rounding for one sample of the given shape computed with unit roundoff u, as

@@ -1,4 +1,4 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
 import io.robustbounds.linalg.Arrays2;
 import java.util.Arrays;
@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param beta       exponent (the bound needs 0 < β < 1)
  * @param caffeAlpha whether α is divided by n (Caffe) or used as is (thesis)
  */
-public record Lrn(double k, int n, double alpha, double beta, boolean caffeAlpha) implements LayerOp {
+public record Lrn(double k, int n, double alpha, double beta, boolean caffeAlpha) implements TrunkLayer {
 
     public Lrn {
         if (n < 1) {
@@ -36,8 +36,8 @@ public record Lrn(double k, int n, double alpha, double beta, boolean caffeAlpha
     }
 
     @Override
-    public String kind() {
-        return "lrn";
+    public LayerKind kind() {
+        return LayerKind.LRN;
     }
 
     @Override

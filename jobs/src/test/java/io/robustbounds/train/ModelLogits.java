@@ -1,6 +1,6 @@
 package io.robustbounds.train;
 
-import io.robustbounds.cnn.LayerOp;
+import io.robustbounds.model.TrunkLayer;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.DenseLayer;
@@ -32,7 +32,7 @@ final class ModelLogits {
         System.arraycopy(shape, 0, batch, 1, shape.length);
         INDArray h = Nd4j.createFromArray(features.clone()).reshape('c', batch);
         for (int i = 0; i < split; i++) {
-            LayerOp op = ((LayerOp) layers.get(i)).withDataType(DataType.DOUBLE);
+            TrunkLayer op = ((TrunkLayer) layers.get(i)).withDataType(DataType.DOUBLE);
             h = op.forward(h);
             shape = op.outputShape(shape);
         }

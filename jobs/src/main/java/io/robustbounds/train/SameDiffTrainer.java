@@ -1,8 +1,8 @@
 package io.robustbounds.train;
 
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.Flatten;
-import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.Flatten;
+import io.robustbounds.model.Pool2d;
 import io.robustbounds.model.DenseLayer;
 import io.robustbounds.model.InputSpec;
 import io.robustbounds.model.Layer;

@@ -1,9 +1,9 @@
 package io.robustbounds.bench;
 
 import io.robustbounds.bounds.BoundMode;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.Flatten;
-import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.Flatten;
+import io.robustbounds.model.Pool2d;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.MlpEvaluator;

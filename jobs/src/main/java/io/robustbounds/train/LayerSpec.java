@@ -155,8 +155,8 @@ public sealed interface LayerSpec {
         }
 
         /** The exported layer: {@code cnn.Lrn} holds the window and α' convention the evaluator uses. */
-        public io.robustbounds.cnn.Lrn layer() {
-            return new io.robustbounds.cnn.Lrn(k, n, alpha, beta, caffeAlpha);
+        public io.robustbounds.model.Lrn layer() {
+            return new io.robustbounds.model.Lrn(k, n, alpha, beta, caffeAlpha);
         }
 
         @Override

@@ -1,4 +1,4 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -181,7 +181,7 @@ class ConvPoolTest {
     }
 
     /** ‖analytic − FD‖ / ‖analytic‖ of ∂/∂x Σ G ⊙ forward(x). */
-    private static double gradientError(LayerOp op, double[] x, long[] shape, SplittableRandom r) {
+    private static double gradientError(TrunkLayer op, double[] x, long[] shape, SplittableRandom r) {
         Function<double[], double[]> f = v -> Arrays2.toDoubles(op.forward(array(v, shape)));
         double[] y = f.apply(x);
         double[] g = random(r, y.length);

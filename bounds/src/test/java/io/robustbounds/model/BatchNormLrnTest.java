@@ -1,4 +1,4 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,7 +54,7 @@ class BatchNormLrnTest {
     }
 
     /** max relative error of op.inputGradient(x, w) against central differences of L(x) = w · op.forward(x). */
-    private static double gradientError(LayerOp op, double[] x, long[] shape, Random r) {
+    private static double gradientError(TrunkLayer op, double[] x, long[] shape, Random r) {
         double[] w = uniform(r, x.length, -1, 1);
         double[] grad = Arrays2.toDoubles(op.inputGradient(arr(x, shape), arr(w, shape)));
         double[] fd = new double[x.length];

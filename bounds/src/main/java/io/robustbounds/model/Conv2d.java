@@ -1,4 +1,4 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -38,7 +38,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * @param padding ≥ 0 zeros on every side
  * @param relu    whether ReLU follows the convolution
  */
-public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, boolean relu) implements LayerOp {
+public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, boolean relu) implements TrunkLayer {
 
     public Conv2d {
         if (weight.rank() != 4) {
@@ -63,8 +63,8 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
     }
 
     @Override
-    public String kind() {
-        return "conv";
+    public LayerKind kind() {
+        return LayerKind.CONV;
     }
 
     @Override

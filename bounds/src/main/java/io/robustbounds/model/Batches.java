@@ -1,4 +1,4 @@
-package io.robustbounds.cnn;
+package io.robustbounds.model;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
