@@ -61,8 +61,11 @@ final class SoundHead {
             double rho = g * ((rc.headRowNorm()[model][predicted] + rc.headRowNorm()[model][j]) * hn
                     + rc.headBiasAbs()[model][predicted] + rc.headBiasAbs()[model][j]);
             double distance = distances[predicted * classes + j];
+            if (Double.isNaN(margin - rho)) {
+                return Double.NaN; // a forward pass that overflowed: reported as non-finite, never as a bound
+            }
             if (!(margin - rho > 0)) {
-                return 0; // the exact class may differ from the computed one (or NaN)
+                return 0; // the exact class may differ from the computed one
             }
             if (distance > 0) {
                 best = Math.min(best, (margin - rho) / (distance * (1 + 0x1p-40)));
