@@ -3,9 +3,9 @@ package io.robustbounds.cli;
 import io.robustbounds.config.Settings;
 import io.robustbounds.data.CsvImport;
 import io.robustbounds.data.IdxImport;
-import io.robustbounds.jobs.AggregateJob;
-import io.robustbounds.jobs.EvaluateJob;
-import io.robustbounds.jobs.Provenance;
+import io.robustbounds.aggregate.AggregateJob;
+import io.robustbounds.evaluate.EvaluateJob;
+import io.robustbounds.spark.Provenance;
 import io.robustbounds.output.OutputFolder;
 import io.robustbounds.spark.Sessions;
 import java.io.PrintStream;
@@ -134,7 +134,7 @@ final class JobCommands {
     }
 
     static EvaluateJob.Outcome evaluate(SparkSession spark, Settings s, EvaluateJob.Config c, PrintStream out) {
-        Map<String, Object> provenance = Provenance.common(s);
+        Provenance provenance = Provenance.of(s);
         EvaluateJob.Outcome o;
         try (SparkProgress ignored = new SparkProgress(spark, "evaluate")) {
             o = EvaluateJob.run(spark, c, provenance);
@@ -157,7 +157,7 @@ final class JobCommands {
     static AggregateJob.Outcome aggregate(SparkSession spark, Settings s, AggregateJob.Config c, PrintStream out) {
         AggregateJob.Outcome o;
         try (SparkProgress ignored = new SparkProgress(spark, "aggregate")) {
-            o = AggregateJob.run(spark, c, Provenance.common(s));
+            o = AggregateJob.run(spark, c, Provenance.of(s));
         }
         out.printf(Locale.ROOT, "%naggregate: %d group(s), %.1f s, from %s → %s (Parquet; also table.csv, table.md)%n%n%s%n", o.groups(),
                 o.seconds(), o.source(), o.path(), o.markdown());

@@ -9,7 +9,7 @@ import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.format.Npy;
-import io.robustbounds.jobs.Provenance;
+import io.robustbounds.spark.Provenance;
 import io.robustbounds.output.OutputFolder;
 import java.util.Map;
 import io.robustbounds.model.Activation;
@@ -110,7 +110,7 @@ final class RandomMlpCommand implements Callable<Integer> {
         Files.writeString(out.resolve("summary.md"), table);
         Summary summary = summaries.get(0);
         long violations = summaries.stream().mapToLong(Summary::violations).sum();
-        Map<String, Object> provenance = Provenance.common(s);
+        Map<String, Object> provenance = Provenance.of(s).with();
         provenance.put("seed", seed);
         provenance.put("seconds", seconds);
         provenance.put("samples", summary.samples());

@@ -2,8 +2,8 @@ package io.robustbounds.cli;
 
 import io.robustbounds.config.Settings;
 import io.robustbounds.config.SweepConfig;
-import io.robustbounds.jobs.Provenance;
-import io.robustbounds.jobs.SweepJob;
+import io.robustbounds.spark.Provenance;
+import io.robustbounds.sweep.SweepJob;
 import io.robustbounds.spark.Sessions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +40,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         Settings s = Settings.load(config, overrides, SweepConfig.schema());
         SweepConfig c = SweepConfig.from(s);
-        Map<String, Object> provenance = Provenance.common(s);
+        Provenance provenance = Provenance.of(s);
         SweepJob.Outcome o;
         try (SparkSession spark = Sessions.create("robustbounds sweep", c.master())) {
             try (SparkProgress ignored = new SparkProgress(spark, "sweep")) {

@@ -1,11 +1,13 @@
 package io.robustbounds.report;
 
+import io.robustbounds.testkit.Fixtures;
+
 import static io.robustbounds.report.ReportFixtures.row;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.robustbounds.jobs.LocalSpark;
+import io.robustbounds.testkit.LocalSpark;
 import io.robustbounds.report.ReportData.Box;
 import io.robustbounds.report.ReportData.Hist;
 import io.robustbounds.report.ReportData.KappaProfile;
