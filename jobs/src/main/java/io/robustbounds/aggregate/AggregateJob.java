@@ -1,5 +1,8 @@
 package io.robustbounds.aggregate;
 
+import io.robustbounds.results.AggregateColumn;
+import io.robustbounds.results.ResultColumn;
+
 import io.robustbounds.results.TextTables;
 
 import io.robustbounds.spark.Timings;
@@ -72,40 +75,11 @@ public final class AggregateJob {
     public record Outcome(long groups, String path, String markdown, double seconds, String source) {
     }
 
-    /** Output columns in order, with what each is ({@link GroupStats#finish} computes them in this order). */
-    static final String[][] COLUMNS = {
-            {"n", "rows"},
-            {"accuracy", "share of labelled rows with predicted = label"},
-            {"fgs_rate", "share of rows where FGS flipped the class"},
-            {"eps_min", "min fgs_eps"},
-            {"eps_max", "max fgs_eps"},
-            {"eps_mean", "mean fgs_eps"},
-            {"eps_median", "median fgs_eps"},
-            {"eps_std", "std fgs_eps"},
-            {"eta_mean", "mean eta_norm"},
-            {"deviation_mean", "mean deviation"},
-            {"deviation_median", "median deviation"},
-            {"deviation_std", "std deviation"},
-            {"deviation_min", "min deviation"},
-            {"deviation_max", "max deviation"},
-            {"bound_mean", "mean bound"},
-            {"bound_median", "median bound"},
-            {"normalized_bound_mean", "mean bound / input_size"},
-            {"normalized_bound_median", "median bound / input_size"},
-            {"normalized_eta_mean", "mean eta_norm / input_size"},
-            {"attack_rate", "share of rows where an attack succeeded"},
-            {"attack_norm_mean", "mean attack_norm"},
-            {"attack_norm_median", "median attack_norm"},
-            {"tightness_mean", "mean tightness"},
-            {"tightness_median", "median tightness"},
-            {"violations", "rows with violation"},
-    };
-
     private AggregateJob() {
     }
 
     /**
-     * One row per group: keys, then {@link #COLUMNS}; sorted by the keys (nulls first). One pass over the results in
+     * One row per group: keys, then {@link AggregateColumn#ALL}; sorted by the keys (nulls first). One pass over the results in
      * Java on Spark's internal rows ({@link GroupStats}): per partition and group the counts, exact sums, extremes
      * and median columns' values, merged by key on the executors, where each group's medians are sorted out;
      * only the finished rows reach the driver. Against one Spark SQL aggregation of the 25 columns (whose exact
@@ -119,8 +93,8 @@ public final class AggregateJob {
             select.add(col(keys.get(i)));
             keyTypes[i] = results.schema().apply(keys.get(i)).dataType();
         }
-        for (String[] in : GroupStats.INPUT) {
-            select.add(expr(in[1]).as(in[0]));
+        for (ResultColumn in : GroupStats.INPUT) {
+            select.add(expr(in.castSql()).as(in.name()));
         }
         int[] keyAt = new int[keys.size()];
         for (int i = 0; i < keyAt.length; i++) {
@@ -189,25 +163,25 @@ public final class AggregateJob {
         return bytes;
     }
 
-    /** Each group's {@link #COLUMNS} values. */
+    /** Each group's {@link AggregateColumn#ALL} values. */
     private static List<Tuple2<GroupKey, Object[]>> finished(Map<GroupKey, GroupStats> groups) {
         List<Tuple2<GroupKey, Object[]>> out = new ArrayList<>();
         groups.forEach((k, v) -> out.add(new Tuple2<>(k, v.finish())));
         return out;
     }
 
-    /** Finished groups as table rows: keys as Spark's external values, then {@link #COLUMNS}; sorted by the keys. */
+    /** Finished groups as table rows: keys as Spark's external values, then {@link AggregateColumn#ALL}; sorted by the keys. */
     private static List<Row> rows(List<Tuple2<GroupKey, Object[]>> finished, DataType[] keyTypes) {
         int keys = keyTypes.length;
         List<Tuple2<GroupKey, Object[]>> sorted = new ArrayList<>(finished);
         sorted.sort((x, y) -> x._1().compareTo(y._1()));
         List<Row> rows = new ArrayList<>();
         for (Tuple2<GroupKey, Object[]> t : sorted) {
-            Object[] v = new Object[keys + COLUMNS.length];
+            Object[] v = new Object[keys + AggregateColumn.ALL.size()];
             for (int i = 0; i < keys; i++) {
                 v[i] = SparkInternals.external(t._1().values()[i], keyTypes[i]);
             }
-            System.arraycopy(t._2(), 0, v, keys, COLUMNS.length);
+            System.arraycopy(t._2(), 0, v, keys, AggregateColumn.ALL.size());
             rows.add(RowFactory.create(v));
         }
         return rows;
@@ -229,18 +203,13 @@ public final class AggregateJob {
         if (!keys.contains("bound_mode")) {
             keys.add("bound_mode"); // a table never mixes bounds of two modes
         }
-        StructType tableSchema = new StructType();
         DataType[] keyTypes = new DataType[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
             keyTypes[i] = resultSchema.apply(keys.get(i)).dataType();
-            tableSchema = tableSchema.add(keys.get(i), keyTypes[i], true);
         }
+        StructType tableSchema = AggregateColumn.schema(keys, keyTypes, AggregateColumn.ALL);
         ResultSummary.Usable summaries = !c.summaries() ? new ResultSummary.Usable(null, "aggregate.summaries = false")
                 : ResultSummary.check(c.results(), keys, keyTypes, conf);
-        for (String[] column : COLUMNS) {
-            tableSchema = tableSchema.add(column[0], column[0].equals("n") || column[0].equals("violations") ? DataTypes.LongType
-                    : DataTypes.DoubleType, !column[0].equals("n"));
-        }
 
         RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "aggregate", conf);
         try {

@@ -9,6 +9,8 @@ import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.format.Npy;
+import io.robustbounds.results.CsvColumn;
+import io.robustbounds.results.ResultColumn;
 import io.robustbounds.spark.Provenance;
 import io.robustbounds.output.OutputFolder;
 import java.util.Map;
@@ -42,6 +44,17 @@ final class RandomMlpCommand implements Callable<Integer> {
     @Option(names = "--set", description = "override a configuration key, e.g. --set random.models=10")
     List<String> overrides = new ArrayList<>();
 
+    /**
+     * samples.csv: result columns (model is the model's index, sample the sample's within its model) and m, the bound on
+     * the second derivative that only this in-process test reports.
+     */
+    static final List<CsvColumn> CSV = List.of(CsvColumn.of(ResultColumn.MODEL), CsvColumn.of(ResultColumn.ID).as("sample"),
+            CsvColumn.of(ResultColumn.PREDICTED), CsvColumn.of(ResultColumn.RUNNER_UP), CsvColumn.of(ResultColumn.BOUND_MODE),
+            CsvColumn.of(ResultColumn.BOUND), CsvColumn.of(ResultColumn.DELTA), CsvColumn.of(ResultColumn.JACOBIAN_NORM),
+            new CsvColumn("m", (s, o, c) -> o.setDouble(c, true, s.results.secondDerivativeBound()[s.i])),
+            CsvColumn.of(ResultColumn.FGS_EPS), CsvColumn.of(ResultColumn.FGS_SUCCESS), CsvColumn.of(ResultColumn.ETA_NORM),
+            CsvColumn.of(ResultColumn.ADVERSARIAL_CLASS), CsvColumn.of(ResultColumn.DEVIATION), CsvColumn.of(ResultColumn.VIOLATION));
+
     @Override
     public Integer call() throws IOException {
         Settings s = Settings.load(config, overrides, ConfigSchemas.randomMlp());
@@ -69,7 +82,8 @@ final class RandomMlpCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         MlpEvaluator evaluator = new MlpEvaluator(eval);
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv))) {
-            w.println("model,sample,predicted,runner_up,bound_mode,bound,delta,jacobian_norm,m,fgs_eps,fgs_success,eta_norm,adversarial_class,deviation,violation");
+            w.println(CsvColumn.header(CSV));
+            ResultColumn.Sample sample = new ResultColumn.Sample();
             for (int first = 0; first < models; first += batchModels) {
                 int size = Math.min(batchModels, models - first);
                 RandomMlp.Chunk chunk = spec.chunk(seed, first, size, perModel);
@@ -93,10 +107,12 @@ final class RandomMlpCommand implements Callable<Integer> {
                 }
                 for (SampleResults.ModeBounds mb : r.modes()) {
                     for (int i = 0; i < r.size(); i++) {
-                        w.printf(Locale.ROOT, "%d,%d,%d,%d,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%b,%.9g,%d,%.9g,%b%n", first + i / perModel, i % perModel,
-                                r.predicted()[i], r.runnerUp()[i], mb.mode().id(), mb.bound()[i], r.delta()[i], r.jacobianNorm()[i],
-                                r.secondDerivativeBound()[i], r.fgsEpsilon()[i], r.fgsSuccess()[i], r.etaNorm()[i],
-                                r.adversarialClass()[i], mb.deviation()[i], mb.violation()[i]);
+                        sample.model = Integer.toString(first + i / perModel);
+                        sample.id = i % perModel;
+                        sample.results = r;
+                        sample.mode = mb;
+                        sample.i = i;
+                        w.println(CsvColumn.line(CSV, sample));
                     }
                 }
                 summaries.forEach(m -> m.add(r));

@@ -1,5 +1,8 @@
 package io.robustbounds.evaluate;
 
+import io.robustbounds.results.ResultColumn;
+import io.robustbounds.spark.SparkInternals;
+
 import io.robustbounds.results.NonFinite;
 import io.robustbounds.results.ResultSchema;
 import io.robustbounds.results.ResultSummary;
@@ -19,8 +22,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.SpecificInternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.CollectionAccumulator;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -122,13 +123,12 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
         if (d != check.inputSize()) {
             throw new IllegalStateException("model input size " + d + " differs from the checked size " + check.inputSize());
         }
-        UTF8String modelName = UTF8String.fromString(m.name());
         NonFiniteRejects nonFiniteRejects = new NonFiniteRejects(nonFiniteDir, partition);
         TaskContext.get().addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> nonFiniteRejects.discard());
         return new Iterator<>() {
             private Iterator<InternalRow> current = Collections.emptyIterator();
-            private final SpecificInternalRow row = new SpecificInternalRow(ResultSchema.SCHEMA);
-            private final java.util.Map<String, UTF8String> attackNames = new java.util.HashMap<>();
+            private final SparkInternals.MutableRow row = SparkInternals.mutableRow(ResultSchema.SCHEMA);
+            private final ResultColumn.Sample sample = new ResultColumn.Sample();
             private final long[] ids = new long[batchSize];
             private final int[] labels = new int[batchSize];
             private final boolean[] unlabelled = new boolean[batchSize];
@@ -245,31 +245,13 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                 return rowsOf(evaluator.evaluate(samples, n), n);
             }
 
-            private static void setIntOrNull(SpecificInternalRow r, int column, boolean present, int v) {
-                if (present) {
-                    r.setInt(column, v);
-                } else {
-                    r.setNullAt(column);
-                }
-            }
-
-            private static void setDoubleOrNull(SpecificInternalRow r, int column, boolean present, double v) {
-                if (present) {
-                    r.setDouble(column, v);
-                } else {
-                    r.setNullAt(column);
-                }
-            }
-
             /**
-             * The batch's result rows, one per sample and bound mode, made as they are consumed in one reused mutable
-             * row: the consumer (Spark's projection to its own row format, then the Parquet writer) copies each row
-             * before asking for the next, as Spark's operators do with theirs. Boxing every value of 10⁶ rows, 20
-             * columns, kept the collector busy.
+             * The batch's result rows ({@link ResultColumn#ALL}), one per sample and bound mode, made as they are consumed
+             * in one reused mutable row ({@link SparkInternals.MutableRow}). Boxing every value of 10⁶ rows, 20 columns,
+             * kept the collector busy.
              */
             private Iterator<InternalRow> rowsOf(SampleResults s, int n) {
                 int modes = s.modes().size();
-                UTF8String[] modeIds = s.modes().stream().map(mb -> UTF8String.fromString(mb.mode().id())).toArray(UTF8String[]::new);
                 int[] kept = new int[n]; // the samples with finite results
                 int finite = 0;
                 for (int i = 0; i < n && !stopped; i++) {
@@ -308,44 +290,21 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                         int i = kept[next / modes];
                         int k = next % modes;
                         next++;
-                        fill(row, s, s.modes().get(k), modeIds[k], i);
+                        sample.model = m.name();
+                        sample.id = ids[i];
+                        sample.labelled = !unlabelled[i];
+                        sample.label = labels[i];
+                        sample.inputSize = d;
+                        sample.results = s;
+                        sample.mode = s.modes().get(k);
+                        sample.i = i;
+                        ResultColumn.fill(ResultColumn.ALL, sample, row);
                         if (summary != null) {
-                            summary.add(row);
+                            summary.add(row.row());
                         }
-                        return row;
+                        return row.row();
                     }
                 };
-            }
-
-            /** Sets {@code r} to the result of sample {@code i} in mode {@code mb} ({@link ResultSchema#SCHEMA}'s columns). */
-            private void fill(SpecificInternalRow r, SampleResults s, SampleResults.ModeBounds mb, UTF8String modeId, int i) {
-                boolean ok = s.fgsSuccess()[i];
-                boolean found = !Double.isNaN(s.attackNorm()[i]);
-                double bound = mb.bound()[i];
-                r.update(0, modelName);
-                r.setLong(1, ids[i]);
-                setIntOrNull(r, 2, !unlabelled[i], labels[i]);
-                r.setInt(3, s.predicted()[i]);
-                r.setInt(4, s.runnerUp()[i]);
-                r.update(5, modeId);
-                r.setDouble(6, bound);
-                r.update(7, UnsafeArrayData.fromPrimitiveArray(mb.kappasOf(i)));
-                r.setDouble(8, s.delta()[i]);
-                r.setDouble(9, s.jacobianNorm()[i]);
-                setDoubleOrNull(r, 10, ok, s.fgsEpsilon()[i]);
-                r.setBoolean(11, ok);
-                setDoubleOrNull(r, 12, ok, s.etaNorm()[i]);
-                setIntOrNull(r, 13, ok, s.adversarialClass()[i]);
-                setDoubleOrNull(r, 14, found, mb.deviation()[i]);
-                r.setBoolean(15, mb.violation()[i]);
-                r.setInt(16, d);
-                setDoubleOrNull(r, 17, found, s.attackNorm()[i]);
-                if (found) {
-                    r.update(18, attackNames.computeIfAbsent(s.attack()[i], UTF8String::fromString));
-                } else {
-                    r.setNullAt(18);
-                }
-                setDoubleOrNull(r, 19, found, found ? bound / s.attackNorm()[i] : 0);
             }
         };
     }

@@ -1,15 +1,15 @@
 package io.robustbounds.results;
 
-import io.robustbounds.aggregate.AggregateJob;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * The aggregate's accumulators for one group of results ({@link AggregateJob#COLUMNS}): counts, exact sums
+ * The aggregate's accumulators for one group of results ({@link AggregateColumn}): counts, exact sums
  * ({@link ExactSum}: the table does not depend on how rows are split over partitions or merged), extremes, and the
  * values of the six median columns, which are merged on the executor that finishes the group and sorted there.
  * Rows come as {@link #INPUT}'s columns, after the group keys.
@@ -17,20 +17,25 @@ import org.apache.spark.sql.catalyst.InternalRow;
 public final class GroupStats implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** The columns read, in order after the keys, with the SQL that makes them (casts: older results may differ). */
-    public static final String[][] INPUT = {
-            {"label", "cast(label as int)"},
-            {"predicted", "cast(predicted as int)"},
-            {"fgs_success", "cast(fgs_success as boolean)"},
-            {"fgs_eps", "cast(fgs_eps as double)"},
-            {"eta_norm", "cast(eta_norm as double)"},
-            {"deviation", "cast(deviation as double)"},
-            {"bound", "cast(bound as double)"},
-            {"input_size", "cast(input_size as int)"},
-            {"attack_norm", "cast(attack_norm as double)"},
-            {"tightness", "cast(tightness as double)"},
-            {"violation", "cast(violation as boolean)"},
-    };
+    /**
+     * The result columns the statistics read, in this order after the group keys (the evaluation's summaries read them
+     * from the result rows by position in {@link ResultColumn#ALL}; the aggregate's own pass selects them, cast to their
+     * types since older results may differ).
+     */
+    public static final List<ResultColumn> INPUT = List.of(ResultColumn.LABEL, ResultColumn.PREDICTED, ResultColumn.FGS_SUCCESS,
+            ResultColumn.FGS_EPS, ResultColumn.ETA_NORM, ResultColumn.DEVIATION, ResultColumn.BOUND, ResultColumn.INPUT_SIZE,
+            ResultColumn.ATTACK_NORM, ResultColumn.TIGHTNESS, ResultColumn.VIOLATION);
+    private static final int LABEL = INPUT.indexOf(ResultColumn.LABEL);
+    private static final int PREDICTED = INPUT.indexOf(ResultColumn.PREDICTED);
+    private static final int FGS_SUCCESS = INPUT.indexOf(ResultColumn.FGS_SUCCESS);
+    private static final int FGS_EPS = INPUT.indexOf(ResultColumn.FGS_EPS);
+    private static final int ETA_NORM = INPUT.indexOf(ResultColumn.ETA_NORM);
+    private static final int DEVIATION = INPUT.indexOf(ResultColumn.DEVIATION);
+    private static final int BOUND = INPUT.indexOf(ResultColumn.BOUND);
+    private static final int INPUT_SIZE = INPUT.indexOf(ResultColumn.INPUT_SIZE);
+    private static final int ATTACK_NORM = INPUT.indexOf(ResultColumn.ATTACK_NORM);
+    private static final int TIGHTNESS = INPUT.indexOf(ResultColumn.TIGHTNESS);
+    private static final int VIOLATION = INPUT.indexOf(ResultColumn.VIOLATION);
 
     /** Count, exact sum (and of squares, for a standard deviation), min, max and, for a median, the values. */
     public static final class Column implements Serializable {
@@ -140,36 +145,36 @@ public final class GroupStats implements Serializable {
 
     /** {@link #INPUT}'s positions when its columns follow {@code keys} group keys. */
     public static int[] positionsAfter(int keys) {
-        int[] at = new int[INPUT.length];
+        int[] at = new int[INPUT.size()];
         for (int i = 0; i < at.length; i++) {
             at[i] = keys + i;
         }
         return at;
     }
 
-    /** Adds one row whose {@link #INPUT} column i is at {@code at[i]}, of INPUT's type. */
+    /** Adds one row whose {@link #INPUT} column i is at {@code at[i]}, of its type. */
     public void add(InternalRow r, int[] at) {
         n++;
-        if (!r.isNullAt(at[0])) {
+        if (!r.isNullAt(at[LABEL])) {
             labelled++;
-            if (!r.isNullAt(at[1]) && r.getInt(at[0]) == r.getInt(at[1])) {
+            if (!r.isNullAt(at[PREDICTED]) && r.getInt(at[LABEL]) == r.getInt(at[PREDICTED])) {
                 correct++;
             }
         }
-        if (!r.isNullAt(at[2]) && r.getBoolean(at[2])) {
+        if (!r.isNullAt(at[FGS_SUCCESS]) && r.getBoolean(at[FGS_SUCCESS])) {
             fgsSuccesses++;
         }
-        Integer size = r.isNullAt(at[7]) ? null : r.getInt(at[7]);
-        addIfPresent(eps, r, at[3]);
-        addWithNormalized(eta, normalizedEta, r, at[4], size);
-        addIfPresent(deviation, r, at[5]);
-        addWithNormalized(bound, normalizedBound, r, at[6], size);
-        if (!r.isNullAt(at[8])) {
+        Integer size = r.isNullAt(at[INPUT_SIZE]) ? null : r.getInt(at[INPUT_SIZE]);
+        addIfPresent(eps, r, at[FGS_EPS]);
+        addWithNormalized(eta, normalizedEta, r, at[ETA_NORM], size);
+        addIfPresent(deviation, r, at[DEVIATION]);
+        addWithNormalized(bound, normalizedBound, r, at[BOUND], size);
+        if (!r.isNullAt(at[ATTACK_NORM])) {
             attacks++;
-            attackNorm.add(r.getDouble(at[8]));
+            attackNorm.add(r.getDouble(at[ATTACK_NORM]));
         }
-        addIfPresent(tightness, r, at[9]);
-        if (!r.isNullAt(at[10]) && r.getBoolean(at[10])) {
+        addIfPresent(tightness, r, at[TIGHTNESS]);
+        if (!r.isNullAt(at[VIOLATION]) && r.getBoolean(at[VIOLATION])) {
             violations++;
         }
     }
@@ -237,12 +242,17 @@ public final class GroupStats implements Serializable {
         return g;
     }
 
-    /** The values of {@link AggregateJob#COLUMNS}, in order (null where a statistic has no values). */
+    /** The values of the aggregate's columns ({@link AggregateColumn#ALL}), in order (null where a statistic has no values). */
     public Object[] finish() {
-        return new Object[] {n, labelled == 0 ? null : (double) correct / labelled, (double) fgsSuccesses / n,
-                eps.min(), eps.max(), eps.mean(), eps.median(), eps.std(), eta.mean(),
-                deviation.mean(), deviation.median(), deviation.std(), deviation.min(), deviation.max(),
-                bound.mean(), bound.median(), normalizedBound.mean(), normalizedBound.median(), normalizedEta.mean(),
-                (double) attacks / n, attackNorm.mean(), attackNorm.median(), tightness.mean(), tightness.median(), violations};
+        return finish(AggregateColumn.ALL);
+    }
+
+    /** The values of {@code columns}, in order. */
+    public Object[] finish(List<AggregateColumn> columns) {
+        Object[] v = new Object[columns.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = columns.get(i).value().apply(this);
+        }
+        return v;
     }
 }

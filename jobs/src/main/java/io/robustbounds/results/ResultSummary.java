@@ -2,7 +2,6 @@ package io.robustbounds.results;
 
 import io.robustbounds.spark.HadoopFiles;
 
-import io.robustbounds.aggregate.AggregateJob;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
@@ -60,11 +59,16 @@ public final class ResultSummary {
 
         /** The layout for {@code keys} (bound_mode added if absent, as the aggregate adds it), or null if a key is not summarized. */
         public static Layout of(List<String> groupBy) {
+            return of(groupBy, ResultColumn.ALL);
+        }
+
+        /** The layout for {@code keys} in rows of {@code columns}. */
+        public static Layout of(List<String> groupBy, List<ResultColumn> columns) {
             List<String> keys = new ArrayList<>(groupBy);
             if (!keys.contains("bound_mode")) {
                 keys.add("bound_mode");
             }
-            StructType s = ResultSchema.SCHEMA;
+            StructType s = ResultColumn.schema(columns);
             int[] positions = new int[keys.size()];
             DataType[] types = new DataType[keys.size()];
             for (int i = 0; i < keys.size(); i++) {
@@ -77,9 +81,9 @@ public final class ResultSummary {
                     return null;
                 }
             }
-            int[] input = new int[GroupStats.INPUT.length];
+            int[] input = new int[GroupStats.INPUT.size()];
             for (int i = 0; i < input.length; i++) {
-                input[i] = s.fieldIndex(GroupStats.INPUT[i][0]);
+                input[i] = ResultColumn.position(columns, GroupStats.INPUT.get(i));
             }
             return new Layout(keys, positions, types, input);
         }
@@ -92,7 +96,7 @@ public final class ResultSummary {
 
     /**
      * One partition's groups, filled row by row: by the evaluation task (the result rows it writes) and by the
-     * aggregate's own pass over results that have no usable summaries ({@link AggregateJob#table}).
+     * aggregate's own pass over results that have no usable summaries (the aggregate's own pass).
      */
     public static final class Partition {
         private final Layout layout;
