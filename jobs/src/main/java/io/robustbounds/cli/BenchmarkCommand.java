@@ -2,6 +2,7 @@ package io.robustbounds.cli;
 
 import io.robustbounds.config.ConfigReader;
 import io.robustbounds.config.ConfigSchemas;
+import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
 import io.robustbounds.aggregate.AggregateJob;
 import io.robustbounds.benchmark.BenchmarkJob;
@@ -109,6 +110,6 @@ final class BenchmarkCommand implements Callable<Integer> {
                 s.getDouble("benchmark.thresholds.eps-median"), s.getDouble("benchmark.thresholds.fgs-rate"),
                 s.getDouble("benchmark.thresholds.accuracy"));
         return new BenchmarkJob.Config(name, entries, s.getString("benchmark.history"), s.getString("benchmark.output"), runId,
-                s.getInt("benchmark.batch-size", 1), s.getInt("benchmark.partitions", 0), RandomMlpCommand.evalSettings(s), t);
+                s.getInt("benchmark.batch-size", 1), s.getInt("benchmark.partitions", 0), EvaluationSettings.read(s), t);
     }
 }

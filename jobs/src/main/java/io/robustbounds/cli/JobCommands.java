@@ -117,7 +117,7 @@ final class JobCommands {
     }
 
     static void importCsv(Settings s, PrintStream out) throws Exception {
-        CsvImport.Config c = SparkCommands.importCsv(s);
+        CsvImport.Config c = ImportConfigs.importCsv(s);
         CsvImport.Outcome o = CsvImport.run(c);
         out.printf(Locale.ROOT, "import-csv: %s → %s: %d rows, %d rejected%s; shape %s, range [%g, %g], classes %s%n", c.input(), c.output(),
                 o.rows(), o.rejects(), o.rejects() > 0 ? " (see " + c.output().resolve("_rejects.csv") + ")" : "",
@@ -125,7 +125,7 @@ final class JobCommands {
     }
 
     static void importIdx(Settings s, PrintStream out) throws Exception {
-        IdxImport.Config c = SparkCommands.importIdx(s);
+        IdxImport.Config c = ImportConfigs.importIdx(s);
         long t0 = System.nanoTime();
         IdxImport.Outcome o = IdxImport.run(c);
         out.printf(Locale.ROOT, "import-idx: %s%s → %s: %d rows in %.1f s; shape %s, range [%g, %g], classes %s%n", c.images(),

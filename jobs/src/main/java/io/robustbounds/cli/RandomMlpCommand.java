@@ -2,6 +2,7 @@ package io.robustbounds.cli;
 
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.config.ConfigSchemas;
+import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
@@ -72,7 +73,7 @@ final class RandomMlpCommand implements Callable<Integer> {
         int models = s.getInt("random.models", 1);
         int perModel = s.getInt("random.samples-per-model", 1);
         RandomMlp spec = spec(s);
-        EvalSettings eval = evalSettings(s);
+        EvalSettings eval = EvaluationSettings.read(s);
         int batchModels = s.getInt("evaluation.batch-models", 1);
         boolean writeModels = s.getBoolean("random.write-models");
 
@@ -147,36 +148,5 @@ final class RandomMlpCommand implements Callable<Integer> {
         }
         return RandomMlp.of(s.getInt("random.input-size", 1), s.getInt("random.layers", 0), s.getInt("random.units", 1),
                 activation, s.getInt("random.classes", 2), params[0], params[1], samples[0], samples[1]);
-    }
-
-    static EvalSettings evalSettings(Settings s) {
-        String precision = s.getString("evaluation.precision");
-        DataType type = switch (precision.toLowerCase(Locale.ROOT)) {
-            case "float" -> DataType.FLOAT;
-            case "double" -> DataType.DOUBLE;
-            default -> throw s.invalid("evaluation.precision", "must be float or double");
-        };
-        List<BoundMode> modes;
-        try {
-            modes = BoundMode.parseList(s.getString("evaluation.mode"));
-        } catch (IllegalArgumentException e) {
-            throw s.invalid("evaluation.mode", "must be paper, sound or both");
-        }
-        double upper = s.getDouble("evaluation.fgs-upper");
-        if (!(upper > 0 && Double.isFinite(upper))) {
-            throw s.invalid("evaluation.fgs-upper", "must be positive");
-        }
-        long memory = s.getBytes("evaluation.batch-memory");
-        if (memory < (1L << 20)) {
-            throw s.invalid("evaluation.batch-memory", "must be at least 1m");
-        }
-        List<String> attacks = s.getStringList("evaluation.attacks");
-        for (String a : attacks) {
-            if (!EvalSettings.ATTACKS.contains(a)) {
-                throw s.invalid("evaluation.attacks", "must list attacks among " + EvalSettings.ATTACKS);
-            }
-        }
-        return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
-                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks);
     }
 }
