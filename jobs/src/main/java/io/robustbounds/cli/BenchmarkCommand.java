@@ -22,10 +22,10 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code benchmark}: a scheduled suite run with history and regression alerts (exit 1 naming the models). */
-@Command(name = "benchmark", mixinStandardHelpOptions = true,
+/** {@code benchmark-suite} (formerly {@code benchmark}): a scheduled suite run with history and regression alerts (exit 1 naming the models). */
+@Command(name = "benchmark-suite", aliases = "benchmark", mixinStandardHelpOptions = true,
         description = "Run a benchmark suite (conf/benchmarks/*.conf), append to its history and compare with the previous run; "
-                + "exit 1 naming the models with violations or moved statistics.")
+                + "exit 1 naming the models with violations or moved statistics; alias: benchmark.")
 final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--suite", required = true, description = "the suite's configuration, e.g. conf/benchmarks/example.conf")
     Path suite;
