@@ -1,32 +1,23 @@
 package io.robustbounds.aggregate;
 
-import io.robustbounds.results.AggregateColumn;
-import io.robustbounds.results.ResultColumn;
-
-import io.robustbounds.results.TextTables;
-
-import io.robustbounds.spark.Timings;
-
-import io.robustbounds.spark.SparkInternals;
-
-import io.robustbounds.results.GroupKey;
-import io.robustbounds.results.GroupStats;
-import io.robustbounds.results.ResultSummary;
-import io.robustbounds.spark.DriverParquet;
-import io.robustbounds.spark.Provenance;
-import io.robustbounds.spark.RunOutput;
-
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import io.robustbounds.results.AggregateColumn;
+import io.robustbounds.results.GroupKey;
+import io.robustbounds.results.GroupStats;
+import io.robustbounds.results.ResultColumn;
+import io.robustbounds.results.ResultSummary;
+import io.robustbounds.results.TextTables;
+import io.robustbounds.spark.DriverParquet;
+import io.robustbounds.spark.Provenance;
+import io.robustbounds.spark.RunOutput;
+import io.robustbounds.spark.SparkInternals;
+import io.robustbounds.spark.Timings;
 import java.io.IOException;
-import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -42,11 +33,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.types.UTF8String;
 import scala.Tuple2;
 
 /**

@@ -1,11 +1,10 @@
 package io.robustbounds.benchmark;
 
-import io.robustbounds.spark.Provenance;
-
-
 import static org.apache.spark.sql.functions.col;
 
 import io.robustbounds.eval.EvalSettings;
+import io.robustbounds.spark.Provenance;
+import io.robustbounds.spark.SparkInternals;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,7 +18,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import io.robustbounds.spark.SparkInternals;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 

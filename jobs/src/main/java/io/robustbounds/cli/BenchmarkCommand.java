@@ -1,11 +1,11 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.aggregate.AggregateJob;
+import io.robustbounds.benchmark.BenchmarkJob;
 import io.robustbounds.config.ConfigReader;
 import io.robustbounds.config.ConfigSchemas;
 import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
-import io.robustbounds.aggregate.AggregateJob;
-import io.robustbounds.benchmark.BenchmarkJob;
 import io.robustbounds.evaluate.EvaluateJob;
 import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
@@ -15,7 +15,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;

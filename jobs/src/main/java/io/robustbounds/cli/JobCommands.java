@@ -1,16 +1,15 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.aggregate.AggregateJob;
 import io.robustbounds.config.Settings;
 import io.robustbounds.data.CsvImport;
 import io.robustbounds.data.IdxImport;
-import io.robustbounds.aggregate.AggregateJob;
 import io.robustbounds.evaluate.EvaluateJob;
-import io.robustbounds.spark.Provenance;
 import io.robustbounds.output.OutputFolder;
+import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;

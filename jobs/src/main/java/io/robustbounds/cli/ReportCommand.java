@@ -1,8 +1,8 @@
 package io.robustbounds.cli;
 
 import io.robustbounds.config.Settings;
-import io.robustbounds.spark.Provenance;
 import io.robustbounds.report.ReportJob;
+import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
 import java.io.PrintStream;
 import java.nio.file.Files;

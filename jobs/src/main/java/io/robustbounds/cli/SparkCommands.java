@@ -1,8 +1,8 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.aggregate.AggregateJob;
 import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
-import io.robustbounds.aggregate.AggregateJob;
 import io.robustbounds.evaluate.EvaluateJob;
 import java.nio.file.Path;
 import java.util.List;

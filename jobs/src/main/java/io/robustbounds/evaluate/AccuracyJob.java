@@ -1,13 +1,12 @@
 package io.robustbounds.evaluate;
 
-import io.robustbounds.spark.SparkInternals;
-
 import io.robustbounds.data.TestSetMetadata;
 import io.robustbounds.data.TestSets;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
+import io.robustbounds.spark.SparkInternals;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,16 +1,5 @@
 package io.robustbounds.evaluate;
 
-import io.robustbounds.spark.SparkInternals;
-import io.robustbounds.spark.Timings;
-
-import io.robustbounds.results.NonFinite;
-import io.robustbounds.results.ResultSchema;
-import io.robustbounds.results.ResultSummary;
-import io.robustbounds.spark.DriverParquet;
-import io.robustbounds.spark.Provenance;
-import io.robustbounds.spark.RunOutput;
-import io.robustbounds.spark.Timings;
-
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_name;
@@ -23,13 +12,19 @@ import io.robustbounds.data.TestSetSchema;
 import io.robustbounds.data.TestSets;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.ModelEvaluator;
+import io.robustbounds.evaluate.PartitionEvaluator.PartitionStats;
 import io.robustbounds.format.Checksums;
 import io.robustbounds.format.ModelFormat;
-import io.robustbounds.evaluate.PartitionEvaluator.PartitionStats;
 import io.robustbounds.model.Model;
-import java.util.Arrays;
+import io.robustbounds.results.NonFinite;
+import io.robustbounds.results.ResultSchema;
+import io.robustbounds.results.ResultSummary;
+import io.robustbounds.spark.DriverParquet;
+import io.robustbounds.spark.Provenance;
+import io.robustbounds.spark.RunOutput;
+import io.robustbounds.spark.SparkInternals;
+import io.robustbounds.spark.Timings;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,7 +43,6 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
 

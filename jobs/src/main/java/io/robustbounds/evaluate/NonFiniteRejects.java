@@ -3,7 +3,6 @@ package io.robustbounds.evaluate;
 import io.robustbounds.results.NonFinite;
 import io.robustbounds.results.ResultSchema;
 import io.robustbounds.spark.DriverParquet;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

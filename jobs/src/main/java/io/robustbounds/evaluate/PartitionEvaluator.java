@@ -1,18 +1,16 @@
 package io.robustbounds.evaluate;
 
-import io.robustbounds.results.ResultColumn;
-import io.robustbounds.spark.SparkInternals;
-
-import io.robustbounds.results.NonFinite;
-import io.robustbounds.results.ResultSchema;
-import io.robustbounds.results.ResultSummary;
-
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
+import io.robustbounds.results.NonFinite;
+import io.robustbounds.results.ResultColumn;
+import io.robustbounds.results.ResultSchema;
+import io.robustbounds.results.ResultSummary;
+import io.robustbounds.spark.SparkInternals;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;

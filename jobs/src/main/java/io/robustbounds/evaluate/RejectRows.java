@@ -1,12 +1,11 @@
 package io.robustbounds.evaluate;
 
 import io.robustbounds.results.ResultSchema;
-
+import io.robustbounds.spark.SparkInternals;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
-import io.robustbounds.spark.SparkInternals;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**

@@ -1,7 +1,6 @@
 package io.robustbounds.evaluate;
 
 import io.robustbounds.spark.SparkInternals;
-
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;

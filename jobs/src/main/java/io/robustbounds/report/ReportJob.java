@@ -1,6 +1,5 @@
 package io.robustbounds.report;
 
-import io.robustbounds.spark.Provenance;
 import io.robustbounds.output.OutputFolder;
 import io.robustbounds.report.ReportData.Box;
 import io.robustbounds.report.ReportData.Hist;
@@ -8,6 +7,7 @@ import io.robustbounds.report.ReportData.KappaProfile;
 import io.robustbounds.report.ReportData.Rank;
 import io.robustbounds.report.ReportData.Summary;
 import io.robustbounds.report.ReportData.Transitions;
+import io.robustbounds.spark.Provenance;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package io.robustbounds.results;
 
-
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

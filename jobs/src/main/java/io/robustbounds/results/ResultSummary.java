@@ -1,9 +1,7 @@
 package io.robustbounds.results;
 
-import io.robustbounds.spark.HadoopFiles;
-
-
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.robustbounds.spark.HadoopFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;

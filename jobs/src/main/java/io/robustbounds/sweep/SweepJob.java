@@ -1,49 +1,30 @@
 package io.robustbounds.sweep;
 
-import io.robustbounds.spark.HadoopFiles;
-
-import io.robustbounds.spark.Timings;
-
-import io.robustbounds.results.ExactSum;
-import io.robustbounds.spark.DriverParquet;
-import io.robustbounds.spark.Provenance;
-import io.robustbounds.spark.RunOutput;
-
 import io.robustbounds.bounds.BoundMode;
-import io.robustbounds.config.ConfigException;
 import io.robustbounds.config.SweepConfig;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.format.Npy;
 import io.robustbounds.output.OutputFolder;
-import java.io.DataInputStream;
+import io.robustbounds.results.ExactSum;
+import io.robustbounds.spark.DriverParquet;
+import io.robustbounds.spark.HadoopFiles;
+import io.robustbounds.spark.Provenance;
+import io.robustbounds.spark.RunOutput;
+import io.robustbounds.spark.Timings;
 import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
@@ -98,10 +79,10 @@ public final class SweepJob {
         long t0 = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         FileSystem fs = HadoopFiles.fileSystem(dir);
-        prepare(fs, new Path(dir), c, start);
+        SweepFolder.prepare(fs, new Path(dir), c, start);
 
         List<SweepUnit> plan = plan(c);
-        Set<String> done = committed(fs, new Path(dir));
+        Set<String> done = SweepFolder.committed(fs, new Path(dir));
         List<SweepUnit> missing = plan.stream().filter(u -> !done.contains(u.file())).toList();
         long evaluated = missing.stream().mapToLong(u -> (long) u.count() * c.cells().get(u.cell()).samplesPerModel()).sum();
         long te = System.nanoTime();
@@ -113,7 +94,7 @@ public final class SweepJob {
         }
         double evalSeconds = (System.nanoTime() - te) / 1e9;
         Timings timings = new Timings();
-        Set<String> after = committed(fs, new Path(dir));
+        Set<String> after = SweepFolder.committed(fs, new Path(dir));
         for (SweepUnit u : plan) {
             if (!after.contains(u.file())) {
                 throw new IllegalStateException("sweep: unit " + u.file() + " was not committed");
@@ -125,7 +106,7 @@ public final class SweepJob {
         List<SweepUnit> resumed = plan.stream().filter(u -> done.contains(u.file())).toList();
         if (!resumed.isEmpty()) {
             summaries.addAll(jsc.parallelize(resumed, Math.max(1, Math.min(resumed.size(), readPartitions)))
-                    .map(u -> UnitSummary.of(read(HadoopFiles.fileSystem(dir), dir, u))).collect());
+                    .map(u -> UnitSummary.of(SweepFolder.read(HadoopFiles.fileSystem(dir), dir, u))).collect());
         }
         summaries.sort(java.util.Comparator.comparingInt((UnitSummary s) -> s.unit().cell()).thenComparingLong(s -> s.unit().first()));
         Map<Tuple2<Integer, Integer>, CellStats> stats = new HashMap<>();
@@ -170,15 +151,15 @@ public final class SweepJob {
         RunOutput out = new RunOutput(new Path(c.runOutput(), c.runId()).toString(), "sweep", "summary", HadoopFiles.hadoop());
         String markdown;
         try {
-            DriverParquet.write(out.staging("table"), HadoopFiles.hadoop(), TABLE_SCHEMA, tableRows(rows).iterator());
+            DriverParquet.write(out.staging("table"), HadoopFiles.hadoop(), SweepTables.TABLE_SCHEMA, SweepTables.tableRows(rows).iterator());
             out.writeText("table.csv", SweepTables.csv(rows));
             markdown = SweepTables.markdown(c, rows);
             out.writeText("table.md", markdown + "\n");
             timings.lap("table");
-            DriverParquet.write(out.staging("per-model"), HadoopFiles.hadoop(), PER_MODEL_SCHEMA,
-                    summaries.stream().flatMap(u -> perModelRows(c, u).stream()).iterator());
+            DriverParquet.write(out.staging("per-model"), HadoopFiles.hadoop(), SweepTables.PER_MODEL_SCHEMA,
+                    summaries.stream().flatMap(u -> SweepTables.perModelRows(c, u).stream()).iterator());
             timings.lap("per_model");
-            Map<Tuple2<Integer, Integer>, double[]> perModel = perModelMeans(summaries);
+            Map<Tuple2<Integer, Integer>, double[]> perModel = SweepTables.perModelMeans(summaries);
             SweepPlots.write(c, perModel, out, fs);
             timings.lap("plots");
             Map<String, Object> p = provenance.with();
@@ -219,101 +200,6 @@ public final class SweepJob {
             }
         }
         return units;
-    }
-
-    /** Checks or creates the sweep folder's state file according to {@code start}. */
-    static void prepare(FileSystem fs, Path dir, SweepConfig c, Start start) {
-        Path state = new Path(dir, STATE);
-        try {
-            boolean exists = fs.exists(state);
-            if (exists && start == Start.NEW) {
-                throw new ConfigException("sweep output " + dir + " exists already (run.id = " + c.runId()
-                        + "): pass --resume to compute only its missing units, --fresh to start it over, or choose another run.id");
-            }
-            if (exists && start == Start.RESUME) {
-                String recorded = recordedHash(fs, state);
-                if (!recorded.equals(c.hash())) {
-                    throw new ConfigException("cannot resume " + dir + ": the sweep configuration changed since it started (config hash "
-                            + recorded.substring(0, 12) + "… then, " + c.hash().substring(0, 12) + "… now; the hash covers the seed, "
-                            + "models-per-unit, the evaluation settings and every cell). Restore the configuration, use --fresh, or choose another run.id");
-                }
-                cleanStaleFiles(fs, new Path(dir, "units"));
-                return;
-            }
-            if (fs.exists(dir) && start == Start.FRESH) {
-                if (!fs.delete(dir, true)) {
-                    throw new IOException("cannot delete " + dir);
-                }
-            } else if (fs.exists(dir) && !exists && fs.listStatus(dir).length > 0) {
-                throw new ConfigException(dir + " exists and is not a sweep output (no " + STATE + "); choose another run.id");
-            }
-            fs.mkdirs(new Path(dir, "units"));
-            String json = "{\n  \"config_hash\": \"" + c.hash() + "\",\n  \"name\": \"" + c.name().replace("\"", "'") + "\",\n  \"models_per_unit\": "
-                    + c.modelsPerUnit() + ",\n  \"cells\": " + c.cells().size() + "\n}\n";
-            HadoopFiles.commitBytes(fs, state, json.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String recordedHash(FileSystem fs, Path state) throws IOException {
-        try (InputStream in = fs.open(state)) {
-            String s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"config_hash\"\\s*:\\s*\"([0-9a-f]{64})\"").matcher(s);
-            if (!m.find()) {
-                throw new ConfigException(state + ": no config_hash; not a sweep state file");
-            }
-            return m.group(1);
-        }
-    }
-
-    /** Files of units that were being written when a run died (never renamed into place): dropped before resuming. */
-    private static void cleanStaleFiles(FileSystem fs, Path units) throws IOException {
-        if (!fs.exists(units)) {
-            return;
-        }
-        for (FileStatus cell : fs.listStatus(units)) {
-            if (cell.isDirectory()) {
-                for (FileStatus f : fs.listStatus(cell.getPath())) {
-                    if (f.getPath().getName().startsWith(".")) {
-                        fs.delete(f.getPath(), false);
-                    }
-                }
-            }
-        }
-    }
-
-    /** The committed units' relative file names. */
-    static Set<String> committed(FileSystem fs, Path dir) {
-        Set<String> out = new HashSet<>();
-        Path units = new Path(dir, "units");
-        try {
-            if (!fs.exists(units)) {
-                return out;
-            }
-            for (FileStatus cell : fs.listStatus(units)) {
-                if (cell.isDirectory()) {
-                    for (FileStatus f : fs.listStatus(cell.getPath())) {
-                        String name = f.getPath().getName();
-                        if (name.matches("\\d+-\\d+\\.bin")) {
-                            out.add("units/" + cell.getPath().getName() + "/" + name);
-                        }
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
-    }
-
-    static SweepUnit.Result read(FileSystem fs, String dir, SweepUnit u) {
-        Path p = new Path(dir, u.file());
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(fs.open(p), 1 << 16))) {
-            return SweepUnit.Result.read(in, u, p.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read sweep unit " + p, e);
-        }
     }
 
     // ---------------------------------------------------------------- executor side
@@ -400,105 +286,4 @@ public final class SweepJob {
     }
 
     // ---------------------------------------------------------------- per-model means
-
-    static final StructType PER_MODEL_SCHEMA = new StructType()
-            .add("cell", DataTypes.StringType, false)
-            .add("model", DataTypes.LongType, false)
-            .add("bound_mode", DataTypes.StringType, false)
-            .add("samples", DataTypes.IntegerType, false)
-            .add("fgs_successes", DataTypes.IntegerType, false)
-            .add("violations", DataTypes.IntegerType, false)
-            .add("non_finite", DataTypes.IntegerType, false)
-            .add("mean_deviation", DataTypes.DoubleType, true);
-
-    /** The per-model table's rows of one unit, from its summary. */
-    static List<Row> perModelRows(SweepConfig config, UnitSummary u) {
-        String id = config.cells().get(u.unit().cell()).id();
-        List<Row> rows = new ArrayList<>();
-        for (UnitSummary.Mode m : u.modes()) {
-            for (int k = 0; k < u.unit().count(); k++) {
-                double mean = m.meanDeviationPerModel()[k];
-                rows.add(RowFactory.create(id, u.unit().first() + k, m.mode().id(), u.samplesPerModel(), u.successesPerModel()[k],
-                        m.violationsPerModel()[k], u.nonFinitePerModel()[k], Double.isNaN(mean) ? null : mean));
-            }
-        }
-        return rows;
-    }
-
-    /**
-     * Per (cell, mode) the per-model mean deviations in model order, for the box plots (the thesis' Figures 3.2 and
-     * 4.1; models without a flip are left out), from the summaries sorted by cell and first model.
-     */
-    static Map<Tuple2<Integer, Integer>, double[]> perModelMeans(List<UnitSummary> summaries) {
-        Map<Tuple2<Integer, Integer>, java.util.stream.DoubleStream.Builder> out = new LinkedHashMap<>();
-        for (UnitSummary u : summaries) {
-            for (UnitSummary.Mode m : u.modes()) {
-                java.util.stream.DoubleStream.Builder b = out.computeIfAbsent(new Tuple2<>(u.unit().cell(), m.mode().ordinal()),
-                        k -> java.util.stream.DoubleStream.builder());
-                for (double v : m.meanDeviationPerModel()) {
-                    if (!Double.isNaN(v)) {
-                        b.add(v);
-                    }
-                }
-            }
-        }
-        Map<Tuple2<Integer, Integer>, double[]> means = new HashMap<>();
-        out.forEach((k, b) -> means.put(k, b.build().toArray()));
-        return means;
-    }
-
-    // ---------------------------------------------------------------- the table
-
-    static final StructType TABLE_SCHEMA = new StructType()
-            .add("cell", DataTypes.StringType, false)
-            .add("label", DataTypes.StringType, false)
-            .add("bound_mode", DataTypes.StringType, false)
-            .add("models", DataTypes.LongType, false)
-            .add("samples_per_model", DataTypes.IntegerType, false)
-            .add("input_size", DataTypes.IntegerType, false)
-            .add("layers", DataTypes.IntegerType, false)
-            .add("units", DataTypes.IntegerType, false)
-            .add("classes", DataTypes.IntegerType, false)
-            .add("activation", DataTypes.StringType, false)
-            .add("sample_low", DataTypes.DoubleType, false)
-            .add("sample_high", DataTypes.DoubleType, false)
-            .add("parameter_low", DataTypes.DoubleType, false)
-            .add("parameter_high", DataTypes.DoubleType, false)
-            .add("fgs_upper", DataTypes.DoubleType, false)
-            .add("samples", DataTypes.LongType, false)
-            .add("n", DataTypes.LongType, false)
-            .add("fgs_rate", DataTypes.DoubleType, true)
-            .add("deviation_mean", DataTypes.DoubleType, true)
-            .add("deviation_median", DataTypes.DoubleType, true)
-            .add("deviation_std", DataTypes.DoubleType, true)
-            .add("deviation_min", DataTypes.DoubleType, true)
-            .add("deviation_max", DataTypes.DoubleType, true)
-            .add("violations", DataTypes.LongType, false)
-            .add("non_finite", DataTypes.LongType, false)
-            .add("bound_mean", DataTypes.DoubleType, true)
-            .add("eps_mean", DataTypes.DoubleType, true)
-            .add("thesis_mean", DataTypes.DoubleType, true)
-            .add("thesis_median", DataTypes.DoubleType, true)
-            .add("thesis_std", DataTypes.DoubleType, true);
-
-    static List<Row> tableRows(List<CellRow> rows) {
-        List<Row> out = new ArrayList<>();
-        for (CellRow r : rows) {
-            SweepConfig.Cell c = r.cell();
-            out.add(RowFactory.create(c.id(), c.label(), r.mode().id(), c.models(), c.samplesPerModel(), c.inputSize(), c.layers(), c.units(),
-                    c.classes(), c.activation().id(), c.sampleLow(), c.sampleHigh(), c.paramLow(), c.paramHigh(), c.fgsUpper(), r.samples(),
-                    r.n(), nullIfNaN(r.fgsRate()), nullIfNaN(r.mean()), nullIfNaN(r.median()), nullIfNaN(r.std()), nullIfNaN(r.min()),
-                    nullIfNaN(r.max()), r.violations(), r.nonFinite(), nullIfNaN(r.boundMean()), nullIfNaN(r.epsMean()), nullIfNaN(c.thesisMean()),
-                    nullIfNaN(c.thesisMedian()), nullIfNaN(c.thesisStd())));
-        }
-        return out;
-    }
-
-    static Double nullIfNaN(double v) {
-        return Double.isNaN(v) ? null : v;
-    }
-
-    static String fmt(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
-    }
 }

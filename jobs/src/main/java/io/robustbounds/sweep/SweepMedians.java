@@ -1,9 +1,7 @@
 package io.robustbounds.sweep;
 
-import io.robustbounds.spark.HadoopFiles;
-
 import io.robustbounds.results.DoubleList;
-
+import io.robustbounds.spark.HadoopFiles;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -183,7 +181,7 @@ final class SweepMedians {
             Map<Integer, DoubleList> values = new LinkedHashMap<>();
             while (units.hasNext()) {
                 SweepUnit u = units.next();
-                SweepUnit.Result r = SweepJob.read(fs, dir, u);
+                SweepUnit.Result r = SweepFolder.read(fs, dir, u);
                 for (int i = 0; i < probes.size(); i++) {
                     Probe p = probes.get(i);
                     if (p.cell() != u.cell()) {

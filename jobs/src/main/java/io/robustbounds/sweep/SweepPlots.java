@@ -1,9 +1,8 @@
 package io.robustbounds.sweep;
 
-import io.robustbounds.spark.RunOutput;
-
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.config.SweepConfig;
+import io.robustbounds.spark.RunOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,15 +1,14 @@
 package io.robustbounds.sweep;
 
-import io.robustbounds.results.DoubleList;
-import io.robustbounds.results.ExactSum;
-import io.robustbounds.results.NonFinite;
-
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.config.SweepConfig;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.random.RandomMlp;
+import io.robustbounds.results.DoubleList;
+import io.robustbounds.results.ExactSum;
+import io.robustbounds.results.NonFinite;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

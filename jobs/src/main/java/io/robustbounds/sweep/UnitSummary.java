@@ -1,8 +1,7 @@
 package io.robustbounds.sweep;
 
-import io.robustbounds.results.ExactSum;
-
 import io.robustbounds.bounds.BoundMode;
+import io.robustbounds.results.ExactSum;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,19 +1,16 @@
 package io.robustbounds.aggregate;
 
-import io.robustbounds.testkit.Fixtures;
-
-import io.robustbounds.results.ResultSchema;
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.robustbounds.results.ResultSchema;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;

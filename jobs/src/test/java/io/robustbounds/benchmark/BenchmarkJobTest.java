@@ -1,8 +1,5 @@
 package io.robustbounds.benchmark;
 
-import io.robustbounds.testkit.Fixtures;
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,10 +9,11 @@ import io.robustbounds.model.DenseLayer;
 import io.robustbounds.model.Layer;
 import io.robustbounds.model.LinearHead;
 import io.robustbounds.model.Model;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;

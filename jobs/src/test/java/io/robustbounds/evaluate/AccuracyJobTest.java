@@ -1,14 +1,13 @@
 package io.robustbounds.evaluate;
 
-import io.robustbounds.testkit.Fixtures;
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.model.Model;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,5 @@
 package io.robustbounds.evaluate;
 
-import io.robustbounds.testkit.Fixtures;
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +10,8 @@ import io.robustbounds.data.TestSetSchema;
 import io.robustbounds.data.TestSetWriter;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Model;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,26 +1,25 @@
 package io.robustbounds.evaluate;
 
-import io.robustbounds.testkit.Fixtures;
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.robustbounds.model.Conv2d;
-import io.robustbounds.model.Flatten;
-import io.robustbounds.model.Pool2d;
 import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.Activation;
+import io.robustbounds.model.Conv2d;
 import io.robustbounds.model.DenseLayer;
+import io.robustbounds.model.Flatten;
 import io.robustbounds.model.InputSpec;
 import io.robustbounds.model.Layer;
 import io.robustbounds.model.LinearHead;
 import io.robustbounds.model.Model;
 import io.robustbounds.model.ModelException;
+import io.robustbounds.model.Pool2d;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

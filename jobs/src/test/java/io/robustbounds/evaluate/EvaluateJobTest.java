@@ -1,9 +1,5 @@
 package io.robustbounds.evaluate;
 
-import io.robustbounds.results.ResultSchema;
-import io.robustbounds.testkit.Fixtures;
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,6 +13,9 @@ import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.model.Model;
 import io.robustbounds.model.ModelException;
+import io.robustbounds.results.ResultSchema;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,10 +1,5 @@
 package io.robustbounds.evaluate;
 
-import io.robustbounds.results.NonFinite;
-import io.robustbounds.sweep.SweepJob;
-import io.robustbounds.testkit.Fixtures;
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,11 +17,14 @@ import io.robustbounds.format.ModelFormat;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
 import io.robustbounds.random.RandomMlp;
+import io.robustbounds.results.NonFinite;
+import io.robustbounds.sweep.SweepJob;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;

@@ -1,19 +1,17 @@
 package io.robustbounds.report;
 
-import io.robustbounds.testkit.Fixtures;
-
 import static io.robustbounds.report.ReportFixtures.row;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.robustbounds.testkit.LocalSpark;
 import io.robustbounds.report.ReportData.Box;
 import io.robustbounds.report.ReportData.Hist;
 import io.robustbounds.report.ReportData.KappaProfile;
 import io.robustbounds.report.ReportData.Rank;
 import io.robustbounds.report.ReportData.Summary;
 import io.robustbounds.report.ReportData.Transitions;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,24 +1,21 @@
 package io.robustbounds.results;
 
-import io.robustbounds.aggregate.AggregateJob;
-import io.robustbounds.evaluate.EvaluateJob;
-import io.robustbounds.testkit.Fixtures;
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.robustbounds.aggregate.AggregateJob;
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.eval.EvalSettings;
+import io.robustbounds.evaluate.EvaluateJob;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

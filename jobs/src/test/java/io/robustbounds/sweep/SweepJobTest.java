@@ -1,9 +1,5 @@
 package io.robustbounds.sweep;
 
-import io.robustbounds.testkit.Fixtures;
-
-import io.robustbounds.testkit.LocalSpark;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.robustbounds.config.ConfigException;
 import io.robustbounds.config.Settings;
 import io.robustbounds.config.SweepConfig;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +91,7 @@ class SweepJobTest {
             long violations = 0;
             for (SweepUnit u : SweepJob.plan(c)) {
                 if (u.cell() == cell) {
-                    SweepUnit.Result res = SweepJob.read(io.robustbounds.spark.HadoopFiles.fileSystem(dir.toString()), Path.of(o.path()).getParent().toString(), u);
+                    SweepUnit.Result res = SweepFolder.read(io.robustbounds.spark.HadoopFiles.fileSystem(dir.toString()), Path.of(o.path()).getParent().toString(), u);
                     SweepUnit.ModeResult m = res.modes().stream().filter(x -> x.mode() == r.mode()).findFirst().orElseThrow();
                     Arrays.stream(m.deviations()).forEach(d::addValue);
                     violations += Arrays.stream(m.violationsPerModel()).sum();
@@ -126,7 +124,7 @@ class SweepJobTest {
         Map<Tuple2<Integer, Integer>, Long> n = new HashMap<>();
         Map<Tuple2<Integer, Integer>, DescriptiveStatistics> direct = new HashMap<>();
         for (SweepUnit u : plan) {
-            SweepUnit.Result r = SweepJob.read(io.robustbounds.spark.HadoopFiles.fileSystem(sweepDir), sweepDir, u);
+            SweepUnit.Result r = SweepFolder.read(io.robustbounds.spark.HadoopFiles.fileSystem(sweepDir), sweepDir, u);
             for (UnitSummary.Mode m : UnitSummary.of(r).modes()) {
                 Tuple2<Integer, Integer> key = new Tuple2<>(u.cell(), m.mode().ordinal());
                 long[] h = digit.computeIfAbsent(key, k -> new long[1 << 16]);
