@@ -28,6 +28,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
+ * Over 400 lines: one converter per Caffe layer type (and its checks against the model format) in one place, so
+ * the mapping from Caffe to our layer kinds reads as one table.
+ *
  * Converts a Caffe net into the project's model: the architecture from a deploy prototxt when given (else from
  * the caffemodel's own layers), the weights from the caffemodel, matched by layer name.
  *

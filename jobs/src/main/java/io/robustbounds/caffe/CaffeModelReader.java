@@ -14,6 +14,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
+ * Over 400 lines: the decoder of each needed field of caffe.proto, in the proto's order, so it can be checked
+ * against caffe.proto field by field.
+ *
  * Reads a binary Caffe NetParameter ({@code .caffemodel}) without protobuf: only the fields this project
  * needs are decoded, all others are skipped. Field numbers and defaults are those of BVLC Caffe's
  * src/caffe/proto/caffe.proto. Legacy V1 nets ({@code layers}, field 2) are rejected.

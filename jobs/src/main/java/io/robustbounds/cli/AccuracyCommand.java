@@ -1,7 +1,7 @@
 package io.robustbounds.cli;
 
 import io.robustbounds.config.Settings;
-import io.robustbounds.jobs.AccuracyJob;
+import io.robustbounds.evaluate.AccuracyJob;
 import io.robustbounds.spark.Sessions;
 import java.util.Locale;
 import java.util.concurrent.Callable;

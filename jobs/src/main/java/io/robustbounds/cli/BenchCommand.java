@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Our side of scripts/bench: one workload of numpy_peer.py, in process, as one JSON line. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark workload (sweep | wide | lenet | model) and print one JSON line.")
+/** {@code time-workload} (formerly {@code bench}): our side of scripts/bench, one workload of numpy_peer.py timed in process, as one JSON line. */
+@Command(name = "time-workload", aliases = "bench", mixinStandardHelpOptions = true,
+        description = "Time one workload in process (sweep | wide | lenet | model: speed, no Spark) and print one JSON line; alias: bench.")
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "sweep | wide | lenet | model (with --model)")
@@ -42,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if ("model".equals(workload)) {
             if (model == null) {
-                throw new IllegalArgumentException("bench model needs --model PATH");
+                throw new IllegalArgumentException("time-workload model needs --model PATH");
             }
             int b = batch != null ? batch : 1024;
             System.out.println(new ObjectMapper().writeValueAsString(Workloads.model(io.robustbounds.format.ModelFormat.read(model), samples, b, fgsUpper, repeats, io.robustbounds.bounds.BoundMode.parseList(mode))));

@@ -1,10 +1,13 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.aggregate.AggregateJob;
+import io.robustbounds.benchmark.BenchmarkJob;
 import io.robustbounds.config.ConfigReader;
 import io.robustbounds.config.ConfigSchemas;
+import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
-import io.robustbounds.jobs.BenchmarkJob;
-import io.robustbounds.jobs.Provenance;
+import io.robustbounds.evaluate.EvaluateJob;
+import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -12,17 +15,16 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code benchmark}: a scheduled suite run with history and regression alerts (exit 1 naming the models). */
-@Command(name = "benchmark", mixinStandardHelpOptions = true,
+/** {@code benchmark-suite} (formerly {@code benchmark}): a scheduled suite run with history and regression alerts (exit 1 naming the models). */
+@Command(name = "benchmark-suite", aliases = "benchmark", mixinStandardHelpOptions = true,
         description = "Run a benchmark suite (conf/benchmarks/*.conf), append to its history and compare with the previous run; "
-                + "exit 1 naming the models with violations or moved statistics.")
+                + "exit 1 naming the models with violations or moved statistics; alias: benchmark.")
 final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--suite", required = true, description = "the suite's configuration, e.g. conf/benchmarks/example.conf")
     Path suite;
@@ -36,9 +38,9 @@ final class BenchmarkCommand implements Callable<Integer> {
         BenchmarkJob.Config c = config(s);
         BenchmarkJob.Outcome o;
         try (SparkSession spark = Sessions.create("robustbounds benchmark " + c.suite(), s.getString("spark.master"))) {
-            Map<String, Object> provenance = Provenance.common(s);
+            Provenance provenance = Provenance.of(s);
             try (SparkProgress ignored = new SparkProgress(spark, "benchmark")) {
-                o = BenchmarkJob.run(spark, c, provenance);
+                o = BenchmarkJob.run(spark, c, provenance, entryRun(spark, c, provenance));
             }
         }
         System.out.printf(Locale.ROOT, "%nbenchmark %s, run %s: %d entries, %.1f s; history → %s%n", c.suite(), o.runId(),
@@ -62,6 +64,17 @@ final class BenchmarkCommand implements Callable<Integer> {
         System.err.println("benchmark " + c.suite() + ": alerts for model(s) "
                 + String.join(", ", o.alerts().stream().map(BenchmarkJob.Alert::model).distinct().toList()));
         return 1;
+    }
+
+    /** An entry of the suite: the evaluate and aggregate jobs under the entry's run id, by model and bound mode. */
+    static BenchmarkJob.EntryRun entryRun(SparkSession spark, BenchmarkJob.Config c, Provenance provenance) {
+        return (e, run) -> {
+            EvaluateJob.run(spark, new EvaluateJob.Config(e.model(), e.testSet(), c.outputRoot(), run, c.batchSize(), false,
+                    c.partitions(), c.evaluation()), provenance);
+            String results = Path.of(c.outputRoot(), run, "evaluate", "results").toString();
+            return AggregateJob.run(spark, new AggregateJob.Config(List.of(results), c.outputRoot(), run, List.of("model", "bound_mode")),
+                    provenance).path();
+        };
     }
 
     private static String fmt(Object v) {
@@ -96,6 +109,6 @@ final class BenchmarkCommand implements Callable<Integer> {
                 s.getDouble("benchmark.thresholds.eps-median"), s.getDouble("benchmark.thresholds.fgs-rate"),
                 s.getDouble("benchmark.thresholds.accuracy"));
         return new BenchmarkJob.Config(name, entries, s.getString("benchmark.history"), s.getString("benchmark.output"), runId,
-                s.getInt("benchmark.batch-size", 1), s.getInt("benchmark.partitions", 0), RandomMlpCommand.evalSettings(s), t);
+                s.getInt("benchmark.batch-size", 1), s.getInt("benchmark.partitions", 0), EvaluationSettings.read(s), t);
     }
 }

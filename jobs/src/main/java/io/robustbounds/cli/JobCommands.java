@@ -1,16 +1,15 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.aggregate.AggregateJob;
 import io.robustbounds.config.Settings;
 import io.robustbounds.data.CsvImport;
 import io.robustbounds.data.IdxImport;
-import io.robustbounds.jobs.AggregateJob;
-import io.robustbounds.jobs.EvaluateJob;
-import io.robustbounds.jobs.Provenance;
+import io.robustbounds.evaluate.EvaluateJob;
 import io.robustbounds.output.OutputFolder;
+import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -117,7 +116,7 @@ final class JobCommands {
     }
 
     static void importCsv(Settings s, PrintStream out) throws Exception {
-        CsvImport.Config c = SparkCommands.importCsv(s);
+        CsvImport.Config c = ImportConfigs.importCsv(s);
         CsvImport.Outcome o = CsvImport.run(c);
         out.printf(Locale.ROOT, "import-csv: %s → %s: %d rows, %d rejected%s; shape %s, range [%g, %g], classes %s%n", c.input(), c.output(),
                 o.rows(), o.rejects(), o.rejects() > 0 ? " (see " + c.output().resolve("_rejects.csv") + ")" : "",
@@ -125,7 +124,7 @@ final class JobCommands {
     }
 
     static void importIdx(Settings s, PrintStream out) throws Exception {
-        IdxImport.Config c = SparkCommands.importIdx(s);
+        IdxImport.Config c = ImportConfigs.importIdx(s);
         long t0 = System.nanoTime();
         IdxImport.Outcome o = IdxImport.run(c);
         out.printf(Locale.ROOT, "import-idx: %s%s → %s: %d rows in %.1f s; shape %s, range [%g, %g], classes %s%n", c.images(),
@@ -134,7 +133,7 @@ final class JobCommands {
     }
 
     static EvaluateJob.Outcome evaluate(SparkSession spark, Settings s, EvaluateJob.Config c, PrintStream out) {
-        Map<String, Object> provenance = Provenance.common(s);
+        Provenance provenance = Provenance.of(s);
         EvaluateJob.Outcome o;
         try (SparkProgress ignored = new SparkProgress(spark, "evaluate")) {
             o = EvaluateJob.run(spark, c, provenance);
@@ -157,7 +156,7 @@ final class JobCommands {
     static AggregateJob.Outcome aggregate(SparkSession spark, Settings s, AggregateJob.Config c, PrintStream out) {
         AggregateJob.Outcome o;
         try (SparkProgress ignored = new SparkProgress(spark, "aggregate")) {
-            o = AggregateJob.run(spark, c, Provenance.common(s));
+            o = AggregateJob.run(spark, c, Provenance.of(s));
         }
         out.printf(Locale.ROOT, "%naggregate: %d group(s), %.1f s, from %s → %s (Parquet; also table.csv, table.md)%n%n%s%n", o.groups(),
                 o.seconds(), o.source(), o.path(), o.markdown());

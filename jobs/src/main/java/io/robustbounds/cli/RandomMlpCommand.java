@@ -1,7 +1,7 @@
 package io.robustbounds.cli;
 
-import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.config.ConfigSchemas;
+import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
@@ -9,21 +9,20 @@ import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.format.ModelFormat;
 import io.robustbounds.format.Npy;
-import io.robustbounds.jobs.Provenance;
-import io.robustbounds.output.OutputFolder;
-import java.util.Map;
 import io.robustbounds.model.Activation;
-import io.robustbounds.model.Model;
+import io.robustbounds.output.OutputFolder;
 import io.robustbounds.random.RandomMlp;
+import io.robustbounds.results.CsvColumn;
+import io.robustbounds.results.ResultColumn;
+import io.robustbounds.spark.Provenance;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,6 +41,17 @@ final class RandomMlpCommand implements Callable<Integer> {
     @Option(names = "--set", description = "override a configuration key, e.g. --set random.models=10")
     List<String> overrides = new ArrayList<>();
 
+    /**
+     * samples.csv: result columns (model is the model's index, sample the sample's within its model) and m, the bound on
+     * the second derivative that only this in-process test reports.
+     */
+    static final List<CsvColumn> CSV = List.of(CsvColumn.of(ResultColumn.MODEL), CsvColumn.of(ResultColumn.ID).as("sample"),
+            CsvColumn.of(ResultColumn.PREDICTED), CsvColumn.of(ResultColumn.RUNNER_UP), CsvColumn.of(ResultColumn.BOUND_MODE),
+            CsvColumn.of(ResultColumn.BOUND), CsvColumn.of(ResultColumn.DELTA), CsvColumn.of(ResultColumn.JACOBIAN_NORM),
+            new CsvColumn("m", (s, o, c) -> o.setDouble(c, true, s.results.secondDerivativeBound()[s.i])),
+            CsvColumn.of(ResultColumn.FGS_EPS), CsvColumn.of(ResultColumn.FGS_SUCCESS), CsvColumn.of(ResultColumn.ETA_NORM),
+            CsvColumn.of(ResultColumn.ADVERSARIAL_CLASS), CsvColumn.of(ResultColumn.DEVIATION), CsvColumn.of(ResultColumn.VIOLATION));
+
     @Override
     public Integer call() throws IOException {
         Settings s = Settings.load(config, overrides, ConfigSchemas.randomMlp());
@@ -59,7 +69,7 @@ final class RandomMlpCommand implements Callable<Integer> {
         int models = s.getInt("random.models", 1);
         int perModel = s.getInt("random.samples-per-model", 1);
         RandomMlp spec = spec(s);
-        EvalSettings eval = evalSettings(s);
+        EvalSettings eval = EvaluationSettings.read(s);
         int batchModels = s.getInt("evaluation.batch-models", 1);
         boolean writeModels = s.getBoolean("random.write-models");
 
@@ -69,7 +79,8 @@ final class RandomMlpCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         MlpEvaluator evaluator = new MlpEvaluator(eval);
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv))) {
-            w.println("model,sample,predicted,runner_up,bound_mode,bound,delta,jacobian_norm,m,fgs_eps,fgs_success,eta_norm,adversarial_class,deviation,violation");
+            w.println(CsvColumn.header(CSV));
+            ResultColumn.Sample sample = new ResultColumn.Sample();
             for (int first = 0; first < models; first += batchModels) {
                 int size = Math.min(batchModels, models - first);
                 RandomMlp.Chunk chunk = spec.chunk(seed, first, size, perModel);
@@ -93,10 +104,12 @@ final class RandomMlpCommand implements Callable<Integer> {
                 }
                 for (SampleResults.ModeBounds mb : r.modes()) {
                     for (int i = 0; i < r.size(); i++) {
-                        w.printf(Locale.ROOT, "%d,%d,%d,%d,%s,%.9g,%.9g,%.9g,%.9g,%.9g,%b,%.9g,%d,%.9g,%b%n", first + i / perModel, i % perModel,
-                                r.predicted()[i], r.runnerUp()[i], mb.mode().id(), mb.bound()[i], r.delta()[i], r.jacobianNorm()[i],
-                                r.secondDerivativeBound()[i], r.fgsEpsilon()[i], r.fgsSuccess()[i], r.etaNorm()[i],
-                                r.adversarialClass()[i], mb.deviation()[i], mb.violation()[i]);
+                        sample.model = Integer.toString(first + i / perModel);
+                        sample.id = i % perModel;
+                        sample.results = r;
+                        sample.mode = mb;
+                        sample.i = i;
+                        w.println(CsvColumn.line(CSV, sample));
                     }
                 }
                 summaries.forEach(m -> m.add(r));
@@ -110,7 +123,7 @@ final class RandomMlpCommand implements Callable<Integer> {
         Files.writeString(out.resolve("summary.md"), table);
         Summary summary = summaries.get(0);
         long violations = summaries.stream().mapToLong(Summary::violations).sum();
-        Map<String, Object> provenance = Provenance.common(s);
+        Map<String, Object> provenance = Provenance.of(s).with();
         provenance.put("seed", seed);
         provenance.put("seconds", seconds);
         provenance.put("samples", summary.samples());
@@ -131,36 +144,5 @@ final class RandomMlpCommand implements Callable<Integer> {
         }
         return RandomMlp.of(s.getInt("random.input-size", 1), s.getInt("random.layers", 0), s.getInt("random.units", 1),
                 activation, s.getInt("random.classes", 2), params[0], params[1], samples[0], samples[1]);
-    }
-
-    static EvalSettings evalSettings(Settings s) {
-        String precision = s.getString("evaluation.precision");
-        DataType type = switch (precision.toLowerCase(Locale.ROOT)) {
-            case "float" -> DataType.FLOAT;
-            case "double" -> DataType.DOUBLE;
-            default -> throw s.invalid("evaluation.precision", "must be float or double");
-        };
-        List<BoundMode> modes;
-        try {
-            modes = BoundMode.parseList(s.getString("evaluation.mode"));
-        } catch (IllegalArgumentException e) {
-            throw s.invalid("evaluation.mode", "must be paper, sound or both");
-        }
-        double upper = s.getDouble("evaluation.fgs-upper");
-        if (!(upper > 0 && Double.isFinite(upper))) {
-            throw s.invalid("evaluation.fgs-upper", "must be positive");
-        }
-        long memory = s.getBytes("evaluation.batch-memory");
-        if (memory < (1L << 20)) {
-            throw s.invalid("evaluation.batch-memory", "must be at least 1m");
-        }
-        List<String> attacks = s.getStringList("evaluation.attacks");
-        for (String a : attacks) {
-            if (!EvalSettings.ATTACKS.contains(a)) {
-                throw s.invalid("evaluation.attacks", "must list attacks among " + EvalSettings.ATTACKS);
-            }
-        }
-        return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
-                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks);
     }
 }

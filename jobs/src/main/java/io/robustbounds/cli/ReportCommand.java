@@ -1,8 +1,8 @@
 package io.robustbounds.cli;
 
 import io.robustbounds.config.Settings;
-import io.robustbounds.jobs.Provenance;
 import io.robustbounds.report.ReportJob;
+import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -57,7 +57,7 @@ final class ReportCommand implements Callable<Integer> {
     static ReportJob.Outcome report(SparkSession spark, Settings s, ReportJob.Config c, PrintStream out) throws Exception {
         ReportJob.Outcome o;
         try (SparkProgress ignored = new SparkProgress(spark, "report")) {
-            o = ReportJob.run(spark, c, Provenance.common(s));
+            o = ReportJob.run(spark, c, Provenance.of(s));
         }
         out.printf(Locale.ROOT, "%nreport: %d rows of %d model(s), %d figures, %.1f s → %s%n", o.rows(), o.models().size(), o.figures().size(),
                 o.seconds(), o.html());

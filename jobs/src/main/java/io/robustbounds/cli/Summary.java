@@ -2,7 +2,7 @@ package io.robustbounds.cli;
 
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.eval.SampleResults;
-import io.robustbounds.jobs.NonFinite;
+import io.robustbounds.results.NonFinite;
 import java.util.Locale;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 

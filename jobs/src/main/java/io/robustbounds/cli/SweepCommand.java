@@ -2,14 +2,13 @@ package io.robustbounds.cli;
 
 import io.robustbounds.config.Settings;
 import io.robustbounds.config.SweepConfig;
-import io.robustbounds.jobs.Provenance;
-import io.robustbounds.jobs.SweepJob;
+import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
+import io.robustbounds.sweep.SweepJob;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -40,7 +39,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         Settings s = Settings.load(config, overrides, SweepConfig.schema());
         SweepConfig c = SweepConfig.from(s);
-        Map<String, Object> provenance = Provenance.common(s);
+        Provenance provenance = Provenance.of(s);
         SweepJob.Outcome o;
         try (SparkSession spark = Sessions.create("robustbounds sweep", c.master())) {
             try (SparkProgress ignored = new SparkProgress(spark, "sweep")) {

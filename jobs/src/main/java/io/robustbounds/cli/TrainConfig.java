@@ -10,6 +10,7 @@ import io.robustbounds.config.ConfigException;
 import io.robustbounds.config.ConfigReader;
 import io.robustbounds.config.Settings;
 import io.robustbounds.model.Activation;
+import io.robustbounds.model.LayerKind;
 import io.robustbounds.model.ModelException;
 import io.robustbounds.train.Hyperparameters;
 import io.robustbounds.train.LayerSpec;
@@ -57,16 +58,16 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
 
     static final Config SCHEMA = ConfigFactory.parseString(SCHEMA_TEXT);
 
-    /** The layer kinds, in the schema's order, with each one's keys. */
-    static final Map<String, List<String>> LAYER_KEYS = layerKeys();
+    /** The layer kinds a training file may use (not batchnorm), in the schema's order, with each one's keys. */
+    static final Map<LayerKind, List<String>> LAYER_KEYS = layerKeys();
 
-    private static Map<String, List<String>> layerKeys() {
-        Map<String, List<String>> out = new LinkedHashMap<>();
+    private static Map<LayerKind, List<String>> layerKeys() {
+        Map<LayerKind, List<String>> out = new LinkedHashMap<>();
         for (Config layer : SCHEMA.getConfigList(P + "layers")) {
             List<String> keys = new ArrayList<>(new TreeSet<>(layer.root().keySet()));
             keys.remove("kind");
             keys.add(0, "kind");
-            out.put(layer.getString("kind"), List.copyOf(keys));
+            out.put(java.util.Objects.requireNonNull(LayerKind.byId(layer.getString("kind"))), List.copyOf(keys));
         }
         return java.util.Collections.unmodifiableMap(out);
     }
@@ -150,15 +151,15 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
 
     /** One element of train.layers; its keys must be those of its kind. */
     private static LayerSpec layer(ConfigReader c) {
-        String kind = lower(c, "kind");
-        List<String> keys = LAYER_KEYS.get(kind);
+        LayerKind kind = LayerKind.byId(lower(c, "kind"));
+        List<String> keys = kind == null ? null : LAYER_KEYS.get(kind);
         if (keys == null) {
-            throw c.invalid("kind", "must be one of " + String.join(", ", LAYER_KEYS.keySet()));
+            throw c.invalid("kind", "must be one of " + String.join(", ", LAYER_KEYS.keySet().stream().map(LayerKind::id).toList()));
         }
         c.refuseUnknown(keys, "a " + kind + " layer");
         try {
             return switch (kind) {
-                case "dense" -> {
+                case DENSE -> {
                     Activation a;
                     try {
                         a = Activation.parse(lower(c, "activation"), c.where());
@@ -167,9 +168,9 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
                     }
                     yield new LayerSpec.Dense(c.getInt("units", 1), a);
                 }
-                case "conv" -> new LayerSpec.Conv(c.getInt("filters", 1), c.getInt("size", 1), c.getIntOr("stride", 1, 1),
+                case CONV -> new LayerSpec.Conv(c.getInt("filters", 1), c.getInt("size", 1), c.getIntOr("stride", 1, 1),
                         c.getIntOr("padding", 0, 0), c.getBooleanOr("relu", false));
-                case "pool" -> {
+                case POOL -> {
                     String method = lower(c, "method");
                     if (!method.equals("max") && !method.equals("average")) {
                         throw c.invalid("method", "must be max or average");
@@ -177,7 +178,7 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
                     int size = c.getInt("size", 1);
                     yield new LayerSpec.Pool(method.equals("max"), size, c.getIntOr("stride", 1, size));
                 }
-                case "lrn" -> {
+                case LRN -> {
                     String convention = c.hasPath("alpha-convention") ? lower(c, "alpha-convention") : "caffe";
                     if (!convention.equals("caffe") && !convention.equals("thesis")) {
                         throw c.invalid("alpha-convention", "must be caffe (α/n) or thesis (α)");
@@ -185,7 +186,8 @@ record TrainConfig(String name, Path trainData, Path testData, Path validationDa
                     yield new LayerSpec.Lrn(c.getDoubleOr("k", 1.0), c.getIntOr("n", 1, 5), c.getDoubleOr("alpha", 1e-4),
                             c.getDoubleOr("beta", 0.75), convention.equals("caffe"));
                 }
-                default -> new LayerSpec.Flatten();
+                case FLATTEN -> new LayerSpec.Flatten();
+                case BATCH_NORM -> throw new IllegalStateException("batchnorm has no keys in the training schema"); // refused above
             };
         } catch (IllegalArgumentException e) {
             throw new ConfigException(c.source() + ": " + c.where() + " " + render(c.config().root()) + ": " + e.getMessage());

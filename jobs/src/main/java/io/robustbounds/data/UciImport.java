@@ -21,6 +21,9 @@ import java.util.regex.Pattern;
 import org.apache.commons.math3.stat.descriptive.SummaryStatistics;
 
 /**
+ * Over 400 lines: parsing, the stratified split and the standardization share the row-level error reporting
+ * (file, line, column, value); they are one import with one set of messages.
+ *
  * A UCI-style CSV (features and one class column) → three test sets, {@code <output>/train}, {@code test} and
  * {@code validation}, without Spark: a stratified, seeded split (the thesis' 70/20/10, §4.3.2) and z-score
  * standardization with statistics of the training split only, applied to all three. Ids are the source line

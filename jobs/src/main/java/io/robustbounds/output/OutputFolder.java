@@ -34,6 +34,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
+ * Over 400 lines: one safety protocol (lock, ownership marker, staged replace, takeover of dead locks) on both the local
+ * and the Hadoop file systems; split, its invariants would be spread over files that each hold half of them.
+ *
  * The one place where a command takes its output folder (or model file). {@link #claim} first takes the output's lock,
  * a sibling {@code .NAME.lock} created atomically (a second run of the same output is refused, naming the holder; a
  * lock whose process is gone from this host is taken over), then checks that the target may be replaced: it is absent,

@@ -1,6 +1,5 @@
 package io.robustbounds.report;
 
-import io.robustbounds.jobs.Provenance;
 import io.robustbounds.output.OutputFolder;
 import io.robustbounds.report.ReportData.Box;
 import io.robustbounds.report.ReportData.Hist;
@@ -8,6 +7,7 @@ import io.robustbounds.report.ReportData.KappaProfile;
 import io.robustbounds.report.ReportData.Rank;
 import io.robustbounds.report.ReportData.Summary;
 import io.robustbounds.report.ReportData.Transitions;
+import io.robustbounds.spark.Provenance;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -51,13 +51,13 @@ public final class ReportJob {
     }
 
     /** Writes the report; its folder is claimed first ({@link OutputFolder}: refused unless absent, empty or a report). */
-    public static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance) throws IOException {
+    public static Outcome run(SparkSession spark, Config c, Provenance provenance) throws IOException {
         try (OutputFolder output = OutputFolder.claim(c.output(), OutputFolder.Kind.REPORT)) {
             return run(spark, c, provenance, output);
         }
     }
 
-    private static Outcome run(SparkSession spark, Config c, Map<String, Object> provenance, OutputFolder output) throws IOException {
+    private static Outcome run(SparkSession spark, Config c, Provenance provenance, OutputFolder output) throws IOException {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
@@ -155,7 +155,7 @@ public final class ReportJob {
 
         List<List<String>> aggregate = c.aggregate() == null || c.aggregate().isBlank() ? null : ReportData.aggregateTable(spark, c.aggregate());
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Object> p = new LinkedHashMap<>(provenance);
+        Map<String, Object> p = provenance.with();
         p.put("step", "report");
         p.put("spark_master", spark.sparkContext().master());
         p.put("inputs", c.results());

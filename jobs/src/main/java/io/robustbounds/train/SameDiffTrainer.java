@@ -38,6 +38,9 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
+ * Over 400 lines: the SameDiff graph of every trainable layer kind beside its export to our layer records, so the
+ * two (which must compute the same function) are read and changed together.
+ *
  * Trains a classifier of the project's layer kinds with ND4J's SameDiff and exports it as a {@link Model}.
  *
  * <p>The graph computes exactly what the exported layers compute ({@code cnn.Conv2d}: cross-correlation NCHW,

@@ -14,8 +14,8 @@ public final class ConfigProbe {
 
     /** The readers of conf/robustbounds.conf that touch no file: the importers', evaluate's and aggregate's. */
     public static void validateMain(Settings s) {
-        SparkCommands.importCsv(s);
-        SparkCommands.importIdx(s);
+        ImportConfigs.importCsv(s);
+        ImportConfigs.importIdx(s);
         SparkCommands.evaluate(s);
         SparkCommands.aggregate(s);
         ImportUciCommand.config(s);
@@ -23,7 +23,7 @@ public final class ConfigProbe {
     }
 
     public static void validateRandomMlp(Settings s) {
-        RandomMlpCommand.evalSettings(s);
+        io.robustbounds.config.EvaluationSettings.read(s);
         RandomMlpCommand.spec(s);
     }
 

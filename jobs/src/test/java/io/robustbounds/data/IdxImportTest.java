@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.cli.Main;
 import io.robustbounds.format.Checksums;
-import io.robustbounds.jobs.LocalSpark;
+import io.robustbounds.testkit.LocalSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -194,9 +194,9 @@ class OutputFolderTest {
         String root = "otherfs://" + dir.resolve("runs");
         Path run = dir.resolve("runs").resolve("r");
 
-        io.robustbounds.jobs.RunOutput first = new io.robustbounds.jobs.RunOutput(root, "r", "evaluate", conf);
+        io.robustbounds.spark.RunOutput first = new io.robustbounds.spark.RunOutput(root, "r", "evaluate", conf);
         assertTrue(Files.exists(run.resolve(".evaluate.lock")));
-        OutputException e = assertThrows(OutputException.class, () -> new io.robustbounds.jobs.RunOutput(root, "r", "evaluate", conf));
+        OutputException e = assertThrows(OutputException.class, () -> new io.robustbounds.spark.RunOutput(root, "r", "evaluate", conf));
         assertTrue(e.getMessage().contains("another run is writing this output: pid " + ProcessHandle.current().pid()), e.getMessage());
         first.writeText("_provenance.json", "{}");
         first.commit();
@@ -207,7 +207,7 @@ class OutputFolderTest {
         gone.waitFor();
         lock(run.resolve("evaluate"), gone.pid(), "");
         Files.createDirectories(run.resolve(".evaluate.tmp-" + UUID.randomUUID()));
-        io.robustbounds.jobs.RunOutput second = new io.robustbounds.jobs.RunOutput(root, "r", "evaluate", conf);
+        io.robustbounds.spark.RunOutput second = new io.robustbounds.spark.RunOutput(root, "r", "evaluate", conf);
         second.writeText("_provenance.json", "{\"second\": true}");
         second.commit();
         assertEquals(List.of("evaluate"), names(run), "stale lock taken over, debris removed");
@@ -215,7 +215,7 @@ class OutputFolderTest {
 
         Path mine = Files.createDirectories(run.resolve("aggregate"));
         Files.writeString(mine.resolve("notes.txt"), "mine");
-        e = assertThrows(OutputException.class, () -> new io.robustbounds.jobs.RunOutput(root, "r", "aggregate", conf));
+        e = assertThrows(OutputException.class, () -> new io.robustbounds.spark.RunOutput(root, "r", "aggregate", conf));
         assertTrue(e.getMessage().startsWith("otherfs:" + mine + ": not empty and not a run's aggregate output"), e.getMessage());
         assertEquals(List.of("notes.txt"), names(mine));
     }

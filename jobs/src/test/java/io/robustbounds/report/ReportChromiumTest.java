@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.robustbounds.jobs.LocalSpark;
+import io.robustbounds.testkit.Fixtures;
+import io.robustbounds.testkit.LocalSpark;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +41,7 @@ class ReportChromiumTest {
         ReportFixtures.write(spark, dir.resolve("run2/evaluate/results"), ReportFixtures.random(2, 200, "cnn-c"));
         Path out = dir.resolve("report");
         ReportJob.Outcome o = ReportJob.run(spark, new ReportJob.Config(List.of(dir.resolve("run1/evaluate/results").toString(),
-                dir.resolve("run2/evaluate/results").toString()), null, out, 30, 4, 10_000, 960, 540), Map.of("created", "test"));
+                dir.resolve("run2/evaluate/results").toString()), null, out, 30, 4, 10_000, 960, 540), Fixtures.provenance());
         assertEquals(1600, o.rows());
         assertEquals(List.of("cnn-c", "mlp-a", "mlp-b"), o.models().stream().sorted().toList());
         List<String> expected = List.of("fig-deviation-box", "fig-eps-box", "fig-bound-hist", "fig-eta-hist", "fig-robustness",

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.robustbounds.jobs.LocalSpark;
 import io.robustbounds.report.ReportData.Box;
 import io.robustbounds.report.ReportData.Hist;
 import io.robustbounds.report.ReportData.KappaProfile;
 import io.robustbounds.report.ReportData.Rank;
 import io.robustbounds.report.ReportData.Summary;
 import io.robustbounds.report.ReportData.Transitions;
+import io.robustbounds.testkit.LocalSpark;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.robustbounds.report;
 
-import io.robustbounds.jobs.ResultSchema;
+import io.robustbounds.results.ResultSchema;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,49 @@
+package io.robustbounds.config;
+
+import io.robustbounds.bounds.BoundMode;
+import io.robustbounds.eval.EvalSettings;
+import java.util.List;
+import java.util.Locale;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The {@code evaluation} block (precision, bound modes, Lanczos and FGS settings, batch memory, attacks) read into the
+ * evaluators' {@link EvalSettings}: one reader for every command that evaluates (evaluate, pipeline, random-mlp,
+ * benchmark-suite); errors name the file, the key and the value.
+ */
+public final class EvaluationSettings {
+    private EvaluationSettings() {
+    }
+
+    /** The {@code evaluation.*} keys of {@code s}. */
+    public static EvalSettings read(ConfigReader s) {
+        String precision = s.getString("evaluation.precision");
+        DataType type = switch (precision.toLowerCase(Locale.ROOT)) {
+            case "float" -> DataType.FLOAT;
+            case "double" -> DataType.DOUBLE;
+            default -> throw s.invalid("evaluation.precision", "must be float or double");
+        };
+        List<BoundMode> modes;
+        try {
+            modes = BoundMode.parseList(s.getString("evaluation.mode"));
+        } catch (IllegalArgumentException e) {
+            throw s.invalid("evaluation.mode", "must be paper, sound or both");
+        }
+        double upper = s.getDouble("evaluation.fgs-upper");
+        if (!(upper > 0 && Double.isFinite(upper))) {
+            throw s.invalid("evaluation.fgs-upper", "must be positive");
+        }
+        long memory = s.getBytes("evaluation.batch-memory");
+        if (memory < (1L << 20)) {
+            throw s.invalid("evaluation.batch-memory", "must be at least 1m");
+        }
+        List<String> attacks = s.getStringList("evaluation.attacks");
+        for (String a : attacks) {
+            if (!EvalSettings.ATTACKS.contains(a)) {
+                throw s.invalid("evaluation.attacks", "must list attacks among " + EvalSettings.ATTACKS);
+            }
+        }
+        return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
+                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks);
+    }
+}
