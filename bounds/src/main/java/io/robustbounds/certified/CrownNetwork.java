@@ -32,8 +32,59 @@ public final class CrownNetwork implements LinearBoundNetwork {
     /** Exact row norms of the first stage (conv or dense), or null. */
     private final double[] firstRowNorm;
     private final String name;
+    /** Projected-gradient steps on the margins' ReLU lower slopes per propagation (alpha-CROWN; 0: none). */
+    private final int alphaSteps;
+    /** The same for every intermediate bound row (costlier: 2 rows per unit). */
+    private final int intermediateAlphaSteps;
+    /** Lower slopes of unstable ReLUs tried for every bound row; each row keeps the best (all valid). */
+    private final List<Slope> slopes;
+
+    /**
+     * The lower line αz of an unstable ReLU (l &lt; 0 &lt; u): any α ∈ [0, 1] is valid. ADAPTIVE is CROWN's (1 if
+     * u ≥ −l, else 0), PARALLEL Fast-Lin's u/(u − l) (the upper line's slope).
+     */
+    public enum Slope {
+        ADAPTIVE, ZERO, ONE, PARALLEL;
+
+        double alpha(double l, double u) {
+            return switch (this) {
+                case ZERO -> 0;
+                case ONE -> 1;
+                case PARALLEL -> u / (u - l);                 // fl(u − l) ≥ u, so in [0, 1]
+                case ADAPTIVE -> u >= -l ? 1 : 0;
+            };
+        }
+    }
+
+    /** This network trying the given lower slopes (the first alone when the network has no ReLU). */
+    public CrownNetwork withSlopes(List<Slope> s) {
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("certified mode: at least one lower slope needed");
+        }
+        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps);
+    }
+
+    /** This network with the given number of alpha-CROWN steps on the margins per propagation. */
+    public CrownNetwork withAlphaSteps(int margins, int intermediate) {
+        if (margins < 0 || intermediate < 0) {
+            throw new IllegalArgumentException("certified mode: alpha steps must be >= 0, got " + margins + " and " + intermediate);
+        }
+        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate);
+    }
 
     private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head) {
+        this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL), DEFAULT_ALPHA_STEPS, DEFAULT_ALPHA_STEPS);
+    }
+
+    /** alpha-CROWN steps by default. */
+    public static final int DEFAULT_ALPHA_STEPS = 24;
+
+    private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head, List<Slope> slopes, int alphaSteps,
+            int intermediateAlphaSteps) {
+        this.alphaSteps = alphaSteps;
+        this.intermediateAlphaSteps = intermediateAlphaSteps;
+        boolean relu = stages.stream().anyMatch(st -> st instanceof Stages.Act a && a.g == Activation.RELU);
+        this.slopes = relu ? List.copyOf(slopes) : List.of(slopes.get(0));
         this.name = name;
         this.stages = List.copyOf(stages);
         this.inputSize = inputSize;
@@ -415,14 +466,22 @@ public final class CrownNetwork implements LinearBoundNetwork {
                         }
                     }
                 }
-                double[][] ab = backSubstitute(s, lam, rows, new double[samples * rows], new double[samples * rows]);
+                double[][] best = linearBelow ? null
+                        : bestBounds(s, lam, rows, new double[samples * rows], new double[samples * rows], intermediateAlphaSteps, false);
+                double[][] ab = linearBelow ? backSubstitute(s, lam, rows, new double[samples * rows], new double[samples * rows], Slope.ADAPTIVE) : null;
                 for (int n = 0; n < samples; n++) {
                     for (int r = 0; r < count; r++) {
                         int at = n * size + units.get(from + r);
                         int row = n * rows + r;
-                        double lo = Rounding.down(ab[0][row] - Rounding.up(eps[n] * ab[2][row]));
-                        double hi = sides == 1 ? Rounding.up(ab[1][row] + Rounding.up(eps[n] * ab[2][row]))
-                                : -Rounding.down(ab[0][row + count] - Rounding.up(eps[n] * ab[2][row + count]));
+                        double lo;
+                        double hi;
+                        if (linearBelow) {
+                            lo = Rounding.down(ab[0][row] - Rounding.up(eps[n] * ab[2][row]));
+                            hi = Rounding.up(ab[1][row] + Rounding.up(eps[n] * ab[2][row]));
+                        } else {
+                            lo = best[0][row];
+                            hi = -best[0][row + count];
+                        }
                         lower[s][at] = Math.max(lower[s][at], lo);
                         upper[s][at] = Math.min(upper[s][at], hi);
                     }
@@ -515,15 +574,12 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     r++;
                 }
             }
-            double[][] ab = backSubstitute(depth, lam, rows, beta, slack);
+            double[] rowRadius = bestBounds(depth, lam, rows, beta, slack, alphaSteps, true)[1];
             double[] radius = new double[samples];
             for (int n = 0; n < samples; n++) {
                 double best = eps[n];
                 for (int r = 0; r < rows; r++) {
-                    double a = ab[0][n * rows + r];
-                    double b = ab[2][n * rows + r];
-                    double candidate = !(a > 0) ? 0 : b > 0 ? Rounding.down(a / b) : Double.POSITIVE_INFINITY;
-                    best = Math.min(best, Math.max(0, candidate));
+                    best = Math.min(best, rowRadius[n * rows + r]);
                 }
                 radius[n] = best;
             }
@@ -531,13 +587,172 @@ public final class CrownNetwork implements LinearBoundNetwork {
         }
 
         /**
+         * alpha-CROWN on the margins (Xu et al., ICLR 2021), with the intermediate bounds fixed: projected gradient
+         * ascent on the lower slopes α ∈ [0, 1] of the unstable ReLUs, one α per margin row and unit, of the row's
+         * bound A − ε'B at ε' = its current radius (the direction of A/B). The bound is the objective evaluated
+         * through the relaxed linear network: ∂/∂Λ at a linear stage is M G + b (its forward map applied to the
+         * gradient G below), at an activation G·α_sel + β_sel, and ∂/∂α = G·Λ where the lower line is used. Every
+         * iterate's bound is a full, rounded back-substitution, so keeping the best of them is sound.
+         */
+        private double[][] bestBounds(int top, double[] lam, int rows, double[] beta, double[] slack, int steps, boolean ratio) {
+            int total = samples * rows;
+            double[] lowest = new double[total];
+            double[] rowRadius = new double[total];
+            Arrays.fill(lowest, Double.NEGATIVE_INFINITY);
+            Slope[] start = new Slope[total];
+            for (Slope slope : slopes) {
+                double[][] ab = backSubstitute(top, lam.clone(), rows, beta.clone(), slack.clone(), slope);
+                keep(ab, rows, lowest, rowRadius, start, slope);
+            }
+            if (steps == 0 || slopes.size() == 1) {
+                return new double[][] {lowest, rowRadius};
+            }
+            double[][] alpha = new double[depth][];
+            boolean any = false;
+            for (int s = 0; s < top; s++) {
+                if (stages.get(s) instanceof Stages.Act a && a.g == Activation.RELU) {
+                    int w = a.in;
+                    alpha[s] = new double[total * w];
+                    for (int row = 0; row < total; row++) {
+                        int n = row / rows;
+                        for (int i = 0; i < w; i++) {
+                            double l = lower[s][n * w + i];
+                            double u = upper[s][n * w + i];
+                            alpha[s][row * w + i] = l < 0 && u > 0 ? start[row].alpha(l, u) : Double.NaN;
+                            any |= l < 0 && u > 0;
+                        }
+                    }
+                }
+            }
+            if (!any) {
+                return new double[][] {lowest, rowRadius};
+            }
+            double step = 0.25;
+            for (int it = 0; it < steps; it++) {
+                double[][] record = new double[depth][];
+                double[][] ab = backSubstitute(top, lam.clone(), rows, beta.clone(), slack.clone(), Slope.ADAPTIVE, alpha, record);
+                keep(ab, rows, lowest, rowRadius, null, null);
+                double[] g = new double[total * inputSize];
+                for (int row = 0; row < total; row++) {
+                    double a = ab[0][row];
+                    double b = ab[2][row];
+                    int n = row / rows;
+                    double at = ratio && a > 0 && b > 0 ? Math.min(a / b, eps[n]) : eps[n];
+                    double[] l0 = ab[3];
+                    for (int i = 0; i < inputSize; i++) {
+                        g[row * inputSize + i] = x[n * inputSize + i] - (b > 0 ? at * l0[row * inputSize + i] / b : 0);
+                    }
+                }
+                if (it == steps - 1) {
+                    break;
+                }
+                // forward through the relaxed network: G over each stage's output, gradients of the α on the way
+                double[][] grad = new double[depth][];
+                double[] maxGrad = new double[total];
+                for (int s = 0; s < top; s++) {
+                    Stages.Stage st = stages.get(s);
+                    if (st instanceof Stages.Linear lin) {
+                        g = lin.forward(g, total);
+                        continue;
+                    }
+                    double[] lamOut = record[s];
+                    double[] next = new double[total * st.out];
+                    if (st instanceof Stages.Act act) {
+                        double[] lj = lines[s];
+                        int w = st.in;
+                        if (alpha[s] != null) {
+                            grad[s] = new double[total * w];
+                        }
+                        for (int row = 0; row < total; row++) {
+                            int n = row / rows;
+                            for (int i = 0; i < w; i++) {
+                                double l = lamOut[row * w + i];
+                                int unit = n * w + i;
+                                int q = 4 * unit + (l > 0 ? 0 : 2);
+                                double slopeUsed = lj[q];
+                                double opt = alpha[s] == null ? Double.NaN : alpha[s][row * w + i];
+                                if (l > 0 && !Double.isNaN(opt)) {
+                                    slopeUsed = opt;
+                                    grad[s][row * w + i] = g[row * w + i] * l;
+                                    maxGrad[row] = Math.max(maxGrad[row], Math.abs(grad[s][row * w + i]));
+                                }
+                                next[row * w + i] = g[row * w + i] * slopeUsed + lj[q + 1];
+                            }
+                        }
+                    } else {
+                        Stages.MaxPool m = (Stages.MaxPool) st;
+                        double[] p = lines[s];
+                        for (int row = 0; row < total; row++) {
+                            int n = row / rows;
+                            for (int o = 0; o < m.out; o++) {
+                                int at = 3 * (n * m.out + o);
+                                double l = lamOut[row * m.out + o];
+                                next[row * m.out + o] = l > 0 || p[at + 2] == 1 ? g[row * m.in + (int) p[at]] : p[at + 1];
+                            }
+                        }
+                    }
+                    g = next;
+                }
+                for (int s = 0; s < top; s++) {
+                    if (grad[s] == null) {
+                        continue;
+                    }
+                    int w = stages.get(s).in;
+                    for (int row = 0; row < total; row++) {
+                        if (!(maxGrad[row] > 0)) {
+                            continue;
+                        }
+                        for (int i = 0; i < w; i++) {
+                            double v = alpha[s][row * w + i];
+                            if (!Double.isNaN(v)) {
+                                alpha[s][row * w + i] = Math.max(0, Math.min(1, v + step * Math.signum(grad[s][row * w + i])));
+                            }
+                        }
+                    }
+                }
+                step *= 0.85;
+            }
+            return new double[][] {lowest, rowRadius};
+        }
+
+        /** Per row the best proven lower bound at the pass' ε and radius A/B so far (and the slope that gave it). */
+        private void keep(double[][] ab, int rows, double[] lowest, double[] rowRadius, Slope[] start, Slope slope) {
+            for (int row = 0; row < lowest.length; row++) {
+                double a = ab[0][row];
+                double b = ab[2][row];
+                double candidate = !(a > 0) ? 0 : b > 0 ? Rounding.down(a / b) : Double.POSITIVE_INFINITY;
+                rowRadius[row] = Math.max(rowRadius[row], candidate);
+                double lo = Rounding.down(a - Rounding.up(eps[row / rows] * b));
+                if (lo > lowest[row] || start != null && start[row] == null) {
+                    lowest[row] = Math.max(lowest[row], lo);
+                    if (start != null) {
+                        start[row] = slope;
+                    }
+                }
+            }
+        }
+
+        /**
          * Bounds of the rows Λ·v_top + β (R rows per sample) over the ball: {A, A⁺, B} per row with
          * A − εB ≤ row ≤ A⁺ + εB for every ε up to the pass' ε (A⁺ only meaningful when no stage below relaxes).
          */
-        private double[][] backSubstitute(int top, double[] lam, int rows, double[] beta, double[] slack) {
+        private double[][] backSubstitute(int top, double[] lam, int rows, double[] beta, double[] slack, Slope slope) {
+            return backSubstitute(top, lam, rows, beta, slack, slope, null, null);
+        }
+
+        /**
+         * As above; {@code optimized[s]} (per row and unit of nonlinear stage s, NaN for none) overrides the lower slope
+         * of unstable ReLUs, and {@code record[s]} receives Λ over the output of every nonlinear stage s. The last
+         * element of the result is Λ over the input.
+         */
+        private double[][] backSubstitute(int top, double[] lam, int rows, double[] beta, double[] slack, Slope slope,
+                double[][] optimized, double[][] record) {
             int total = samples * rows;
             for (int s = top - 1; s >= 0; s--) {
                 Stages.Stage st = stages.get(s);
+                if (record != null && !(st instanceof Stages.Linear)) {
+                    record[s] = lam;
+                }
                 int nOut = st.out;
                 int nIn = st.in;
                 if (st instanceof Stages.Linear lin) {
@@ -583,8 +798,9 @@ public final class CrownNetwork implements LinearBoundNetwork {
                             slack[row] += Rounding.inflate(g * norm[row] * spread);
                         }
                     }
-                } else if (st instanceof Stages.Act) {
+                } else if (st instanceof Stages.Act act) {
                     double[] lj = lines[s];
+                    boolean relu = act.g == Activation.RELU;
                     double[] relaxed = new double[total * nIn];
                     double g2 = Rounding.gamma(nOut + 1L);
                     for (int n = 0; n < samples; n++) {
@@ -601,7 +817,16 @@ public final class CrownNetwork implements LinearBoundNetwork {
                                 }
                                 int unit = n * nOut + i;
                                 int q = 4 * unit + (l > 0 ? 0 : 2);
-                                double p = l * lj[q];
+                                double alpha = lj[q];
+                                if (l > 0 && relu && lower[s][unit] < 0 && upper[s][unit] > 0) {
+                                    double chosen = optimized == null || optimized[s] == null ? Double.NaN : optimized[s][base + i];
+                                    if (chosen >= 0 && chosen <= 1) {
+                                        alpha = chosen;                                   // relu(z) ≥ αz for α ∈ [0, 1]
+                                    } else if (slope != Slope.ADAPTIVE) {
+                                        alpha = slope.alpha(lower[s][unit], upper[s][unit]);
+                                    }
+                                }
+                                double p = l * alpha;
                                 double t = l * lj[q + 1];
                                 relaxed[base + i] = p;
                                 acc += t;
@@ -676,7 +901,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     b[row] = norm;
                 }
             }
-            return new double[][] {a, aUp, b};
+            return new double[][] {a, aUp, b, lam};
         }
     }
 }
