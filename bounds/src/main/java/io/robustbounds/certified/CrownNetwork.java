@@ -34,6 +34,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
     private final String name;
     /** Projected-gradient steps on the margins' ReLU lower slopes per propagation (alpha-CROWN; 0: none). */
     private final int alphaSteps;
+    /** Intermediate bounds of a stage needing more CROWN rows per sample than this are interval bounds only (speed). */
+    private final int crownRowLimit;
     /** The same for every intermediate bound row (costlier: 2 rows per unit). */
     private final int intermediateAlphaSteps;
     /** Lower slopes of unstable ReLUs tried for every bound row; each row keeps the best (all valid). */
@@ -61,7 +63,15 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (s.isEmpty()) {
             throw new IllegalArgumentException("certified mode: at least one lower slope needed");
         }
-        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps);
+        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps, crownRowLimit);
+    }
+
+    /**
+     * This network with CROWN intermediate bounds only for stages needing at most {@code rows} bound rows per sample
+     * (the others keep their interval bounds: looser, much cheaper on wide convolutional layers).
+     */
+    public CrownNetwork withCrownRowLimit(int rows) {
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, rows);
     }
 
     /** This network with the given number of alpha-CROWN steps on the margins per propagation. */
@@ -69,18 +79,19 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (margins < 0 || intermediate < 0) {
             throw new IllegalArgumentException("certified mode: alpha steps must be >= 0, got " + margins + " and " + intermediate);
         }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit);
     }
 
     private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head) {
-        this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL), DEFAULT_ALPHA_STEPS, DEFAULT_ALPHA_STEPS);
+        this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL), DEFAULT_ALPHA_STEPS, DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE);
     }
 
     /** alpha-CROWN steps by default. */
     public static final int DEFAULT_ALPHA_STEPS = 24;
 
     private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head, List<Slope> slopes, int alphaSteps,
-            int intermediateAlphaSteps) {
+            int intermediateAlphaSteps, int crownRowLimit) {
+        this.crownRowLimit = crownRowLimit;
         this.alphaSteps = alphaSteps;
         this.intermediateAlphaSteps = intermediateAlphaSteps;
         boolean relu = stages.stream().anyMatch(st -> st instanceof Stages.Act a && a.g == Activation.RELU);
@@ -254,7 +265,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         for (Stages.Stage s : stages) {
             units += s.out;
             wide = Math.max(wide, s.out);
-            if (!(s instanceof Stages.Linear)) {
+            if (!(s instanceof Stages.Linear) && 2L * s.in <= crownRowLimit) {
                 rows = Math.max(rows, 2 * s.in);
             }
         }
@@ -279,8 +290,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
             }
         }
         double[] out = new double[n];
-        // one sample per pass: a sample's rows never share a block with another's, so results do not depend on chunking
-        int chunk = 1;
+        // ND4J calls take fixed 64-row blocks and Gemm pads to 64 rows, so a sample's radius does not depend on its chunk
+        int chunk = (int) Math.max(1, Math.min(n, batchMemory / bytesPerSample()));
         for (int from = 0; from < n; from += chunk) {
             int count = Math.min(chunk, n - from);
             double[] r = new Pass(Arrays.copyOfRange(x, from * inputSize, (from + count) * inputSize), count,
@@ -452,6 +463,9 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 }
             }
             int sides = linearBelow ? 1 : 2;
+            if ((long) sides * size > crownRowLimit) {
+                return;                          // interval bounds only (the network's row limit)
+            }
             int block = Math.max(1, ROW_BLOCK / sides);
             for (int from = 0; from < units.size(); from += block) {
                 int count = Math.min(block, units.size() - from);
@@ -481,6 +495,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
                         } else {
                             lo = best[0][row];
                             hi = -best[0][row + count];
+                        }
+                        boolean relu = st instanceof Stages.Act a && a.g == Activation.RELU;
+                        if (relu && !(lower[s][at] < 0 && upper[s][at] > 0)) {
+                            continue;                    // stable in this sample: its bounds stay as they are (chunk-independent)
                         }
                         lower[s][at] = Math.max(lower[s][at], lo);
                         upper[s][at] = Math.min(upper[s][at], hi);
@@ -600,11 +618,19 @@ public final class CrownNetwork implements LinearBoundNetwork {
             double[] rowRadius = new double[total];
             Arrays.fill(lowest, Double.NEGATIVE_INFINITY);
             Slope[] start = new Slope[total];
-            for (Slope slope : slopes) {
+            boolean unstable = false;
+            for (int s = 0; s < top && !unstable; s++) {
+                if (stages.get(s) instanceof Stages.Act a && a.g == Activation.RELU) {
+                    for (int i = 0; i < lower[s].length && !unstable; i++) {
+                        unstable = lower[s][i] < 0 && upper[s][i] > 0;
+                    }
+                }
+            }
+            for (Slope slope : unstable ? slopes : List.of(Slope.ADAPTIVE)) {
                 double[][] ab = backSubstitute(top, lam.clone(), rows, beta.clone(), slack.clone(), slope);
                 keep(ab, rows, lowest, rowRadius, start, slope);
             }
-            if (steps == 0 || slopes.size() == 1) {
+            if (steps == 0 || slopes.size() == 1 || !unstable) {
                 return new double[][] {lowest, rowRadius};
             }
             double[][] alpha = new double[depth][];
