@@ -450,15 +450,15 @@ final class Stages {
 
         @Override
         double[] forward(double[] v, int n) {
-            return pool(v, n, weight, false);
+            return pool(v, n);
         }
 
         @Override
         double[] absForward(double[] v, int n) {
-            return pool(v, n, weight, false);
+            return pool(v, n);
         }
 
-        private double[] pool(double[] v, int n, double m, boolean unused) {
+        private double[] pool(double[] v, int n) {
             double[] o = new double[n * out];
             for (int s = 0; s < n; s++) {
                 for (int c = 0; c < ch; c++) {
@@ -470,7 +470,7 @@ final class Stages {
                                     sum += v[s * in + (c * h + y * stride + dy) * w + x * stride + dx];
                                 }
                             }
-                            o[s * out + (c * th + y) * tw + x] = m * sum;
+                            o[s * out + (c * th + y) * tw + x] = weight * sum;
                         }
                     }
                 }
