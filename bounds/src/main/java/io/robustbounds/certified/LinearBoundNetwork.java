@@ -22,4 +22,12 @@ public interface LinearBoundNetwork {
      * @param batchMemory bytes of working memory the propagation may use; larger batches run in chunks
      */
     double[] certifiedWithin(double[] x, int n, int[] classes, double[] eps, long batchMemory);
+
+    /**
+     * How the radius is proven: {@code crown} (linear relaxation throughout), or a label naming the layers where a
+     * fallback replaced the relaxation (e.g. {@code crown+lipschitz(layer 2: lrn)}), to be recorded with the result.
+     */
+    default String description() {
+        return "crown";
+    }
 }

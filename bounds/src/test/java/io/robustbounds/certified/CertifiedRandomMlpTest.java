@@ -37,7 +37,7 @@ class CertifiedRandomMlpTest {
         RandomMlp spec = RandomMlp.of(d, layers, units, activation, 4, -1, 1, -1, 1);
         Model model = spec.model(1616, 0);
         double[] x = spec.samples(1616, 0, 0, n);
-        CrownMlp net = CrownMlp.of(model);
+        LinearBoundNetwork net = Certified.of(model);
 
         double[] sound = new MlpEvaluator(EvalSettings.defaults().withDataType(DataType.DOUBLE).withModes(List.of(BoundMode.SOUND)))
                 .evaluate(DenseStack.of(model, DataType.DOUBLE), x, n).bound();

@@ -1,0 +1,157 @@
+package io.robustbounds.certified;
+
+import io.robustbounds.cnn.LayerOp;
+import io.robustbounds.cnn.Lrn;
+import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.linalg.Arrays2;
+import io.robustbounds.model.Layer;
+import io.robustbounds.model.Model;
+import io.robustbounds.model.ModelException;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The certified mode's network for any model (docs/certified-mode.md): {@link CrownNetwork} where every layer has a
+ * relaxation; where a layer has none (LRN, L_p pooling) the chain is cut after the last such layer, explicitly
+ * labelled: the layers up to the cut are a Lipschitz prefix P (their sound-mode constants, L = Π Lₗ), and CROWN
+ * certifies an L2 ball of radius r' around the computed P(x₀) for the rest. With E ≥ ‖P̂(x₀) − P(x₀)‖ (the sound
+ * mode's rounding chain), ‖x − x₀‖ &lt; (r' − E)/L gives ‖P(x) − P̂(x₀)‖ &lt; r', so the class is kept.
+ */
+public final class Certified {
+    private Certified() {
+    }
+
+    public static LinearBoundNetwork of(Model model) {
+        List<Layer> layers = model.layers();
+        int cut = -1;
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof Lrn || layers.get(i) instanceof Pool2d p && p.method() == Pool2d.Method.LP) {
+                cut = i;
+            }
+        }
+        if (cut < 0) {
+            return CrownNetwork.of(model);
+        }
+        long[] shape = model.input().shape();
+        for (int i = 0; i <= cut; i++) {
+            if (!(layers.get(i) instanceof LayerOp op)) {
+                throw new ModelException("certified mode: model '" + model.name() + "' layer " + i + " (" + layers.get(i).kind()
+                        + ") comes before layer " + cut + " (" + layers.get(cut).kind() + ") and is not a convolutional-network layer");
+            }
+            shape = op.outputShape(shape, i);
+        }
+        List<LayerOp> prefix = layers.subList(0, cut + 1).stream().map(LayerOp.class::cast).toList();
+        CrownNetwork rest = CrownNetwork.of(model.name(), shape, layers.subList(cut + 1, layers.size()), model);
+        return new LipschitzPrefix(prefix, model.input().shape(), rest,
+                "crown+lipschitz(layers 0-" + cut + ", cut at " + layers.get(cut).kind() + ")");
+    }
+
+    /** A Lipschitz prefix then CROWN (the explicitly labelled fallback). */
+    static final class LipschitzPrefix implements LinearBoundNetwork {
+        private final List<LayerOp> prefix;
+        private final long[] inputShape;
+        private final int inputSize;
+        private final CrownNetwork rest;
+        private final String description;
+        private final double lipschitz;
+        private final io.robustbounds.bounds.Rounding.Layer[] rounding;
+        private final double[] layerLipschitz;
+
+        LipschitzPrefix(List<LayerOp> prefix, long[] inputShape, CrownNetwork rest, String description) {
+            this.prefix = prefix;
+            this.inputShape = inputShape;
+            this.rest = rest;
+            this.description = description;
+            int size = 1;
+            for (long s : inputShape) {
+                size *= (int) s;
+            }
+            this.inputSize = size;
+            layerLipschitz = new double[prefix.size()];
+            rounding = new io.robustbounds.bounds.Rounding.Layer[prefix.size()];
+            double l = 1;
+            long[] shape = inputShape;
+            for (int i = 0; i < prefix.size(); i++) {
+                layerLipschitz[i] = prefix.get(i).lipschitz();
+                rounding[i] = prefix.get(i).rounding(shape, 0x1p-53);
+                shape = prefix.get(i).outputShape(shape);
+                l = Rounding.up(l * layerLipschitz[i]);
+            }
+            lipschitz = l;
+        }
+
+        @Override
+        public int inputSize() {
+            return inputSize;
+        }
+
+        @Override
+        public int classes() {
+            return rest.classes();
+        }
+
+        @Override
+        public String description() {
+            return description;
+        }
+
+        /** P̂(x) in double, and per sample E ≥ ‖P̂(x) − P(x)‖: E₀ = 0, Eₗ₊₁ = Lₗ Eₗ + ρₗ(‖x̂ₗ‖, ‖x̂ₗ₊₁‖). */
+        private double[][] prefix(double[] x, int n) {
+            double[] error = new double[n];
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                long[] shape = new long[inputShape.length + 1];
+                shape[0] = n;
+                System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
+                INDArray a = Arrays2.fromDoubles(x, DataType.DOUBLE, shape);
+                double[] inNorm = norms(Arrays2.toDoubles(a), n);
+                for (int i = 0; i < prefix.size(); i++) {
+                    INDArray b = prefix.get(i).withDataType(DataType.DOUBLE).forward(a);
+                    double[] outNorm = norms(Arrays2.toDoubles(b), n);
+                    for (int s = 0; s < n; s++) {
+                        error[s] = Rounding.inflate(layerLipschitz[i] * error[s] + rounding[i].error(inNorm[s], outNorm[s]));
+                    }
+                    a = b;
+                    inNorm = outNorm;
+                }
+                return new double[][] {Arrays2.toDoubles(a), error};
+            }
+        }
+
+        private static double[] norms(double[] v, int n) {
+            int per = v.length / Math.max(1, n);
+            double[] out = new double[n];
+            for (int s = 0; s < n; s++) {
+                double q = 0;
+                for (int i = 0; i < per; i++) {
+                    q += v[s * per + i] * v[s * per + i];
+                }
+                out[s] = Rounding.normUp(q, per);
+            }
+            return out;
+        }
+
+        @Override
+        public int[] predict(double[] x, int n) {
+            return rest.predict(prefix(x, n)[0], n);
+        }
+
+        @Override
+        public double[] certifiedWithin(double[] x, int n, int[] classes, double[] eps, long batchMemory) {
+            double[][] p = prefix(x, n);
+            double[] inner = new double[n];
+            for (int s = 0; s < n; s++) {
+                inner[s] = Rounding.up(Rounding.up(lipschitz * eps[s]) + p[1][s]);
+            }
+            double[] r = rest.certifiedWithin(p[0], n, classes, inner, batchMemory);
+            double[] out = new double[n];
+            for (int s = 0; s < n; s++) {
+                double v = Rounding.down(Rounding.down(r[s] - p[1][s]) / lipschitz);
+                out[s] = Math.min(eps[s], Math.max(0, v));
+            }
+            return out;
+        }
+    }
+}

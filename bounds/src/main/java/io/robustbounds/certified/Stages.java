@@ -1,0 +1,575 @@
+package io.robustbounds.certified;
+
+import io.robustbounds.linalg.Arrays2;
+import io.robustbounds.model.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The stages {@link CrownNetwork} propagates through, on flat per-sample vectors in row-major (C, H, W) order
+ * (docs/certified-mode.md, "Convolutional networks"). Linear stages (convolution, dense, average pooling, batch norm)
+ * map a row block Λ over their output to Λ·M over their input; nonlinear ones (an activation, MAX pooling) are relaxed.
+ */
+final class Stages {
+    private Stages() {
+    }
+
+    /** ND4J convolution calls take exactly this many images (zero padded): a row's result never depends on its block. */
+    static final int BLOCK = 64;
+
+    abstract static class Stage {
+        final int in;
+        final int out;
+
+        Stage(int in, int out) {
+            this.in = in;
+            this.out = out;
+        }
+    }
+
+    /**
+     * v ↦ M v + b. The exact map is the one with the stored doubles (BN: the exact scale γ/sqrt(Var + ε)); the stage
+     * states how far its computed pieces are from it.
+     */
+    abstract static class Linear extends Stage {
+        Linear(int in, int out) {
+            super(in, out);
+        }
+
+        /** M̂ v + b̂ computed for n samples (the IBP center). */
+        abstract double[] forward(double[] v, int n);
+
+        /** |M̂| v for n non-negative samples (no bias). */
+        abstract double[] absForward(double[] v, int n);
+
+        /** Λ·M̂ for rows of Λ over the output. */
+        abstract double[] backward(double[] lam, int rows);
+
+        /** b̂ per output element. */
+        abstract double[] bias();
+
+        /** Upper ends of ‖M[:, c]‖₂ per input element c (for the rounding of Λ·M̂). */
+        abstract double[] columnNorm();
+
+        /** Terms per entry of Λ·M̂ (γ of the backward product). */
+        abstract long backwardTerms();
+
+        /** Terms per entry of M̂ v + b̂ (γ of the forward product, bias included). */
+        abstract long forwardTerms();
+
+        /**
+         * Per output element, an upper end of |M v + b − (M̂ v + b̂)|'s coefficient error beyond the product's own
+         * rounding: |M − M̂| ≤ entryError·|M̂| entrywise, |b − b̂| ≤ biasError. 0 for stages whose M̂, b̂ are exact.
+         */
+        double entryError() {
+            return 0;
+        }
+
+        double[] biasError() {
+            return null;
+        }
+    }
+
+    /** 2-D convolution (cross-correlation) with zero padding; forward by libnd4j's conv2d, backward by its deconv2d. */
+    static final class Conv extends Linear {
+        final int k;
+        final int c;
+        final int q;
+        final int q2;
+        final int h;
+        final int w;
+        final int th;
+        final int tw;
+        final int stride;
+        final int padding;
+        final double[] kernel;
+        final double[] channelBias;
+        private final INDArray weight;
+        private final INDArray absWeight;
+        private final INDArray biasArray;
+        private final double[] columnNorm;
+
+        Conv(double[] kernel, double[] bias, long[] kernelShape, long[] inShape, int stride, int padding) {
+            super((int) (inShape[0] * inShape[1] * inShape[2]),
+                    (int) (kernelShape[0] * ((inShape[1] + 2L * padding - kernelShape[2]) / stride + 1)
+                            * ((inShape[2] + 2L * padding - kernelShape[3]) / stride + 1)));
+            this.k = (int) kernelShape[0];
+            this.c = (int) kernelShape[1];
+            this.q = (int) kernelShape[2];
+            this.q2 = (int) kernelShape[3];
+            this.h = (int) inShape[1];
+            this.w = (int) inShape[2];
+            this.th = (h + 2 * padding - q) / stride + 1;
+            this.tw = (w + 2 * padding - q2) / stride + 1;
+            this.stride = stride;
+            this.padding = padding;
+            this.kernel = kernel;
+            this.channelBias = bias;
+            double[] abs = new double[kernel.length];
+            for (int i = 0; i < abs.length; i++) {
+                abs[i] = Math.abs(kernel[i]);
+            }
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                weight = Arrays2.fromDoubles(kernel, DataType.DOUBLE, k, c, q, q2);
+                absWeight = Arrays2.fromDoubles(abs, DataType.DOUBLE, k, c, q, q2);
+                biasArray = Arrays2.fromDoubles(bias, DataType.DOUBLE, k);
+            }
+            // column (ci, y, x) of M holds each W[·, ci, dy, dx] at most once: ‖M[:, col]‖ ≤ ‖W[:, ci, :, :]‖_F
+            columnNorm = new double[in];
+            for (int ci = 0; ci < c; ci++) {
+                double s = 0;
+                for (int o = 0; o < k; o++) {
+                    for (int e = 0; e < q * q2; e++) {
+                        double v = kernel[(o * c + ci) * q * q2 + e];
+                        s += v * v;
+                    }
+                }
+                double norm = Rounding.normUp(s, (long) k * q * q2);
+                java.util.Arrays.fill(columnNorm, ci * h * w, (ci + 1) * h * w, norm);
+            }
+        }
+
+        /** Upper ends of ‖M[r, :]‖₂ per output element: the kernel's entries that fall inside the input. */
+        double[] rowNorm() {
+            double[] out = new double[this.out];
+            for (int o = 0; o < k; o++) {
+                for (int y = 0; y < th; y++) {
+                    for (int x = 0; x < tw; x++) {
+                        double s = 0;
+                        for (int ci = 0; ci < c; ci++) {
+                            for (int dy = 0; dy < q; dy++) {
+                                int iy = y * stride - padding + dy;
+                                if (iy < 0 || iy >= h) {
+                                    continue;
+                                }
+                                for (int dx = 0; dx < q2; dx++) {
+                                    int ix = x * stride - padding + dx;
+                                    if (ix >= 0 && ix < w) {
+                                        double v = kernel[((o * c + ci) * q + dy) * q2 + dx];
+                                        s += v * v;
+                                    }
+                                }
+                            }
+                        }
+                        out[(o * th + y) * tw + x] = Rounding.normUp(s, (long) c * q * q2);
+                    }
+                }
+            }
+            return out;
+        }
+
+        @Override
+        double[] forward(double[] v, int n) {
+            return blocked(v, n, in, out, (a, rows) -> conv(a, rows, weight, biasArray));
+        }
+
+        @Override
+        double[] absForward(double[] v, int n) {
+            return blocked(v, n, in, out, (a, rows) -> conv(a, rows, absWeight, null));
+        }
+
+        private double[] conv(double[] a, int rows, INDArray kw, INDArray b) {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                INDArray x = Arrays2.fromDoubles(a, DataType.DOUBLE, rows, c, h, w);
+                INDArray[] inputs = b == null ? new INDArray[] {x, kw} : new INDArray[] {x, kw, b};
+                INDArray y = Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs)
+                        .addIntegerArguments(q, q2, stride, stride, padding, padding, 1, 1, 0, 0, 1).build())[0];
+                return Arrays2.toDoubles(y);
+            }
+        }
+
+        /**
+         * The transposed convolution, unpadded (its output covers the padded input, rows 0 … s(t−1)+q−1), then the
+         * input's rows p … p+H−1 cut out; input rows no window reaches get 0.
+         */
+        @Override
+        double[] backward(double[] lam, int rows) {
+            return blocked(lam, rows, out, in, (a, n) -> {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    INDArray g = Arrays2.fromDoubles(a, DataType.DOUBLE, n, k, th, tw);
+                    INDArray d = Nd4j.exec(DynamicCustomOp.builder("deconv2d").addInputs(g, weight)
+                            .addIntegerArguments(q, q2, stride, stride, 0, 0, 1, 1, 0, 0, 1).build())[0];
+                    long hEnd = Math.min(padding + h, d.size(2));
+                    long wEnd = Math.min(padding + w, d.size(3));
+                    INDArray inner = d.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(padding, hEnd),
+                            NDArrayIndex.interval(padding, wEnd));
+                    if (hEnd - padding == h && wEnd - padding == w) {
+                        return Arrays2.toDoubles(inner.dup('c'));
+                    }
+                    INDArray full = Nd4j.zeros(DataType.DOUBLE, n, c, h, w);
+                    full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, hEnd - padding),
+                            NDArrayIndex.interval(0, wEnd - padding)).assign(inner);
+                    return Arrays2.toDoubles(full);
+                }
+            });
+        }
+
+        @Override
+        double[] bias() {
+            double[] b = new double[out];
+            for (int o = 0; o < k; o++) {
+                java.util.Arrays.fill(b, o * th * tw, (o + 1) * th * tw, channelBias[o]);
+            }
+            return b;
+        }
+
+        @Override
+        double[] columnNorm() {
+            return columnNorm;
+        }
+
+        @Override
+        long backwardTerms() {
+            return (long) k * q * q2;
+        }
+
+        @Override
+        long forwardTerms() {
+            return (long) c * q * q2 + 1;
+        }
+    }
+
+    interface Block {
+        double[] apply(double[] rows, int n);
+    }
+
+    /** fn on exactly {@link #BLOCK} rows at a time (the last block zero padded), results concatenated. */
+    static double[] blocked(double[] v, int n, int width, int outWidth, Block fn) {
+        double[] result = new double[n * outWidth];
+        for (int from = 0; from < n; from += BLOCK) {
+            int count = Math.min(BLOCK, n - from);
+            double[] part = new double[BLOCK * width];
+            System.arraycopy(v, from * width, part, 0, count * width);
+            double[] r = fn.apply(part, BLOCK);
+            System.arraycopy(r, 0, result, from * outWidth, count * outWidth);
+        }
+        return result;
+    }
+
+    /** A dense layer v ↦ W v + b (W [out × in]). */
+    static final class Dense extends Linear {
+        final Gemm.Matrix weight;
+        final Gemm.Matrix weightT;
+        final Gemm.Matrix absT;
+        final double[] b;
+        final double[] columnNorm;
+        final double[] rowNorm;
+
+        Dense(double[] wv, double[] b, int out, int in) {
+            super(in, out);
+            this.b = b;
+            weight = new Gemm.Matrix(wv, out, in);
+            double[] t = new double[wv.length];
+            double[] a = new double[wv.length];
+            columnNorm = new double[in];
+            rowNorm = new double[out];
+            for (int r = 0; r < out; r++) {
+                for (int c = 0; c < in; c++) {
+                    double v = wv[r * in + c];
+                    t[c * out + r] = v;
+                    a[c * out + r] = Math.abs(v);
+                    columnNorm[c] += v * v;
+                    rowNorm[r] += v * v;
+                }
+            }
+            for (int c = 0; c < in; c++) {
+                columnNorm[c] = Rounding.normUp(columnNorm[c], out);
+            }
+            for (int r = 0; r < out; r++) {
+                rowNorm[r] = Rounding.normUp(rowNorm[r], in);
+            }
+            weightT = new Gemm.Matrix(t, in, out);
+            absT = new Gemm.Matrix(a, in, out);
+        }
+
+        @Override
+        double[] forward(double[] v, int n) {
+            double[] z = Gemm.multiply(v, n, weightT);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < out; j++) {
+                    z[i * out + j] += b[j];
+                }
+            }
+            return z;
+        }
+
+        @Override
+        double[] absForward(double[] v, int n) {
+            return Gemm.multiply(v, n, absT);
+        }
+
+        @Override
+        double[] backward(double[] lam, int rows) {
+            return Gemm.multiply(lam, rows, weight);
+        }
+
+        @Override
+        double[] bias() {
+            return b;
+        }
+
+        @Override
+        double[] columnNorm() {
+            return columnNorm;
+        }
+
+        @Override
+        long backwardTerms() {
+            return out;
+        }
+
+        @Override
+        long forwardTerms() {
+            return in + 1L;
+        }
+    }
+
+    /**
+     * Per-channel affine map v ↦ s v + t: batch norm (s = γ/sqrt(Var + ε), t = β − s·E) and average pooling's
+     * relatives. The computed ŝ, t̂ carry |s − ŝ| ≤ γ₄|ŝ| (a sum, a sqrt, a division) and |t − t̂| ≤ γ₆(|β| + 2|ŝE|).
+     */
+    static final class Affine extends Linear {
+        final double[] scale;
+        final double[] shift;
+        final double[] shiftError;
+        final int inner;
+        final double[] columnNorm;
+
+        Affine(double[] gamma, double[] beta, double[] mean, double[] variance, double epsilon, int inner) {
+            super(gamma.length * inner, gamma.length * inner);
+            this.inner = inner;
+            int ch = gamma.length;
+            scale = new double[in];
+            shift = new double[in];
+            shiftError = new double[in];
+            columnNorm = new double[in];
+            for (int j = 0; j < ch; j++) {
+                double s = gamma[j] / Math.sqrt(variance[j] + epsilon);
+                double t = beta[j] - s * mean[j];
+                double err = Rounding.inflate(Rounding.gamma(6) * (Math.abs(beta[j]) + 2 * Math.abs(s * mean[j])));
+                for (int e = j * inner; e < (j + 1) * inner; e++) {
+                    scale[e] = s;
+                    shift[e] = t;
+                    shiftError[e] = err;
+                    columnNorm[e] = Rounding.up(Math.abs(s) * (1 + Rounding.gamma(5)));
+                }
+            }
+        }
+
+        @Override
+        double[] forward(double[] v, int n) {
+            double[] o = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                int e = i % in;
+                o[i] = scale[e] * v[i] + shift[e];
+            }
+            return o;
+        }
+
+        @Override
+        double[] absForward(double[] v, int n) {
+            double[] o = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                o[i] = Math.abs(scale[i % in]) * v[i];
+            }
+            return o;
+        }
+
+        @Override
+        double[] backward(double[] lam, int rows) {
+            double[] o = new double[lam.length];
+            for (int i = 0; i < lam.length; i++) {
+                o[i] = lam[i] * scale[i % in];
+            }
+            return o;
+        }
+
+        @Override
+        double[] bias() {
+            return shift;
+        }
+
+        @Override
+        double[] columnNorm() {
+            return columnNorm;
+        }
+
+        @Override
+        long backwardTerms() {
+            return 1;
+        }
+
+        @Override
+        long forwardTerms() {
+            return 2;
+        }
+
+        @Override
+        double entryError() {
+            return Rounding.gamma(5);
+        }
+
+        @Override
+        double[] biasError() {
+            return shiftError;
+        }
+    }
+
+    /** Average pooling over size×size windows, no padding: each output the mean of its window (M entries 1/size², rounded). */
+    static final class AvgPool extends Linear {
+        final int ch;
+        final int h;
+        final int w;
+        final int size;
+        final int stride;
+        final int th;
+        final int tw;
+        final double weight;
+        final double[] columnNorm;
+
+        AvgPool(long[] inShape, int size, int stride) {
+            super((int) (inShape[0] * inShape[1] * inShape[2]),
+                    (int) (inShape[0] * ((inShape[1] - size) / stride + 1) * ((inShape[2] - size) / stride + 1)));
+            ch = (int) inShape[0];
+            h = (int) inShape[1];
+            w = (int) inShape[2];
+            this.size = size;
+            this.stride = stride;
+            th = (h - size) / stride + 1;
+            tw = (w - size) / stride + 1;
+            weight = 1.0 / (size * size);
+            // a column holds weight once per window covering it, at most ⌈size/stride⌉² windows
+            int cover = (size + stride - 1) / stride;
+            columnNorm = new double[in];
+            java.util.Arrays.fill(columnNorm, Rounding.up(weight * (1 + Rounding.U) * cover));
+        }
+
+        @Override
+        double[] forward(double[] v, int n) {
+            return pool(v, n);
+        }
+
+        @Override
+        double[] absForward(double[] v, int n) {
+            return pool(v, n);
+        }
+
+        private double[] pool(double[] v, int n) {
+            double[] o = new double[n * out];
+            for (int s = 0; s < n; s++) {
+                for (int c = 0; c < ch; c++) {
+                    for (int y = 0; y < th; y++) {
+                        for (int x = 0; x < tw; x++) {
+                            double sum = 0;
+                            for (int dy = 0; dy < size; dy++) {
+                                for (int dx = 0; dx < size; dx++) {
+                                    sum += v[s * in + (c * h + y * stride + dy) * w + x * stride + dx];
+                                }
+                            }
+                            o[s * out + (c * th + y) * tw + x] = weight * sum;
+                        }
+                    }
+                }
+            }
+            return o;
+        }
+
+        @Override
+        double[] backward(double[] lam, int rows) {
+            double[] o = new double[rows * in];
+            for (int s = 0; s < rows; s++) {
+                for (int c = 0; c < ch; c++) {
+                    for (int y = 0; y < th; y++) {
+                        for (int x = 0; x < tw; x++) {
+                            double g = lam[s * out + (c * th + y) * tw + x];
+                            if (g == 0) {
+                                continue;
+                            }
+                            double v = g * weight;
+                            for (int dy = 0; dy < size; dy++) {
+                                for (int dx = 0; dx < size; dx++) {
+                                    o[s * in + (c * h + y * stride + dy) * w + x * stride + dx] += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return o;
+        }
+
+        @Override
+        double[] bias() {
+            return new double[out];
+        }
+
+        @Override
+        double[] columnNorm() {
+            return columnNorm;
+        }
+
+        /** An input entry sums at most ⌈size/stride⌉² products. */
+        @Override
+        long backwardTerms() {
+            long cover = (size + stride - 1) / stride;
+            return cover * cover;
+        }
+
+        /** size² additions and one product. */
+        @Override
+        long forwardTerms() {
+            return (long) size * size + 1;
+        }
+
+        /** 1/size² is rounded once. */
+        @Override
+        double entryError() {
+            return Rounding.U;
+        }
+    }
+
+    /** An elementwise activation (a dense layer's, or ReLU after a convolution). */
+    static final class Act extends Stage {
+        final Activation g;
+
+        Act(Activation g, int size) {
+            super(size, size);
+            this.g = g;
+        }
+    }
+
+    /** MAX pooling over size×size windows, no padding. */
+    static final class MaxPool extends Stage {
+        final int ch;
+        final int h;
+        final int w;
+        final int size;
+        final int stride;
+        final int th;
+        final int tw;
+
+        MaxPool(long[] inShape, int size, int stride) {
+            super((int) (inShape[0] * inShape[1] * inShape[2]),
+                    (int) (inShape[0] * ((inShape[1] - size) / stride + 1) * ((inShape[2] - size) / stride + 1)));
+            ch = (int) inShape[0];
+            h = (int) inShape[1];
+            w = (int) inShape[2];
+            this.size = size;
+            this.stride = stride;
+            th = (h - size) / stride + 1;
+            tw = (w - size) / stride + 1;
+        }
+
+        /** Input index of window element (dy, dx) of output o. */
+        int input(int o, int dy, int dx) {
+            int c = o / (th * tw);
+            int y = (o / tw) % th;
+            int x = o % tw;
+            return (c * h + y * stride + dy) * w + x * stride + dx;
+        }
+    }
+}
