@@ -1,8 +1,8 @@
 package io.robustbounds.certified;
 
-import io.robustbounds.cnn.LayerOp;
-import io.robustbounds.cnn.Lrn;
-import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.model.TrunkLayer;
+import io.robustbounds.model.Lrn;
+import io.robustbounds.model.Pool2d;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.Layer;
 import io.robustbounds.model.Model;
@@ -37,13 +37,13 @@ public final class Certified {
         }
         long[] shape = model.input().shape();
         for (int i = 0; i <= cut; i++) {
-            if (!(layers.get(i) instanceof LayerOp op)) {
+            if (!(layers.get(i) instanceof TrunkLayer op)) {
                 throw new ModelException("certified mode: model '" + model.name() + "' layer " + i + " (" + layers.get(i).kind()
                         + ") comes before layer " + cut + " (" + layers.get(cut).kind() + ") and is not a convolutional-network layer");
             }
             shape = op.outputShape(shape, i);
         }
-        List<LayerOp> prefix = layers.subList(0, cut + 1).stream().map(LayerOp.class::cast).toList();
+        List<TrunkLayer> prefix = layers.subList(0, cut + 1).stream().map(TrunkLayer.class::cast).toList();
         CrownNetwork rest = CrownNetwork.of(model.name(), shape, layers.subList(cut + 1, layers.size()), model);
         return new LipschitzPrefix(prefix, model.input().shape(), rest,
                 "crown+lipschitz(layers 0-" + cut + ", cut at " + layers.get(cut).kind() + ")");
@@ -51,7 +51,7 @@ public final class Certified {
 
     /** A Lipschitz prefix then CROWN (the explicitly labelled fallback). */
     static final class LipschitzPrefix implements LinearBoundNetwork {
-        private final List<LayerOp> prefix;
+        private final List<TrunkLayer> prefix;
         private final long[] inputShape;
         private final int inputSize;
         private final CrownNetwork rest;
@@ -60,7 +60,7 @@ public final class Certified {
         private final io.robustbounds.bounds.Rounding.Layer[] rounding;
         private final double[] layerLipschitz;
 
-        LipschitzPrefix(List<LayerOp> prefix, long[] inputShape, CrownNetwork rest, String description) {
+        LipschitzPrefix(List<TrunkLayer> prefix, long[] inputShape, CrownNetwork rest, String description) {
             this.prefix = prefix;
             this.inputShape = inputShape;
             this.rest = rest;

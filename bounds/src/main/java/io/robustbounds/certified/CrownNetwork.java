@@ -1,9 +1,9 @@
 package io.robustbounds.certified;
 
-import io.robustbounds.cnn.BatchNorm;
-import io.robustbounds.cnn.Conv2d;
-import io.robustbounds.cnn.Flatten;
-import io.robustbounds.cnn.Pool2d;
+import io.robustbounds.model.BatchNorm;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.Flatten;
+import io.robustbounds.model.Pool2d;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;
