@@ -11,10 +11,17 @@ import java.util.List;
  *
  * <p>{@link #SOUND}: every layer's bound proven (docs/sound-mode.md): Lipschitz constants for the convolutional
  * layers, δ over a certified Lipschitz constant (or Theorem 4.2 with the exact ‖J‖ where it is proven) for the MLP.
+ *
+ * <p>{@link #CERTIFIED}: the largest L2 radius a linear relaxation of the whole network proves around the sample
+ * (CROWN-style back-substitution, docs/certified-mode.md): local, proven, and much tighter than the global constants.
  */
 public enum BoundMode {
     PAPER("paper"),
-    SOUND("sound");
+    SOUND("sound"),
+    CERTIFIED("certified");
+
+    /** What {@link #parseList} accepts, for error messages. */
+    public static final String EXPECTED = "paper, sound, certified, both (paper and sound), all, or a comma-separated list";
 
     private final String id;
 
@@ -32,13 +39,16 @@ public enum BoundMode {
                 return m;
             }
         }
-        throw new IllegalArgumentException("unknown bound mode '" + s + "', expected paper or sound");
+        throw new IllegalArgumentException("unknown bound mode '" + s + "', expected paper, sound or certified");
     }
 
-    /** "paper", "sound", "both" (paper then sound) or a comma-separated list. */
+    /** "paper", "sound", "certified", "both" (paper then sound), "all" (the three) or a comma-separated list. */
     public static List<BoundMode> parseList(String s) {
         if (s.trim().equalsIgnoreCase("both")) {
             return List.of(PAPER, SOUND);
+        }
+        if (s.trim().equalsIgnoreCase("all")) {
+            return List.of(values());
         }
         List<BoundMode> out = new ArrayList<>();
         for (String part : s.split(",")) {
@@ -48,6 +58,11 @@ public enum BoundMode {
             }
         }
         return List.copyOf(out);
+    }
+
+    /** Whether this mode is a chain of per-layer steps on the forward pass (paper, sound), not a whole-network search. */
+    public boolean layerwise() {
+        return this != CERTIFIED;
     }
 
     /** The ids joined by commas, as {@link #parseList} reads them. */

@@ -27,6 +27,7 @@ interface BoundStrategy {
         return switch (mode) {
             case PAPER -> new LayerChain(mode, List.of(), null);
             case SOUND -> new LayerChain(mode, List.of(), SoundTrunk.none());
+            case CERTIFIED -> throw notLayerwise();
         };
     }
 
@@ -42,7 +43,13 @@ interface BoundStrategy {
                 SoundTrunk sound = SoundTrunk.of(modelTrunk, computeTrunk, inputShape, dataType);
                 yield new LayerChain(mode, sound.derivations(), sound);
             }
+            case CERTIFIED -> throw notLayerwise();
         };
+    }
+
+    /** The certified mode searches a radius over the whole network after the attacks ({@link Certification}). */
+    private static IllegalArgumentException notLayerwise() {
+        return new IllegalArgumentException("the certified mode is not a layer-wise strategy: see Certification");
     }
 
     /**

@@ -74,7 +74,7 @@ public final class CnnEvaluator implements ModelEvaluator {
                 shape = out;
             }
             long[] in = model.input().shape();
-            this.strategies = settings.modes().stream()
+            this.strategies = settings.layerwiseModes().stream()
                     .map(mode -> BoundStrategy.forTrunk(mode, stored, ops, in, settings.dataType())).toList();
         }
         this.trunk = List.copyOf(ops);

@@ -19,9 +19,43 @@ import org.nd4j.linalg.api.buffer.DataType;
  *                          whatever the batch or partition size
  * @param attacks           the attacks whose smallest verified perturbation is compared with the bounds: "fgs"
  *                          (always run: the thesis' columns), "deepfool", "l2-search" (single models only)
+ * @param certification     the certified mode's search (used only when {@link #modes} has {@link BoundMode#CERTIFIED})
  */
 public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, double jacobianTolerance, int maxLanczosSteps,
-                           double fgsUpper, double fgsTolerance, long batchMemory, java.util.List<String> attacks) {
+                           double fgsUpper, double fgsTolerance, long batchMemory, java.util.List<String> attacks,
+                           Certification certification) {
+
+    /**
+     * The certified mode's search on ε ({@link io.robustbounds.certified.CertifiedRadius}).
+     *
+     * @param tolerance the search stops when the interval [proven, refuted] is at most this × its upper end wide
+     * @param maxSteps  bound propagations per sample at most
+     * @param radius    0: search the largest certified radius; r > 0: one propagation at r per sample, the bound is the
+     *                  radius proven at r (≥ r exactly where the ball of radius r is certified: certified accuracy at r)
+     */
+    public record Certification(double tolerance, int maxSteps, double radius) {
+        public Certification {
+            if (!(tolerance > 0 && tolerance < 1)) {
+                throw new IllegalArgumentException("certified tolerance must be in (0, 1), got " + tolerance);
+            }
+            if (maxSteps < 1) {
+                throw new IllegalArgumentException("certified maxSteps must be >= 1, got " + maxSteps);
+            }
+            if (!(radius >= 0 && Double.isFinite(radius))) {
+                throw new IllegalArgumentException("certified radius must be >= 0 and finite, got " + radius);
+            }
+        }
+
+        /** Radii to 0.1 %, at most 30 propagations, searched. */
+        public static Certification defaults() {
+            return new Certification(1e-3, 30, 0);
+        }
+
+        /** Whether one fixed radius is certified instead of searching. */
+        public boolean fixedRadius() {
+            return radius > 0;
+        }
+    }
 
     /** The attacks {@link #attacks} may name. */
     public static final java.util.List<String> ATTACKS = java.util.List.of("fgs", "deepfool", "l2-search");
@@ -62,6 +96,15 @@ public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, d
             }
         }
         attacks = java.util.List.copyOf(a);
+        if (certification == null) {
+            certification = Certification.defaults();
+        }
+    }
+
+    /** The default certified search. */
+    public EvalSettings(DataType dataType, java.util.List<BoundMode> modes, double jacobianTolerance, int maxLanczosSteps,
+                        double fgsUpper, double fgsTolerance, long batchMemory, java.util.List<String> attacks) {
+        this(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks, null);
     }
 
     /** FGS alone. */
@@ -96,26 +139,35 @@ public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, d
     }
 
     public EvalSettings withDataType(DataType t) {
-        return new EvalSettings(t, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks);
+        return new EvalSettings(t, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks, certification);
     }
 
     public EvalSettings withFgsUpper(double u) {
-        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, u, fgsTolerance, batchMemory, attacks);
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, u, fgsTolerance, batchMemory, attacks, certification);
     }
 
     public EvalSettings withJacobianTolerance(double tau) {
-        return new EvalSettings(dataType, modes, tau, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks);
+        return new EvalSettings(dataType, modes, tau, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks, certification);
     }
 
     public EvalSettings withModes(java.util.List<BoundMode> m) {
-        return new EvalSettings(dataType, m, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks);
+        return new EvalSettings(dataType, m, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks, certification);
     }
 
     public EvalSettings withAttacks(java.util.List<String> a) {
-        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, a);
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, a, certification);
+    }
+
+    public EvalSettings withCertification(Certification c) {
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, batchMemory, attacks, c);
+    }
+
+    /** The bound modes computed per layer on the forward pass (all but the certified mode, which runs after the attacks). */
+    public java.util.List<BoundMode> layerwiseModes() {
+        return modes.stream().filter(BoundMode::layerwise).toList();
     }
 
     public EvalSettings withBatchMemory(long bytes) {
-        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, bytes, attacks);
+        return new EvalSettings(dataType, modes, jacobianTolerance, maxLanczosSteps, fgsUpper, fgsTolerance, bytes, attacks, certification);
     }
 }

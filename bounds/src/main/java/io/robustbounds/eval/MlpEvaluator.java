@@ -22,7 +22,7 @@ public final class MlpEvaluator {
 
     public MlpEvaluator(EvalSettings settings) {
         this.settings = settings;
-        this.strategies = settings.modes().stream().map(BoundStrategy::forMlp).toList();
+        this.strategies = settings.layerwiseModes().stream().map(BoundStrategy::forMlp).toList();
     }
 
     public EvalSettings settings() {

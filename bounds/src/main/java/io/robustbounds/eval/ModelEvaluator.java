@@ -5,6 +5,7 @@ import io.robustbounds.attack.BestOf;
 import io.robustbounds.attack.DeepFool;
 import io.robustbounds.attack.Differentiable;
 import io.robustbounds.attack.L2Search;
+import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.model.Model;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,8 @@ public interface ModelEvaluator {
 
     /**
      * The evaluator for the model's kind: linear classifiers and MLPs (thesis ch. 3–4) or CNNs (ch. 5); with
-     * {@link EvalSettings#strongAttacks()} the attacks beyond FGS run after it and the best perturbation is kept.
+     * {@link EvalSettings#strongAttacks()} the attacks beyond FGS run after it and the best perturbation is kept; the
+     * certified mode, when asked for, runs last ({@link Certification}).
      */
     static ModelEvaluator of(Model model, EvalSettings settings) {
         ModelEvaluator base;
@@ -55,7 +57,26 @@ public interface ModelEvaluator {
                 }
             };
         }
-        return network != null ? new WithAttacks(base, network, settings.attacks(), settings.fgsUpper()) : base;
+        ModelEvaluator attacked = network != null ? new WithAttacks(base, network, settings.attacks(), settings.fgsUpper()) : base;
+        return settings.wants(BoundMode.CERTIFIED) ? new Certifying(attacked, Certification.of(model, settings)) : attacked;
+    }
+
+    /** The results of {@code base} (layer-wise modes and attacks) with the certified mode's radii added. */
+    record Certifying(ModelEvaluator base, Certification certification) implements ModelEvaluator {
+        @Override
+        public int inputSize() {
+            return base.inputSize();
+        }
+
+        @Override
+        public SampleResults evaluate(double[] samples, int n) {
+            return certification.apply(base.evaluate(samples, n), samples);
+        }
+
+        @Override
+        public int[] predict(double[] samples, int n) {
+            return base.predict(samples, n);
+        }
     }
 
     /**

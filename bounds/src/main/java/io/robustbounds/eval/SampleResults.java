@@ -12,8 +12,8 @@ import java.util.List;
  * <p>The attack side is shared: FGS (ε, success, ‖η‖, adversarial class; the thesis' columns) and the best
  * attack ({@code attackNorm}, the smallest verified adversarial perturbation over the attacks run, NaN where none
  * was found; {@code attack}, which one found it; {@code attackClass}); with FGS alone the best is FGS. The bound
- * side comes once per requested {@link BoundMode} ({@link #modes()}: paper, sound or both, from the same forward
- * pass). Each mode's {@code kappas} hold the κ chain from the input to the output, {@code kappaCount} values per
+ * side comes once per requested {@link BoundMode} ({@link #modes()}: paper and sound from the same forward
+ * pass, certified after the attacks). Each mode's {@code kappas} hold the κ chain from the input to the output, {@code kappaCount} values per
  * sample: for an MLP [bound on the input, δ at the head]. {@code deviation} = best attack norm − bound; a
  * {@code violation} is a sample with an attack whose bound exceeds its norm (BOUNDS.md §2). The accessors {@link #mode()}, {@link #bound()},
  * {@link #kappas()}, … read the first mode.
@@ -36,8 +36,23 @@ public record SampleResults(
         int lanczosSteps,
         int lanczosUnconverged) {
 
-    /** One mode's bound, κ chain, deviation and violations. */
-    public record ModeBounds(BoundMode mode, double[] bound, int kappaCount, double[] kappas, double[] deviation, boolean[] violation) {
+    /**
+     * One mode's bound, κ chain, deviation and violations; {@code method} says how the bound was proven (the mode's id,
+     * or for the certified mode the relaxation, e.g. {@code crown} or {@code crown+lipschitz(…)}), {@code steps} the
+     * certified search's bound propagations per sample (null for the other modes).
+     */
+    public record ModeBounds(BoundMode mode, double[] bound, int kappaCount, double[] kappas, double[] deviation, boolean[] violation,
+                             String method, int[] steps) {
+
+        /** A layer-wise mode's bounds (method = the mode's id, no search steps). */
+        public ModeBounds(BoundMode mode, double[] bound, int kappaCount, double[] kappas, double[] deviation, boolean[] violation) {
+            this(mode, bound, kappaCount, kappas, deviation, violation, mode.id(), null);
+        }
+
+        /** The certified search's propagations of a sample, or −1 for the other modes. */
+        public int stepsOf(int sample) {
+            return steps == null ? -1 : steps[sample];
+        }
 
         public double[] kappasOf(int sample) {
             double[] k = new double[kappaCount];
@@ -59,15 +74,12 @@ public record SampleResults(
                 System.arraycopy(kappas, idx[j] * kappaCount, kap, j * kappaCount, kappaCount);
             }
             return new ModeBounds(mode, SampleResults.pick(bound, idx), kappaCount, kap, SampleResults.pick(deviation, idx),
-                    SampleResults.pick(violation, idx));
+                    SampleResults.pick(violation, idx), method, steps == null ? null : SampleResults.pick(steps, idx));
         }
     }
 
     public SampleResults {
-        modes = List.copyOf(modes);
-        if (modes.isEmpty()) {
-            throw new IllegalArgumentException("results need at least one bound mode");
-        }
+        modes = List.copyOf(modes); // empty only between the evaluators and the certified mode (certified alone)
     }
 
     /**
@@ -182,7 +194,8 @@ public record SampleResults(
             ModeBounds f = first.modes.get(m);
             modes.add(new ModeBounds(f.mode(), concatD(parts, r -> r.modes.get(mode).bound()), f.kappaCount(),
                     concatD(parts, r -> r.modes.get(mode).kappas()), concatD(parts, r -> r.modes.get(mode).deviation()),
-                    concatZ(parts, r -> r.modes.get(mode).violation())));
+                    concatZ(parts, r -> r.modes.get(mode).violation()), f.method(),
+                    f.steps() == null ? null : concatI(parts, r -> r.modes.get(mode).steps())));
         }
         return new SampleResults(n, concatI(parts, SampleResults::predicted), concatI(parts, SampleResults::runnerUp),
                 concatD(parts, SampleResults::delta), concatD(parts, SampleResults::jacobianNorm),
@@ -249,10 +262,22 @@ public record SampleResults(
                 deviation[i] = norm[i] - b.bound()[i];
                 violation[i] = !Double.isNaN(norm[i]) && b.bound()[i] > norm[i];
             }
-            return new ModeBounds(b.mode(), b.bound(), b.kappaCount(), b.kappas(), deviation, violation);
+            return new ModeBounds(b.mode(), b.bound(), b.kappaCount(), b.kappas(), deviation, violation, b.method(), b.steps());
         }).toList();
         return new SampleResults(samplesPerModel, predicted, runnerUp, delta, jacobianNorm, secondDerivativeBound, fgsEpsilon, fgsSuccess,
                 etaNorm, adversarialClass, norm, source, cls, m, lanczosSteps, lanczosUnconverged);
+    }
+
+    /**
+     * These results with the given modes' bounds in the order of {@code order} (a mode computed after the attacks,
+     * the certified one, joins the others).
+     */
+    public SampleResults withModes(List<ModeBounds> added, List<BoundMode> order) {
+        List<ModeBounds> all = new ArrayList<>(modes);
+        all.addAll(added);
+        all.sort(java.util.Comparator.comparingInt(m -> order.indexOf(m.mode())));
+        return new SampleResults(samplesPerModel, predicted, runnerUp, delta, jacobianNorm, secondDerivativeBound, fgsEpsilon, fgsSuccess,
+                etaNorm, adversarialClass, attackNorm, attack, attackClass, all, lanczosSteps, lanczosUnconverged);
     }
 
     static boolean[] pick(boolean[] a, int[] idx) {

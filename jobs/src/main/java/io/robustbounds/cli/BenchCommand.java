@@ -30,7 +30,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "timed repetitions after one warm-up; the best is reported")
     int repeats;
 
-    @Option(names = "--mode", defaultValue = "paper", description = "bound modes: paper, sound or both (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mode", defaultValue = "paper", description = "bound modes: paper, sound, certified, both, all or a list (default: ${DEFAULT-VALUE})")
     String mode;
 
     @Option(names = "--threads", description = "ND4J intra-op threads (default: ND4J's own choice)")

@@ -1,8 +1,10 @@
 package io.robustbounds.cli;
 
+import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.config.ConfigSchemas;
 import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
+import io.robustbounds.eval.Certification;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.MlpEvaluator;
@@ -50,7 +52,8 @@ final class RandomMlpCommand implements Callable<Integer> {
             CsvColumn.of(ResultColumn.BOUND), CsvColumn.of(ResultColumn.DELTA), CsvColumn.of(ResultColumn.JACOBIAN_NORM),
             new CsvColumn("m", (s, o, c) -> o.setDouble(c, true, s.results.secondDerivativeBound()[s.i])),
             CsvColumn.of(ResultColumn.FGS_EPS), CsvColumn.of(ResultColumn.FGS_SUCCESS), CsvColumn.of(ResultColumn.ETA_NORM),
-            CsvColumn.of(ResultColumn.ADVERSARIAL_CLASS), CsvColumn.of(ResultColumn.DEVIATION), CsvColumn.of(ResultColumn.VIOLATION));
+            CsvColumn.of(ResultColumn.ADVERSARIAL_CLASS), CsvColumn.of(ResultColumn.DEVIATION), CsvColumn.of(ResultColumn.VIOLATION),
+            CsvColumn.of(ResultColumn.BOUND_METHOD), CsvColumn.of(ResultColumn.CERTIFY_STEPS));
 
     @Override
     public Integer call() throws IOException {
@@ -91,17 +94,21 @@ final class RandomMlpCommand implements Callable<Integer> {
                     double[] v = java.util.Arrays.copyOfRange(chunk.samples(), k * rows, (k + 1) * rows);
                     Npy.write(Nd4j.createFromArray(v).reshape(perModel, spec.inputSize()), folder.resolveSibling("model-" + (first + k) + ".samples.npy"));
                 }
-                SampleResults r;
+                SampleResults evaluated;
                 if (eval.strongAttacks()) { // DeepFool and the L2 search take one model at a time
                     List<SampleResults> parts = new java.util.ArrayList<>();
                     for (int k = 0; k < size; k++) {
                         parts.add(io.robustbounds.eval.ModelEvaluator.of(chunk.models().get(k), eval)
                                 .evaluate(java.util.Arrays.copyOfRange(chunk.samples(), k * rows, (k + 1) * rows), perModel));
                     }
-                    r = SampleResults.concat(parts);
+                    evaluated = SampleResults.concat(parts);
                 } else {
-                    r = evaluator.evaluate(DenseStack.of(chunk.models(), eval.dataType()), chunk.samples(), perModel);
+                    evaluated = evaluator.evaluate(DenseStack.of(chunk.models(), eval.dataType()), chunk.samples(), perModel);
+                    if (eval.wants(BoundMode.CERTIFIED)) {
+                        evaluated = Certification.of(chunk.models(), eval).apply(evaluated, chunk.samples());
+                    }
                 }
+                SampleResults r = evaluated;
                 for (SampleResults.ModeBounds mb : r.modes()) {
                     for (int i = 0; i < r.size(); i++) {
                         sample.model = Integer.toString(first + i / perModel);

@@ -7,7 +7,8 @@ import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The {@code evaluation} block (precision, bound modes, Lanczos and FGS settings, batch memory, attacks) read into the
+ * The {@code evaluation} block (precision, bound modes, Lanczos and FGS settings, batch memory, attacks, the
+ * certified search) read into the
  * evaluators' {@link EvalSettings}: one reader for every command that evaluates (evaluate, pipeline, random-mlp,
  * benchmark-suite); errors name the file, the key and the value.
  */
@@ -27,7 +28,7 @@ public final class EvaluationSettings {
         try {
             modes = BoundMode.parseList(s.getString("evaluation.mode"));
         } catch (IllegalArgumentException e) {
-            throw s.invalid("evaluation.mode", "must be paper, sound or both");
+            throw s.invalid("evaluation.mode", "must be " + BoundMode.EXPECTED);
         }
         double upper = s.getDouble("evaluation.fgs-upper");
         if (!(upper > 0 && Double.isFinite(upper))) {
@@ -43,7 +44,14 @@ public final class EvaluationSettings {
                 throw s.invalid("evaluation.attacks", "must list attacks among " + EvalSettings.ATTACKS);
             }
         }
+        double radius = s.getDouble("evaluation.certified.radius");
+        if (!(radius >= 0 && Double.isFinite(radius))) {
+            throw s.invalid("evaluation.certified.radius", "must be 0 (search the radius) or a positive radius to certify");
+        }
+        EvalSettings.Certification certification = new EvalSettings.Certification(s.getDouble("evaluation.certified.tolerance", 0, 1),
+                s.getInt("evaluation.certified.max-steps", 1), radius);
         return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
-                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks);
+                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks,
+                certification);
     }
 }

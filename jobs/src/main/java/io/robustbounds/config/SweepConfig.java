@@ -214,7 +214,7 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         try {
             modes = BoundMode.parseList(n.getString("modes"));
         } catch (IllegalArgumentException e) {
-            throw n.invalid("modes", "must be paper, sound or both");
+            throw n.invalid("modes", "must be " + BoundMode.EXPECTED);
         }
         double[] samples = n.getInterval("sample-interval");
         double[] params = n.getInterval("parameter-interval");

@@ -22,8 +22,11 @@ import org.apache.spark.sql.types.StructType;
  * ({@link #fill}), the aggregate's input ({@link GroupStats#INPUT}, by column) and random-mlp's CSV ({@link CsvColumn})
  * all derive from it, so a column is added here and nowhere else.
  *
- * <p>One row per test-set row that passed validation and bound mode ({@code bound_mode}: paper, sound; the attack
- * columns repeat in each mode's row). {@code kappas} is the mode's κ chain from the input to the output; {@code fgs_eps},
+ * <p>One row per test-set row that passed validation and bound mode ({@code bound_mode}: paper, sound, certified; the
+ * attack columns repeat in each mode's row). {@code kappas} is the mode's κ chain from the input to the output (certified:
+ * [radius, δ]); {@code bound_method} says how the bound was proven (the mode, or the certified mode's relaxation:
+ * {@code crown}, {@code crown+lipschitz(…)}), {@code certify_steps} the certified search's bound propagations (null in
+ * the other modes); {@code fgs_eps},
  * {@code eta_norm} and {@code adversarial_class} are null where FGS found no flip in [0, U]. {@code attack_norm} is the
  * smallest verified adversarial perturbation over the attacks run ({@code attack} names the one; FGS alone unless
  * evaluation.attacks adds DeepFool or the L2 search); {@code deviation} = attack_norm − bound and {@code tightness} =
@@ -95,10 +98,14 @@ public record ResultColumn(String name, DataType type, boolean nullable, boolean
     public static final ResultColumn TIGHTNESS = of("tightness", DoubleType, true, false,
             (s, o, c) -> o.setDouble(c, s.attackFound(), s.attackFound() ? s.mode.bound()[s.i] / s.results.attackNorm()[s.i] : 0));
 
+    public static final ResultColumn BOUND_METHOD = of("bound_method", StringType, false, true, (s, o, c) -> o.setString(c, s.mode.method()));
+    public static final ResultColumn CERTIFY_STEPS = of("certify_steps", IntegerType, true, true,
+            (s, o, c) -> o.setInt(c, s.mode.steps() != null, s.mode.stepsOf(s.i)));
+
     /** The result row, in order. */
     public static final List<ResultColumn> ALL = List.of(MODEL, ID, LABEL, PREDICTED, RUNNER_UP, BOUND_MODE, BOUND, KAPPAS, DELTA,
             JACOBIAN_NORM, FGS_EPS, FGS_SUCCESS, ETA_NORM, ADVERSARIAL_CLASS, DEVIATION, VIOLATION, INPUT_SIZE, ATTACK_NORM, ATTACK,
-            TIGHTNESS);
+            TIGHTNESS, BOUND_METHOD, CERTIFY_STEPS);
 
     private static ResultColumn of(String name, DataType type, boolean nullable, boolean dictionary, Filler filler) {
         return new ResultColumn(name, type, nullable, dictionary, filler);

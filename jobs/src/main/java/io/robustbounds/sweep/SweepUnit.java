@@ -2,7 +2,9 @@ package io.robustbounds.sweep;
 
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.config.SweepConfig;
+import io.robustbounds.eval.Certification;
 import io.robustbounds.eval.DenseStack;
+import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.random.RandomMlp;
@@ -109,8 +111,10 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
         RandomMlp spec = cell.spec();
         long seed = cell.generatorSeed();
         int perModel = cell.samplesPerModel();
-        MlpEvaluator evaluator = new MlpEvaluator(c.evalSettings(cell));
+        EvalSettings settings = c.evalSettings(cell);
+        MlpEvaluator evaluator = new MlpEvaluator(settings);
         List<BoundMode> modes = cell.modes();
+        boolean certified = settings.wants(BoundMode.CERTIFIED); // per model, after FGS: needs the Model objects
         int[] successes = new int[count];
         int[] nonFinite = new int[count];
         ExactSum eps = new ExactSum();
@@ -126,13 +130,18 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
         for (int at = 0; at < count; at += stackSize) {
             int n = Math.min(stackSize, count - at);
             SampleResults r;
-            if (listener == null) { // straight from the values: no Model objects (they cost more than the evaluation)
+            if (listener == null && !certified) { // straight from the values: no Model objects (they cost more than the evaluation)
                 RandomMlp.Stacked stack = spec.stacked(seed, first + at, n, perModel);
                 r = evaluator.evaluate(DenseStack.of(stack, c.dataType()), stack.samples(), perModel);
             } else {
                 RandomMlp.Chunk chunk = spec.chunk(seed, first + at, n, perModel);
                 r = evaluator.evaluate(DenseStack.of(chunk.models(), c.dataType()), chunk.samples(), perModel);
-                listener.evaluated(this, first + at, chunk);
+                if (certified) {
+                    r = Certification.of(chunk.models(), settings).apply(r, chunk.samples());
+                }
+                if (listener != null) {
+                    listener.evaluated(this, first + at, chunk);
+                }
             }
             boolean[] finite = new boolean[r.size()];
             for (int k = 0; k < n; k++) {

@@ -111,7 +111,7 @@ class AggregateJobTest {
     private static Row row(String model, long id, Integer label, int predicted, double bound, Double eps, boolean ok, Double eta,
                            Double deviation, boolean violation) {
         return RowFactory.create(model, id, label, predicted, 0, "paper", bound, ArraySeq.unsafeWrapArray(new double[] {bound, 1.0}),
-                1.0, 1.0, eps, ok, eta, ok ? 0 : null, deviation, violation, 5, eta, ok ? "fgs" : null, ok ? bound / eta : null);
+                1.0, 1.0, eps, ok, eta, ok ? 0 : null, deviation, violation, 5, eta, ok ? "fgs" : null, ok ? bound / eta : null, "paper", null);
     }
 
     @Test

@@ -11,14 +11,15 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
-/** random-mlp's samples.csv derives from the result columns and is byte for byte the file its former printf wrote. */
+/** random-mlp's samples.csv derives from the result columns and is byte for byte the file its former printf wrote, with
+ * two columns appended for the certified mode (bound_method, certify_steps). */
 class RandomMlpCsvTest {
     @Test
     void randomMlpCsvIsTheFormerFormat() {
         SampleResults r = ResultColumnTest.results();
         List<CsvColumn> csv = RandomMlpCommand.CSV;
         assertEquals("model,sample,predicted,runner_up,bound_mode,bound,delta,jacobian_norm,m,fgs_eps,fgs_success,eta_norm,"
-                + "adversarial_class,deviation,violation", CsvColumn.header(csv));
+                + "adversarial_class,deviation,violation,bound_method,certify_steps", CsvColumn.header(csv));
         int unflipped = 0;
         for (SampleResults.ModeBounds mb : r.modes()) {
             for (int i = 0; i < r.size(); i++) {
@@ -29,7 +30,8 @@ class RandomMlpCsvTest {
                         i % ResultColumnTest.PER_MODEL, r.predicted()[i], r.runnerUp()[i], mb.mode().id(), mb.bound()[i], r.delta()[i], r.jacobianNorm()[i],
                         r.secondDerivativeBound()[i], r.fgsEpsilon()[i], r.fgsSuccess()[i], r.etaNorm()[i], r.adversarialClass()[i],
                         mb.deviation()[i], mb.violation()[i]);
-                assertEquals(former, CsvColumn.line(csv, s));
+                assertEquals(former + "," + mb.mode().id() + ",-1", CsvColumn.line(csv, s), "the former columns, then the bound's method and "
+                        + "the certified search's steps (−1 in the layer-wise modes)");
                 unflipped += r.fgsSuccess()[i] ? 0 : 1;
             }
         }

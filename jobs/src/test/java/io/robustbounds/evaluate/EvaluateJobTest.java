@@ -85,6 +85,43 @@ class EvaluateJobTest {
         }
     }
 
+    /**
+     * The certified mode in the job: a row per sample and mode, bound_method and certify_steps filled for certified
+     * only, the radius between the sound bound and the best attack, and the κ chain [radius, δ].
+     */
+    @Test
+    void certifiedRowsBesideSoundOnes(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        Fixtures.model(dir.resolve("model"));
+        Fixtures.writeTestSet(dir.resolve("set"), Fixtures.goodRows(40), 2, new long[] {5});
+        EvalSettings s = SETTINGS.withModes(io.robustbounds.bounds.BoundMode.parseList("sound,certified")).withAttacks(List.of("deepfool"));
+        EvaluateJob.Outcome o = EvaluateJob.run(spark, new EvaluateJob.Config(dir.resolve("model").toString(), dir.resolve("set").toString(),
+                dir.resolve("out").toString(), "c", 16, false, 0, s), Fixtures.provenance());
+        assertEquals(40, o.results());
+        Map<Long, Row> sound = new HashMap<>();
+        Map<Long, Row> certified = new HashMap<>();
+        for (Row r : spark.read().parquet(o.resultsPath()).collectAsList()) {
+            (r.<String>getAs("bound_mode").equals("sound") ? sound : certified).put(r.getLong(r.fieldIndex("id")), r);
+        }
+        assertEquals(40, sound.size());
+        assertEquals(sound.keySet(), certified.keySet());
+        for (Map.Entry<Long, Row> e : certified.entrySet()) {
+            Row c = e.getValue();
+            Row so = sound.get(e.getKey());
+            assertTrue(c.<String>getAs("bound_method").startsWith("crown"), c.<String>getAs("bound_method"));
+            assertEquals("sound", so.<String>getAs("bound_method"));
+            assertTrue(so.isNullAt(so.fieldIndex("certify_steps")));
+            assertTrue(c.<Integer>getAs("certify_steps") >= 1);
+            double radius = c.<Double>getAs("bound");
+            assertTrue(radius >= so.<Double>getAs("bound"), "id " + e.getKey());
+            assertEquals(false, c.<Boolean>getAs("violation"));
+            if (!c.isNullAt(c.fieldIndex("attack_norm"))) {
+                assertTrue(radius <= c.<Double>getAs("attack_norm"), "id " + e.getKey());
+            }
+            assertEquals(List.of(radius, c.<Double>getAs("delta")), c.getList(c.fieldIndex("kappas")));
+        }
+    }
+
     @Test
     void badRowsGoToRejectsWithFileIdColumnAndReason(@TempDir Path dir) throws Exception {
         SparkSession spark = LocalSpark.get();

@@ -22,7 +22,7 @@ final class ReportFixtures {
         Double deviation = ok ? eta - bound : null;
         return RowFactory.create(model, id, label, predicted, (predicted + 1) % 3, mode, bound, ArraySeq.unsafeWrapArray(kappas),
                 kappas[kappas.length - 1], 1.0, eps, ok, eta, adversarial, deviation, ok && bound > eta, 4, eta, ok ? "fgs" : null,
-                ok ? bound / eta : null);
+                ok ? bound / eta : null, mode, "certified".equals(mode) ? 3 : null);
     }
 
     static void write(SparkSession spark, Path dir, List<Row> rows) {

@@ -49,10 +49,11 @@ public class ResultColumnTest {
     void theResultsKeepTheirColumnsAndTypes() {
         assertEquals(List.of("model", "id", "label", "predicted", "runner_up", "bound_mode", "bound", "kappas", "delta", "jacobian_norm",
                 "fgs_eps", "fgs_success", "eta_norm", "adversarial_class", "deviation", "violation", "input_size", "attack_norm", "attack",
-                "tightness"), List.of(ResultSchema.SCHEMA.fieldNames()));
+                "tightness", "bound_method", "certify_steps"), List.of(ResultSchema.SCHEMA.fieldNames()));
         assertEquals("struct<model:string,id:bigint,label:int,predicted:int,runner_up:int,bound_mode:string,bound:double,"
                 + "kappas:array<double>,delta:double,jacobian_norm:double,fgs_eps:double,fgs_success:boolean,eta_norm:double,"
-                + "adversarial_class:int,deviation:double,violation:boolean,input_size:int,attack_norm:double,attack:string,tightness:double>",
+                + "adversarial_class:int,deviation:double,violation:boolean,input_size:int,attack_norm:double,attack:string,tightness:double,"
+                + "bound_method:string,certify_steps:int>",
                 ResultSchema.SCHEMA.simpleString());
         assertEquals(10, ResultSchema.WRITE_OPTIONS.size());
         assertEquals("false", ResultSchema.WRITE_OPTIONS.get("parquet.enable.dictionary#kappas.list.element"));

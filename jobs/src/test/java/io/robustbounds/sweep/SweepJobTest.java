@@ -79,6 +79,20 @@ class SweepJobTest {
         assertTrue(Files.readString(Path.of(oa.path(), "table.md")).contains("| lin | 23 | 9 | 4 | linear | 4 |"));
     }
 
+    /** A sweep in the certified mode: per cell a certified row beside the sound one, tighter and without violations. */
+    @Test
+    void certifiedModeInASweep(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        SweepConfig a = config(dir, "cert", "sweep.defaults.modes=\"sound,certified\"", "sweep.defaults.models=6");
+        SweepJob.Outcome o = SweepJob.run(spark, a, SweepJob.Start.NEW, Fixtures.provenance());
+        List<Row> rows = spark.read().parquet(o.path() + "/table").collectAsList();
+        assertEquals(6, rows.size(), "3 cells × 2 bound modes");
+        for (Row r : rows) {
+            assertEquals(0L, ((Number) r.getAs("violations")).longValue(), r.toString());
+        }
+        assertTrue(Files.exists(Path.of(o.path(), "box-plot-certified.png")));
+    }
+
     /** The table's statistics equal those computed directly from every unit's deviations (exact median, n − 1 std). */
     @Test
     void statisticsMatchDirectComputation(@TempDir Path dir) throws Exception {
@@ -209,7 +223,7 @@ class SweepJobTest {
         e = assertThrows(ConfigException.class, () -> config(dir, "x", "sweep.defaults.sample-interval=[1, -1]"));
         assertTrue(e.getMessage().contains("sample-interval must be an interval [low, high] with low < high, got [1,-1]"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> config(dir, "x", "sweep.defaults.modes=lax"));
-        assertTrue(e.getMessage().contains("sweep.conf") && e.getMessage().contains("modes must be paper, sound or both"), e.getMessage());
+        assertTrue(e.getMessage().contains("sweep.conf") && e.getMessage().contains("modes must be paper, sound, certified"), e.getMessage());
     }
 
     /** Both shipped thesis files parse into every row of their tables (plus the U variants). */
