@@ -69,7 +69,7 @@ class SettingsTest {
                 unknown(CONF.resolve("robustbounds.conf"), ConfigSchemas.main(), "evaluate.batch-size=10", "evaluate.batch-sise=4096"));
         // nothing near: the keys of the section (or the sections) are listed instead
         String m = unknown(CONF.resolve("robustbounds.conf"), ConfigSchemas.main(), "evaluation.speed=fast");
-        assertTrue(m.startsWith("unknown key evaluation.speed (from --set); keys of evaluation: attacks, batch-memory, fgs-tolerance"), m);
+        assertTrue(m.startsWith("unknown key evaluation.speed (from --set); keys of evaluation: attacks, batch-memory, certified, fgs-tolerance"), m);
         m = unknown(CONF.resolve("robustbounds.conf"), ConfigSchemas.main(), "cluster.nodes=4");
         assertTrue(m.startsWith("unknown key cluster.nodes (from --set); known sections: aggregate, evaluate, evaluation, import-caffe"), m);
     }
