@@ -272,6 +272,9 @@ public final class CrownNetwork implements LinearBoundNetwork {
         return 8L * (10 * units + 4L * Math.min(rows, ROW_BLOCK) * wide);
     }
 
+    /** Per MAX-pool output: i*, j, a, b, exact (see {@code Pass.relax}). */
+    static final int POOL_LINE = 5;
+
     /** Bound rows per sample back-substituted together (the rest in further blocks): bounds the working memory. */
     static final int ROW_BLOCK = 512;
 
@@ -313,7 +316,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
         final double[][] lower = new double[depth + 1][];
         final double[][] upper = new double[depth + 1][];
         /** Per nonlinear stage s (its input vₛ): lines (4 per unit: αᴸ, βᴸ, αᵁ, βᵁ) or, for MAX pooling, per output
-         * the lower input index, the upper constant and a flag (3 per output). */
+         * the lower input index i*, the upper line's input j, slope a and intercept b, and the exact flag (5 per output:
+         * {@link #POOL_LINE}). */
         final double[][] lines = new double[depth][];
 
         Pass(double[] x, int samples, int[] cls, double[] eps) {
@@ -524,10 +528,11 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 lines[s] = l4;
                 return;
             }
-            // MAX pooling: y ≥ v_{i*} (i* the input with the largest lower bound); y ≤ max uᵢ; y = vⱼ exactly when
-            // lⱼ ≥ uᵢ for every other i of the window
+            // MAX pooling (docs/certified-mode.md, "MAX pooling"): y ≥ v_{i*} (i* the input with the largest lower bound);
+            // y ≤ a v_j + b, the chord of max(v_j, U') on [l_j, u_j] (j = argmax u, U' = max of the others' u);
+            // y = v_j exactly when l_j ≥ U'
             Stages.MaxPool m = (Stages.MaxPool) st;
-            double[] p = new double[3 * samples * m.out];
+            double[] p = new double[POOL_LINE * samples * m.out];
             for (int n = 0; n < samples; n++) {
                 for (int o = 0; o < m.out; o++) {
                     int best = -1;
@@ -553,12 +558,21 @@ public final class CrownNetwork implements LinearBoundNetwork {
                             }
                         }
                     }
-                    int at = 3 * (n * m.out + o);
-                    p[at] = best;
-                    p[at + 1] = top;
-                    p[at + 2] = best == topAt && bestLow >= second ? 1 : 0;   // best dominates every other input
-                    if (!(Double.isFinite(bestLow) && Double.isFinite(top))) {
-                        p[at + 1] = Double.NaN;
+                    int at = POOL_LINE * (n * m.out + o);
+                    double lj = lo[n * m.in + topAt];
+                    boolean exact = lj >= second;                  // v_j ≥ l_j ≥ U' ≥ every other vᵢ
+                    p[at] = exact ? topAt : best;
+                    p[at + 1] = topAt;
+                    p[at + 4] = exact ? 1 : 0;
+                    if (!(Double.isFinite(bestLow) && Double.isFinite(top) && Double.isFinite(lj))) {
+                        p[at + 2] = 0;
+                        p[at + 3] = Double.NaN;
+                    } else if (!exact) {
+                        // a = (u_j − U')/(u_j − l_j) ∈ [0, 1] (fl is monotone); any a is valid with b above both ends
+                        double a = top > second ? (top - second) / (top - lj) : 0;
+                        p[at + 2] = a;
+                        p[at + 3] = a == 0 ? top : Math.max(Rounding.up(second - Rounding.down(a * lj)),
+                                Rounding.up(top - Rounding.down(a * top)));
                     }
                 }
             }
@@ -711,9 +725,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
                         for (int row = 0; row < total; row++) {
                             int n = row / rows;
                             for (int o = 0; o < m.out; o++) {
-                                int at = 3 * (n * m.out + o);
+                                int at = POOL_LINE * (n * m.out + o);
                                 double l = lamOut[row * m.out + o];
-                                next[row * m.out + o] = l > 0 || p[at + 2] == 1 ? g[row * m.in + (int) p[at]] : p[at + 1];
+                                next[row * m.out + o] = l > 0 || p[at + 4] == 1 ? g[row * m.in + (int) p[at]]
+                                        : p[at + 2] * g[row * m.in + (int) p[at + 1]] + p[at + 3];
                             }
                         }
                     }
@@ -879,24 +894,36 @@ public final class CrownNetwork implements LinearBoundNetwork {
                             double acc = 0;
                             double abs = 0;
                             double added = 0;
+                            double products = 0;
                             for (int o = 0; o < nOut; o++) {
                                 double l = lam[base + o];
                                 if (l == 0) {
                                     continue;
                                 }
-                                int at = 3 * (n * nOut + o);
-                                if (l > 0 || p[at + 2] == 1) {
+                                int at = POOL_LINE * (n * nOut + o);
+                                if (l > 0 || p[at + 4] == 1) {
                                     int i = (int) p[at];
                                     relaxed[row * nIn + i] += l;
                                     added += Math.abs(l) * magnitude(s, n * nIn + i);
                                 } else {
-                                    double t = l * p[at + 1];
+                                    // λy ≥ λ(a v_j + b): fl(λa) errs by ≤ u|λa|, times |v_j|
+                                    double t = l * p[at + 3];
                                     acc += t;
                                     abs += Math.abs(t);
+                                    double a = p[at + 2];
+                                    if (a != 0) {
+                                        int j = (int) p[at + 1];
+                                        double q = l * a;
+                                        relaxed[row * nIn + j] += q;
+                                        double v = Math.abs(q) * magnitude(s, n * nIn + j);
+                                        added += v;
+                                        products += v;
+                                    }
                                 }
                             }
                             // overlapping windows add several λ into one input: ≤ γ_{size²} Σ|λ||v|
-                            slack[row] += Rounding.inflate(g2 * (abs + Math.abs(beta[row])) + (overlap ? gs * added : 0));
+                            slack[row] += Rounding.inflate(g2 * (abs + Math.abs(beta[row])) + (overlap ? gs * added : 0)
+                                    + Rounding.U * products);
                             beta[row] += acc;
                         }
                     }

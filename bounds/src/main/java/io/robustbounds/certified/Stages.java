@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The stages {@link CrownNetwork} propagates through, on flat per-sample vectors in row-major (C, H, W) order
@@ -183,29 +182,46 @@ final class Stages {
         }
 
         /**
-         * The transposed convolution, unpadded (its output covers the padded input, rows 0 … s(t−1)+q−1), then the
-         * input's rows p … p+H−1 cut out; input rows no window reaches get 0.
+         * The transposed convolution in Java, skipping zero coefficients: a bound row of a unit is nonzero only on its
+         * receptive field (CNN-Cert's locality), so a row costs (its nonzeros) · c·q·q' multiply-adds, not a dense
+         * transposed convolution. Input entry (cᵢ, y, x) sums λ(o, ty, tx)·W[o, cᵢ, dy, dx] over the windows covering
+         * it, each (o, dy, dx) at most once: at most k·q·q' products, summed in a fixed order (so a row's result never
+         * depends on the other rows of its block).
          */
         @Override
         double[] backward(double[] lam, int rows) {
-            return blocked(lam, rows, out, in, (a, n) -> {
-                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    INDArray g = Arrays2.fromDoubles(a, DataType.DOUBLE, n, k, th, tw);
-                    INDArray d = Nd4j.exec(DynamicCustomOp.builder("deconv2d").addInputs(g, weight)
-                            .addIntegerArguments(q, q2, stride, stride, 0, 0, 1, 1, 0, 0, 1).build())[0];
-                    long hEnd = Math.min(padding + h, d.size(2));
-                    long wEnd = Math.min(padding + w, d.size(3));
-                    INDArray inner = d.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(padding, hEnd),
-                            NDArrayIndex.interval(padding, wEnd));
-                    if (hEnd - padding == h && wEnd - padding == w) {
-                        return Arrays2.toDoubles(inner.dup('c'));
+            double[] o = new double[rows * in];
+            int plane = th * tw;
+            int kernelSize = c * q * q2;
+            for (int r = 0; r < rows; r++) {
+                int rowOut = r * out;
+                int rowIn = r * in;
+                for (int ko = 0; ko < k; ko++) {
+                    for (int ty = 0; ty < th; ty++) {
+                        for (int tx = 0; tx < tw; tx++) {
+                            double l = lam[rowOut + ko * plane + ty * tw + tx];
+                            if (l == 0) {
+                                continue;
+                            }
+                            int y0 = ty * stride - padding;
+                            int x0 = tx * stride - padding;
+                            int dxFrom = Math.max(0, -x0);
+                            int dxTo = Math.min(q2, w - x0);
+                            for (int ci = 0; ci < c; ci++) {
+                                int kBase = ko * kernelSize + ci * q * q2;
+                                for (int dy = Math.max(0, -y0); dy < q && y0 + dy < h; dy++) {
+                                    int at = rowIn + (ci * h + y0 + dy) * w + x0;
+                                    int kr = kBase + dy * q2;
+                                    for (int dx = dxFrom; dx < dxTo; dx++) {
+                                        o[at + dx] += l * kernel[kr + dx];
+                                    }
+                                }
+                            }
+                        }
                     }
-                    INDArray full = Nd4j.zeros(DataType.DOUBLE, n, c, h, w);
-                    full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, hEnd - padding),
-                            NDArrayIndex.interval(0, wEnd - padding)).assign(inner);
-                    return Arrays2.toDoubles(full);
                 }
-            });
+            }
+            return o;
         }
 
         @Override
