@@ -287,7 +287,50 @@ public final class CrownNetwork implements LinearBoundNetwork {
         return 8L * (10 * units + 4L * Math.min(rows, ROW_BLOCK) * wide);
     }
 
-    /** Per MAX-pool output: i*, j, a, b, exact (see {@code Pass.relax}). */
+    /**
+     * The lines of y = max(v₀ … v_{k−1}) for lᵢ ≤ vᵢ ≤ uᵢ (docs/certified-mode.md, "MAX pooling"), into
+     * out[at … at+4] = {i*, j, a, b, exact} (window positions): y ≥ v_{i*} with i* = argmax lᵢ; y ≤ a v_j + b, the
+     * chord of max(v_j, U') over [l_j, u_j] with j = argmax uᵢ and U' = max of the other uᵢ (b rounded up so that the
+     * line is above both ends of the chord, which makes it valid for the computed a); exact = 1 when l_j ≥ U' (then
+     * y = v_j and i* = j).
+     */
+    static void poolLine(double[] l, double[] u, int k, double[] out, int at) {
+        int best = -1;
+        double bestLow = Double.NEGATIVE_INFINITY;
+        double top = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        int topAt = -1;
+        for (int i = 0; i < k; i++) {
+            if (best < 0 || l[i] > bestLow) {
+                best = i;
+                bestLow = l[i];
+            }
+            if (topAt < 0 || u[i] > top) {
+                second = top;
+                top = u[i];
+                topAt = i;
+            } else {
+                second = Math.max(second, u[i]);
+            }
+        }
+        double lj = l[topAt];
+        boolean exact = lj >= second;                  // v_j ≥ l_j ≥ U' ≥ every other vᵢ
+        out[at] = exact ? topAt : best;
+        out[at + 1] = topAt;
+        out[at + 2] = 0;
+        out[at + 3] = top;
+        out[at + 4] = exact ? 1 : 0;
+        if (!(Double.isFinite(bestLow) && Double.isFinite(top) && Double.isFinite(lj))) {
+            out[at + 3] = Double.NaN;
+        } else if (!exact && top > second) {
+            // a = (u_j − U')/(u_j − l_j) ∈ [0, 1] (fl is monotone and U' > l_j); b ≥ U' − a l_j and ≥ u_j − a u_j
+            double a = (top - second) / (top - lj);
+            out[at + 2] = a;
+            out[at + 3] = Math.max(Rounding.up(second - Rounding.down(a * lj)), Rounding.up(top - Rounding.down(a * top)));
+        }
+    }
+
+    /** Per MAX-pool output: i*, j, a, b, exact (see {@link #poolLine}). */
     static final int POOL_LINE = 5;
 
     /** Bound rows per sample back-substituted together (the rest in further blocks): bounds the working memory. */
@@ -719,47 +762,20 @@ public final class CrownNetwork implements LinearBoundNetwork {
             // y = v_j exactly when l_j ≥ U'
             Stages.MaxPool m = (Stages.MaxPool) st;
             double[] p = new double[POOL_LINE * samples * m.out];
+            int window = m.size * m.size;
+            double[] wl = new double[window];
+            double[] wu = new double[window];
             for (int n = 0; n < samples; n++) {
                 for (int o = 0; o < m.out; o++) {
-                    int best = -1;
-                    double bestLow = Double.NEGATIVE_INFINITY;
-                    double top = Double.NEGATIVE_INFINITY;
-                    double second = Double.NEGATIVE_INFINITY;
-                    int topAt = -1;
-                    for (int dy = 0; dy < m.size; dy++) {
-                        for (int dx = 0; dx < m.size; dx++) {
-                            int i = m.input(o, dy, dx);
-                            double l = lo[n * m.in + i];
-                            double u = hi[n * m.in + i];
-                            if (best < 0 || l > bestLow) {
-                                best = i;
-                                bestLow = l;
-                            }
-                            if (topAt < 0 || u > top) {
-                                second = top;
-                                top = u;
-                                topAt = i;
-                            } else {
-                                second = Math.max(second, u);
-                            }
-                        }
+                    for (int e = 0; e < window; e++) {
+                        int i = n * m.in + m.input(o, e / m.size, e % m.size);
+                        wl[e] = lo[i];
+                        wu[e] = hi[i];
                     }
                     int at = POOL_LINE * (n * m.out + o);
-                    double lj = lo[n * m.in + topAt];
-                    boolean exact = lj >= second;                  // v_j ≥ l_j ≥ U' ≥ every other vᵢ
-                    p[at] = exact ? topAt : best;
-                    p[at + 1] = topAt;
-                    p[at + 4] = exact ? 1 : 0;
-                    if (!(Double.isFinite(bestLow) && Double.isFinite(top) && Double.isFinite(lj))) {
-                        p[at + 2] = 0;
-                        p[at + 3] = Double.NaN;
-                    } else if (!exact) {
-                        // a = (u_j − U')/(u_j − l_j) ∈ [0, 1] (fl is monotone); any a is valid with b above both ends
-                        double a = top > second ? (top - second) / (top - lj) : 0;
-                        p[at + 2] = a;
-                        p[at + 3] = a == 0 ? top : Math.max(Rounding.up(second - Rounding.down(a * lj)),
-                                Rounding.up(top - Rounding.down(a * top)));
-                    }
+                    poolLine(wl, wu, window, p, at);
+                    p[at] = m.input(o, (int) p[at] / m.size, (int) p[at] % m.size);
+                    p[at + 1] = m.input(o, (int) p[at + 1] / m.size, (int) p[at + 1] % m.size);
                 }
             }
             lines[s] = p;

@@ -45,7 +45,11 @@ public interface LinearBoundNetwork {
                 cs[k] = classes[samples[k]];
             }
             double[] r = certifiedWithin(xs, samples.length, cs, eps, batchMemory);
-            return new Step(r, r.clone());
+            double[] estimate = new double[r.length];
+            for (int k = 0; k < r.length; k++) {
+                estimate[k] = r[k] >= eps[k] ? Double.POSITIVE_INFINITY : r[k];     // unknown beyond a certified ball
+            }
+            return new Step(r, estimate);
         };
     }
 
