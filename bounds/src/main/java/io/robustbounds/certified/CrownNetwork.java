@@ -97,7 +97,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
 
     private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head) {
         this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL), DEFAULT_ALPHA_STEPS, DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE,
-                DEFAULT_REUSE);
+                stages.stream().anyMatch(st -> st instanceof Stages.Conv) ? DEFAULT_REUSE : 1);
     }
 
     /** alpha-CROWN steps by default. */
@@ -379,8 +379,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
     }
 
     /**
-     * A propagation at ε' reuses a sample's bound rows of ε when ρε ≤ ε' ≤ ε (ρ = this); below, it computes them anew.
-     * The reused bounds A − ε'B are those of the relaxation chosen at ε: a little looser than fresh ones at ε'.
+     * A propagation at ε' reuses a sample's bound rows of ε when ρε ≤ ε' ≤ ε (ρ = this, the default for networks with
+     * a convolution, whose bound rows dominate the cost; 1 for the others, where fresh rows are cheap and tighter);
+     * below, it computes them anew. The reused bounds A − ε'B are those of the relaxation chosen at ε: a little looser
+     * than fresh ones at ε'.
      */
     public static final double DEFAULT_REUSE = 0.7;
 
