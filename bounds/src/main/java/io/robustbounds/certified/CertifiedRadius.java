@@ -2,16 +2,17 @@ package io.robustbounds.certified;
 
 /**
  * The certified mode's search on ε (docs/certified-mode.md, "The search"): per sample the largest L2 radius that a
- * {@link LinearBoundNetwork} proves, found by a bisection that also keeps every partial result.
+ * {@link LinearBoundNetwork} proves, found by a (geometric) bisection that also keeps every partial result.
  *
  * <p>One propagation at ε returns r(ε) ≤ ε, a radius proven even when the ball of radius ε is not (the margin's
  * lower bound A − ε'B is affine in ε' ≤ ε with the intermediate bounds of ε fixed), and an estimate min_j A_j/B_j
  * of where its margins reach. Each step sets lo = max(lo, r) and, when r &lt; ε, hi = ε; a step that certifies its
  * whole ball caps the search at its estimate; the next ε is the geometric middle of what remains. The search starts
  * inside [lo, hi] with the caller's ends (the sound bound, an attack's norm: no radius can pass it) or, without an
- * upper end, at {@link Settings#initialRadius} growing (at most ×4) while certified. It stops when hi − lo ≤ tolerance · hi or after maxSteps propagations. lo is
- * the result: every perturbation shorter than it is proven not to change the class. The network's
- * {@link LinearBoundNetwork#session} may reuse work between the steps (intermediate bound rows).
+ * upper end, at {@link Settings#initialRadius} growing (at most ×4) while certified. It stops when the rest of
+ * [lo, min(hi, cap)] is within the tolerance or after maxSteps propagations. lo is the result: every perturbation
+ * shorter than it is proven not to change the class. The network's {@link LinearBoundNetwork#session} may reuse work
+ * between the steps (intermediate bound rows).
  */
 public final class CertifiedRadius {
     private CertifiedRadius() {
