@@ -36,10 +36,14 @@ public final class CertifiedBench {
     }
 
     /**
-     * LeNet-5 by default: interval bounds for the intermediate layers, CROWN on the margins (the fast setting;
-     * -Dcertified.rowLimit=1000 adds CROWN bounds for ip1's ReLUs, -Dcertified.alpha=N alpha-CROWN steps).
+     * LeNet-5 by default: CROWN bounds for every relaxed stage's input (-Dcertified.rowLimit=0: interval bounds only),
+     * no alpha-CROWN (-Dcertified.alpha=N margin steps), bound rows reused down to -Dcertified.reuse (default
+     * {@link CrownNetwork#DEFAULT_REUSE}) of their ε. Every network: search tolerance -Dcertified.tolerance (the
+     * default of {@link CertifiedRadius.Settings#defaults()}); -Dcertified.upper=attack (default) gives the search the
+     * sound bound and the best attack's norm as its ends, as the evaluator does (no radius can then pass the attack),
+     * =none gives it neither (then a violation would be a real one).
      */
-    static final int LENET_ROW_LIMIT = 0;
+    static final int LENET_ROW_LIMIT = Integer.MAX_VALUE;
     static final int LENET_ALPHA = 0;
 
     public static void main(String[] args) throws IOException {
@@ -54,7 +58,8 @@ public final class CertifiedBench {
             LinearBoundNetwork net = Certified.of(lenet);
             if (net instanceof CrownNetwork c) {
                 net = c.withCrownRowLimit(Integer.getInteger("certified.rowLimit", LENET_ROW_LIMIT))
-                        .withAlphaSteps(Integer.getInteger("certified.alpha", LENET_ALPHA), Integer.getInteger("certified.alphaIntermediate", 0));
+                        .withAlphaSteps(Integer.getInteger("certified.alpha", LENET_ALPHA), Integer.getInteger("certified.alphaIntermediate", 0))
+                        .withReuse(Double.parseDouble(System.getProperty("certified.reuse", String.valueOf(CrownNetwork.DEFAULT_REUSE))));
             }
             out.put("lenet", run(lenet, net, x, n, true));
         }
@@ -68,27 +73,34 @@ public final class CertifiedBench {
                 }
             }
         }
+        out.put("upper_end", System.getProperty("certified.upper", "attack"));
         out.put("load_average", Files.readString(Path.of("/proc/loadavg")).trim());
         System.out.println(json(out));
     }
 
-    private static Map<String, Object> run(Model model, LinearBoundNetwork net, double[] x, int n, boolean timed) {
+    private static Map<String, Object> run(Model model, LinearBoundNetwork net, double[] x, int n, boolean timed) throws IOException {
+        double[][] attacks = attacks(model, x, n, timed);
+        double[] attackNorm = attacks[0];
+        double[] sound = attacks[1];
+        double[] attackPredicted = attacks[2];
+        boolean attackUpper = !"none".equals(System.getProperty("certified.upper", "attack"));
+        CertifiedRadius.Settings settings = CertifiedRadius.Settings.defaults();
+        if (System.getProperty("certified.tolerance") != null) {
+            settings = settings.withRelativeTolerance(Double.parseDouble(System.getProperty("certified.tolerance")));
+        }
         long start = System.nanoTime();
-        CertifiedRadius.Result r = CertifiedRadius.search(net, x, n, null, null, CertifiedRadius.Settings.defaults());
+        CertifiedRadius.Result r = CertifiedRadius.search(net, x, n, attackUpper ? sound : null, attackUpper ? attackNorm : null, settings);
         double seconds = (System.nanoTime() - start) / 1e9;
-        SampleResults attacks = ModelEvaluator.of(model, EvalSettings.defaults().withDataType(DataType.DOUBLE)
-                .withModes(List.of(BoundMode.SOUND)).withAttacks(EvalSettings.ATTACKS)).evaluate(x, n);
-        double[] sound = attacks.of(BoundMode.SOUND).bound();
         List<Double> tight = new ArrayList<>();
         List<Double> soundTight = new ArrayList<>();
         int violations = 0;
         int aboveSound = 0;
         for (int i = 0; i < n; i++) {
-            double a = attacks.attackNorm()[i];
+            double a = attackNorm[i];
             if (r.radius()[i] >= sound[i]) {
                 aboveSound++;
             }
-            if (!(a > 0) || attacks.predicted()[i] != r.predicted()[i]) {
+            if (!(a > 0) || attackPredicted[i] != r.predicted()[i]) {
                 continue;
             }
             tight.add(r.radius()[i] / a);
@@ -111,6 +123,42 @@ public final class CertifiedBench {
         m.put("at_least_sound", aboveSound);
         m.put("mean_steps", Arrays.stream(r.steps()).average().orElse(0));
         return m;
+    }
+
+    /**
+     * Per sample the best attack's norm, the sound bound and the predicted class; with -Dcertified.attackCache=DIR the
+     * LeNet results are kept in DIR/lenet-N.txt and read back by later runs (the attacks take longer than the search).
+     */
+    private static double[][] attacks(Model model, double[] x, int n, boolean lenet) throws IOException {
+        String dir = System.getProperty("certified.attackCache");
+        Path cache = dir == null || !lenet ? null : Path.of(dir, "lenet-" + n + ".txt");
+        if (cache != null && Files.exists(cache)) {
+            List<String> lines = Files.readAllLines(cache);
+            double[][] out = new double[3][n];
+            for (int k = 0; k < 3; k++) {
+                String[] v = lines.get(k).trim().split(" ");
+                for (int i = 0; i < n; i++) {
+                    out[k][i] = Double.parseDouble(v[i]);
+                }
+            }
+            return out;
+        }
+        SampleResults a = ModelEvaluator.of(model, EvalSettings.defaults().withDataType(DataType.DOUBLE)
+                .withModes(List.of(BoundMode.SOUND)).withAttacks(EvalSettings.ATTACKS)).evaluate(x, n);
+        double[][] out = {a.attackNorm().clone(), a.of(BoundMode.SOUND).bound().clone(),
+                Arrays.stream(a.predicted()).asDoubleStream().toArray()};
+        if (cache != null) {
+            Files.createDirectories(cache.getParent());
+            StringBuilder b = new StringBuilder();
+            for (double[] row : out) {
+                for (double v : row) {
+                    b.append(Double.toString(v)).append(' ');
+                }
+                b.append('\n');
+            }
+            Files.writeString(cache, b.toString());
+        }
+        return out;
     }
 
     private static double median(List<Double> v) {

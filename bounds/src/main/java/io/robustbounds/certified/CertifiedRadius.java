@@ -2,14 +2,17 @@ package io.robustbounds.certified;
 
 /**
  * The certified mode's search on ε (docs/certified-mode.md, "The search"): per sample the largest L2 radius that a
- * {@link LinearBoundNetwork} proves, found by a bisection that also keeps every partial result.
+ * {@link LinearBoundNetwork} proves, found by a (geometric) bisection that also keeps every partial result.
  *
  * <p>One propagation at ε returns r(ε) ≤ ε, a radius proven even when the ball of radius ε is not (the margin's
- * lower bound A − ε'B is affine in ε' ≤ ε with the intermediate bounds of ε fixed). So each step sets lo = max(lo, r)
- * and, when r &lt; ε, hi = ε; the next ε is the middle of [lo, hi]. The search starts at the caller's upper end (an
- * attack's norm: no radius can pass it) or, without one, at {@link Settings#initialRadius} growing ×4 while
- * certified. It stops when hi − lo ≤ tolerance · hi or after maxSteps propagations. lo is the result: every
- * perturbation shorter than it is proven not to change the class.
+ * lower bound A − ε'B is affine in ε' ≤ ε with the intermediate bounds of ε fixed), and an estimate min_j A_j/B_j
+ * of where its margins reach. Each step sets lo = max(lo, r) and, when r &lt; ε, hi = ε; a step that certifies its
+ * whole ball caps the search at its estimate; the next ε is the geometric middle of what remains. The search starts
+ * inside [lo, hi] with the caller's ends (the sound bound, an attack's norm: no radius can pass it) or, without an
+ * upper end, at {@link Settings#initialRadius} growing (at most ×4) while certified. It stops when the rest of
+ * [lo, min(hi, cap)] is within the tolerance or after maxSteps propagations. lo is the result: every perturbation
+ * shorter than it is proven not to change the class. The network's {@link LinearBoundNetwork#session} may reuse work
+ * between the steps (intermediate bound rows).
  */
 public final class CertifiedRadius {
     private CertifiedRadius() {
@@ -37,9 +40,9 @@ public final class CertifiedRadius {
             }
         }
 
-        /** Radii to 0.1 %, at most 30 propagations, first ε = 1 without an upper end, 256 MiB. */
+        /** Radii to 1 %, at most 30 propagations, first ε = 1 without an upper end, 256 MiB. */
         public static Settings defaults() {
-            return new Settings(1e-3, 30, 1.0, 256L << 20);
+            return new Settings(1e-2, 30, 1.0, 256L << 20);
         }
 
         public Settings withBatchMemory(long bytes) {
@@ -65,20 +68,50 @@ public final class CertifiedRadius {
      */
     public static Result search(LinearBoundNetwork net, double[] x, int n, double[] lower, double[] upper, Settings settings) {
         int[] predicted = net.predict(x, n);
-        double[] lo = new double[n];
-        double[] hi = new double[n];
-        for (int i = 0; i < n; i++) {
-            lo[i] = lower == null || !(lower[i] > 0) ? 0 : lower[i];
-            double u = upper == null ? Double.NaN : upper[i];
-            hi[i] = u > 0 && Double.isFinite(u) ? Math.max(u, lo[i]) : Double.NaN;
-        }
+        double[] radius = new double[n];
         int[] steps = new int[n];
-        boolean[] done = new boolean[n];
-        double[] eps = new double[n];
+        double[] hiOut = new double[n];
+        // the session keeps per-sample state between propagations: groups of samples bound it by half the budget
+        long perSample = net.sessionBytesPerSample();
+        int group = perSample <= 0 ? Math.max(1, n) : (int) Math.max(1, Math.min(n, settings.batchMemory() / 2 / perSample));
+        int d = net.inputSize();
+        for (int from = 0; from < n; from += group) {
+            int m = Math.min(group, n - from);
+            double[] xs = java.util.Arrays.copyOfRange(x, from * d, (from + m) * d);
+            int[] cls = java.util.Arrays.copyOfRange(predicted, from, from + m);
+            LinearBoundNetwork.Session session = net.session(xs, m, cls, perSample <= 0 ? settings.batchMemory() : settings.batchMemory() / 2);
+            searchGroup(session, m, from, lower, upper, settings, radius, steps, hiOut);
+        }
+        return new Result(predicted, radius, steps, hiOut);
+    }
+
+    /**
+     * The search of samples from … from + m − 1 (docs/certified-mode.md, "The search"). Per sample: lo (proven), hi
+     * (smallest ε whose propagation fell short, or the caller's upper end) and cap, the smallest estimate of a
+     * propagation that certified its whole ball: the estimate falls as ε grows (wider intermediate bounds), so the
+     * radius the search can reach lies in [lo, cap] (a guess, never reported as proven). The next ε is the geometric
+     * middle of [lo, min(hi, cap)] (an eighth of it while lo = 0), or ×4 while nothing has fallen short.
+     */
+    private static void searchGroup(LinearBoundNetwork.Session session, int m, int from, double[] lower, double[] upper, Settings settings,
+            double[] radius, int[] steps, double[] hiOut) {
+        double[] lo = new double[m];
+        double[] hi = new double[m];
+        double[] cap = new double[m];
+        double[] eps = new double[m];
+        boolean[] done = new boolean[m];
+        for (int k = 0; k < m; k++) {
+            int i = from + k;
+            lo[k] = lower == null || !(lower[i] > 0) ? 0 : lower[i];
+            double u = upper == null ? Double.NaN : upper[i];
+            hi[k] = u > 0 && Double.isFinite(u) ? Math.max(u, lo[k]) : Double.NaN;
+            cap[k] = Double.POSITIVE_INFINITY;
+            // the caller's upper end is an adversarial norm: its ball is never certified, so start inside [lo, hi]
+            eps[k] = Double.isNaN(hi[k]) ? Math.max(settings.initialRadius(), 2 * lo[k]) : lo[k] > 0 ? Math.sqrt(lo[k] * hi[k]) : hi[k] / 8;
+        }
         for (int step = 0; step < settings.maxSteps(); step++) {
             int active = 0;
-            for (int i = 0; i < n; i++) {
-                if (!done[i]) {
+            for (int k = 0; k < m; k++) {
+                if (!done[k]) {
                     active++;
                 }
             }
@@ -86,40 +119,42 @@ public final class CertifiedRadius {
                 break;
             }
             int[] rows = new int[active];
-            int d = net.inputSize();
-            double[] xs = new double[active * d];
-            int[] cls = new int[active];
             double[] e = new double[active];
             int a = 0;
-            for (int i = 0; i < n; i++) {
-                if (done[i]) {
+            for (int k = 0; k < m; k++) {
+                if (!done[k]) {
+                    rows[a] = k;
+                    e[a++] = eps[k];
+                }
+            }
+            LinearBoundNetwork.Step r = session.propagate(rows, e);
+            for (int j = 0; j < active; j++) {
+                int k = rows[j];
+                steps[from + k]++;
+                double got = r.radius()[j];
+                lo[k] = Math.max(lo[k], got);
+                if (got < e[j]) {
+                    hi[k] = Double.isNaN(hi[k]) ? e[j] : Math.min(hi[k], e[j]);
+                } else if (r.estimate()[j] >= e[j]) {
+                    cap[k] = Math.min(cap[k], r.estimate()[j]);
+                }
+                double top = Double.isNaN(hi[k]) ? cap[k] : Math.min(hi[k], cap[k]);
+                if (top <= lo[k] || Double.isFinite(top) && top - lo[k] <= settings.relativeTolerance() * top
+                        || Double.isNaN(hi[k]) && !(4 * e[j] < Double.MAX_VALUE / 4)) {
+                    done[k] = true;
                     continue;
                 }
-                eps[i] = step == 0 ? (Double.isNaN(hi[i]) ? Math.max(settings.initialRadius(), 2 * lo[i]) : hi[i])
-                        : Double.isNaN(hi[i]) ? 4 * eps[i] : lo[i] + 0.5 * (hi[i] - lo[i]);
-                rows[a] = i;
-                System.arraycopy(x, i * d, xs, a * d, d);
-                cls[a] = predicted[i];
-                e[a] = eps[i];
-                a++;
-            }
-            double[] r = net.certifiedWithin(xs, active, cls, e, settings.batchMemory());
-            for (int k = 0; k < active; k++) {
-                int i = rows[k];
-                steps[i]++;
-                lo[i] = Math.max(lo[i], r[k]);
-                if (r[k] < e[k]) {
-                    hi[i] = Double.isNaN(hi[i]) ? e[k] : Math.min(hi[i], e[k]);
-                }
-                if (!Double.isNaN(hi[i]) && hi[i] - lo[i] <= settings.relativeTolerance() * hi[i]) {
-                    done[i] = true;
-                }
-                if (Double.isNaN(hi[i]) && !(4 * eps[i] < Double.MAX_VALUE / 4)) {
-                    done[i] = true;
+                if (Double.isNaN(hi[k])) {
+                    eps[k] = Math.min(4 * e[j], Math.max(2 * e[j], Double.isFinite(cap[k]) ? Math.sqrt(e[j] * cap[k]) : 4 * e[j]));
+                } else {
+                    eps[k] = lo[k] > 0 ? Math.sqrt(lo[k] * top) : top / 8;
                 }
             }
         }
-        return new Result(predicted, lo, steps, hi);
+        for (int k = 0; k < m; k++) {
+            radius[from + k] = lo[k];
+            hiOut[from + k] = hi[k];
+        }
     }
 
     /**

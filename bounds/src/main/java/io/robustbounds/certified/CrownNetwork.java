@@ -40,6 +40,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
     private final int intermediateAlphaSteps;
     /** Lower slopes of unstable ReLUs tried for every bound row; each row keeps the best (all valid). */
     private final List<Slope> slopes;
+    /** A search session reuses bound rows of ε down to this · ε ({@link #session}); 1: only at ε itself. */
+    private final double reuse;
 
     /**
      * The lower line αz of an unstable ReLU (l &lt; 0 &lt; u): any α ∈ [0, 1] is valid. ADAPTIVE is CROWN's (1 if
@@ -63,7 +65,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (s.isEmpty()) {
             throw new IllegalArgumentException("certified mode: at least one lower slope needed");
         }
-        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps, crownRowLimit);
+        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse);
     }
 
     /**
@@ -71,7 +73,18 @@ public final class CrownNetwork implements LinearBoundNetwork {
      * (the others keep their interval bounds: looser, much cheaper on wide convolutional layers).
      */
     public CrownNetwork withCrownRowLimit(int rows) {
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, rows);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, rows, reuse);
+    }
+
+    /**
+     * This network reusing a sample's intermediate bound rows of ε in a search session for every ε' in [ρε, ε]
+     * (ρ = 1: never below ε itself; smaller: faster, a little looser).
+     */
+    public CrownNetwork withReuse(double rho) {
+        if (!(rho > 0 && rho <= 1)) {
+            throw new IllegalArgumentException("certified mode: reuse factor must be in (0, 1], got " + rho);
+        }
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho);
     }
 
     /** This network with the given number of alpha-CROWN steps on the margins per propagation. */
@@ -79,19 +92,21 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (margins < 0 || intermediate < 0) {
             throw new IllegalArgumentException("certified mode: alpha steps must be >= 0, got " + margins + " and " + intermediate);
         }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit, reuse);
     }
 
     private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head) {
-        this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL), DEFAULT_ALPHA_STEPS, DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE);
+        this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL), DEFAULT_ALPHA_STEPS, DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE,
+                stages.stream().anyMatch(st -> st instanceof Stages.Conv) ? DEFAULT_REUSE : 1);
     }
 
     /** alpha-CROWN steps by default. */
     public static final int DEFAULT_ALPHA_STEPS = 24;
 
     private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head, List<Slope> slopes, int alphaSteps,
-            int intermediateAlphaSteps, int crownRowLimit) {
+            int intermediateAlphaSteps, int crownRowLimit, double reuse) {
         this.crownRowLimit = crownRowLimit;
+        this.reuse = reuse;
         this.alphaSteps = alphaSteps;
         this.intermediateAlphaSteps = intermediateAlphaSteps;
         boolean relu = stages.stream().anyMatch(st -> st instanceof Stages.Act a && a.g == Activation.RELU);
@@ -272,6 +287,52 @@ public final class CrownNetwork implements LinearBoundNetwork {
         return 8L * (10 * units + 4L * Math.min(rows, ROW_BLOCK) * wide);
     }
 
+    /**
+     * The lines of y = max(v₀ … v_{k−1}) for lᵢ ≤ vᵢ ≤ uᵢ (docs/certified-mode.md, "MAX pooling"), into
+     * out[at … at+4] = {i*, j, a, b, exact} (window positions): y ≥ v_{i*} with i* = argmax lᵢ; y ≤ a v_j + b, the
+     * chord of max(v_j, U') over [l_j, u_j] with j = argmax uᵢ and U' = max of the other uᵢ (b rounded up so that the
+     * line is above both ends of the chord, which makes it valid for the computed a); exact = 1 when l_j ≥ U' (then
+     * y = v_j and i* = j).
+     */
+    static void poolLine(double[] l, double[] u, int k, double[] out, int at) {
+        int best = -1;
+        double bestLow = Double.NEGATIVE_INFINITY;
+        double top = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        int topAt = -1;
+        for (int i = 0; i < k; i++) {
+            if (best < 0 || l[i] > bestLow) {
+                best = i;
+                bestLow = l[i];
+            }
+            if (topAt < 0 || u[i] > top) {
+                second = top;
+                top = u[i];
+                topAt = i;
+            } else {
+                second = Math.max(second, u[i]);
+            }
+        }
+        double lj = l[topAt];
+        boolean exact = lj >= second;                  // v_j ≥ l_j ≥ U' ≥ every other vᵢ
+        out[at] = exact ? topAt : best;
+        out[at + 1] = topAt;
+        out[at + 2] = 0;
+        out[at + 3] = top;
+        out[at + 4] = exact ? 1 : 0;
+        if (!(Double.isFinite(bestLow) && Double.isFinite(top) && Double.isFinite(lj))) {
+            out[at + 3] = Double.NaN;
+        } else if (!exact && top > second) {
+            // a = (u_j − U')/(u_j − l_j) ∈ [0, 1] (fl is monotone and U' > l_j); b ≥ U' − a l_j and ≥ u_j − a u_j
+            double a = (top - second) / (top - lj);
+            out[at + 2] = a;
+            out[at + 3] = Math.max(Rounding.up(second - Rounding.down(a * lj)), Rounding.up(top - Rounding.down(a * top)));
+        }
+    }
+
+    /** Per MAX-pool output: i*, j, a, b, exact (see {@link #poolLine}). */
+    static final int POOL_LINE = 5;
+
     /** Bound rows per sample back-substituted together (the rest in further blocks): bounds the working memory. */
     static final int ROW_BLOCK = 512;
 
@@ -289,16 +350,145 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 throw new IllegalArgumentException("sample " + i + ": radius must be finite and >= 0, got " + eps[i]);
             }
         }
+        return propagate(x, n, cls, eps, batchMemory, null, null)[0];
+    }
+
+    /**
+     * Passes over chunks of at most batchMemory / bytesPerSample() samples; {@code cached[i]} non-null: sample i reuses
+     * those bound rows, else its rows are computed (and stored into {@code recorded[i]} when that array is given).
+     * Returns {radius, estimate}.
+     */
+    private double[][] propagate(double[] x, int n, int[] cls, double[] eps, long batchMemory, Rows[] cached, Rows[] recorded) {
         double[] out = new double[n];
+        double[] estimate = new double[n];
         // ND4J calls take fixed 64-row blocks and Gemm pads to 64 rows, so a sample's radius does not depend on its chunk
         int chunk = (int) Math.max(1, Math.min(n, batchMemory / bytesPerSample()));
         for (int from = 0; from < n; from += chunk) {
             int count = Math.min(chunk, n - from);
-            double[] r = new Pass(Arrays.copyOfRange(x, from * inputSize, (from + count) * inputSize), count,
-                    Arrays.copyOfRange(cls, from, from + count), Arrays.copyOfRange(eps, from, from + count)).radii();
-            System.arraycopy(r, 0, out, from, count);
+            Rows[] reuse = cached == null ? null : Arrays.copyOfRange(cached, from, from + count);
+            Pass pass = new Pass(Arrays.copyOfRange(x, from * inputSize, (from + count) * inputSize), count,
+                    Arrays.copyOfRange(cls, from, from + count), Arrays.copyOfRange(eps, from, from + count), reuse);
+            double[][] r = pass.radii();
+            System.arraycopy(r[0], 0, out, from, count);
+            System.arraycopy(r[1], 0, estimate, from, count);
+            if (recorded != null && pass.recorded != null) {
+                System.arraycopy(pass.recorded, 0, recorded, from, count);
+            }
         }
-        return out;
+        return new double[][] {out, estimate};
+    }
+
+    /**
+     * A propagation at ε' reuses a sample's bound rows of ε when ρε ≤ ε' ≤ ε (ρ = this, the default for networks with
+     * a convolution, whose bound rows dominate the cost; 1 for the others, where fresh rows are cheap and tighter);
+     * below, it computes them anew. The reused bounds A − ε'B are those of the relaxation chosen at ε: a little looser
+     * than fresh ones at ε'.
+     */
+    public static final double DEFAULT_REUSE = 0.7;
+
+    /** Bytes of bound rows a search session keeps per sample (4 doubles per unit of every nonlinear stage's input). */
+    @Override
+    public long sessionBytesPerSample() {
+        long units = 0;
+        for (Stages.Stage s : stages) {
+            if (!(s instanceof Stages.Linear)) {
+                units += s.in;
+            }
+        }
+        return 32 * units + 64;
+    }
+
+    /**
+     * The search's propagations over fixed samples, reusing each sample's intermediate bound rows across radii
+     * (docs/certified-mode.md, "Reuse across the search"): a propagation at ε' ≤ ε of the last fresh one, and at least
+     * {@link #reuse} ε, recomputes only the interval bounds, the lines and the margins.
+     */
+    @Override
+    public Session session(double[] x, int n, int[] cls, long batchMemory) {
+        Rows[] rows = new Rows[n];
+        return (samples, e) -> {
+            int m = samples.length;
+            int[] fresh = new int[m];
+            int[] again = new int[m];
+            int nf = 0;
+            int na = 0;
+            for (int k = 0; k < m; k++) {
+                Rows r = rows[samples[k]];
+                if (r != null && e[k] <= r.eps && e[k] >= reuse * r.eps) {
+                    again[na++] = k;
+                } else {
+                    fresh[nf++] = k;
+                }
+            }
+            double[] radius = new double[m];
+            double[] estimate = new double[m];
+            for (int group = 0; group < 2; group++) {
+                int[] ks = group == 0 ? fresh : again;
+                int count = group == 0 ? nf : na;
+                if (count == 0) {
+                    continue;
+                }
+                double[] xs = new double[count * inputSize];
+                int[] cs = new int[count];
+                double[] es = new double[count];
+                Rows[] use = group == 0 ? null : new Rows[count];
+                for (int j = 0; j < count; j++) {
+                    int i = samples[ks[j]];
+                    System.arraycopy(x, i * inputSize, xs, j * inputSize, inputSize);
+                    cs[j] = cls[i];
+                    es[j] = e[ks[j]];
+                    if (use != null) {
+                        use[j] = rows[i];
+                    }
+                }
+                Rows[] recorded = group == 0 ? new Rows[count] : null;
+                double[][] r = propagate(xs, count, cs, es, batchMemory, use, recorded);
+                for (int j = 0; j < count; j++) {
+                    radius[ks[j]] = r[0][j];
+                    estimate[ks[j]] = r[1][j];
+                    if (recorded != null) {
+                        rows[samples[ks[j]]] = recorded[j];
+                    }
+                }
+            }
+            return new Step(radius, estimate);
+        };
+    }
+
+    /**
+     * One sample's intermediate bound rows from a propagation at radius eps: per nonlinear stage s and unit of its
+     * input, A − εB ≤ v ≤ A⁺ + εB⁺ for every ε ≤ eps (NaN: no row, the interval bounds serve).
+     */
+    static final class Rows {
+        final double eps;
+        final double[][] a;
+        final double[][] b;
+        final double[][] aUp;
+        final double[][] bUp;
+
+        Rows(double eps, int depth) {
+            this.eps = eps;
+            a = new double[depth][];
+            b = new double[depth][];
+            aUp = new double[depth][];
+            bUp = new double[depth][];
+        }
+
+        void allocate(int s, int size) {
+            a[s] = new double[size];
+            b[s] = new double[size];
+            aUp[s] = new double[size];
+            bUp[s] = new double[size];
+            Arrays.fill(a[s], Double.NaN);
+            Arrays.fill(aUp[s], Double.NaN);
+        }
+
+        void set(int s, int unit, double lowA, double lowB, double upA, double upB) {
+            a[s][unit] = lowA;
+            b[s][unit] = lowB;
+            aUp[s][unit] = upA;
+            bUp[s][unit] = upB;
+        }
     }
 
     /** One propagation over N samples, each at its own ε. */
@@ -313,10 +503,21 @@ public final class CrownNetwork implements LinearBoundNetwork {
         final double[][] lower = new double[depth + 1][];
         final double[][] upper = new double[depth + 1][];
         /** Per nonlinear stage s (its input vₛ): lines (4 per unit: αᴸ, βᴸ, αᵁ, βᵁ) or, for MAX pooling, per output
-         * the lower input index, the upper constant and a flag (3 per output). */
+         * the lower input index i*, the upper line's input j, slope a and intercept b, and the exact flag (5 per output:
+         * {@link #POOL_LINE}). */
         final double[][] lines = new double[depth][];
+        /** Per sample: bound rows to reuse (null: compute them, into {@link #recorded}). */
+        final Rows[] cached;
+        final Rows[] recorded;
 
-        Pass(double[] x, int samples, int[] cls, double[] eps) {
+        Pass(double[] x, int samples, int[] cls, double[] eps, Rows[] cached) {
+            this.cached = cached;
+            this.recorded = cached != null ? null : new Rows[samples];
+            if (recorded != null) {
+                for (int n = 0; n < samples; n++) {
+                    recorded[n] = new Rows(eps[n], depth);
+                }
+            }
             this.x = x;
             this.samples = samples;
             this.cls = cls;
@@ -336,7 +537,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
             }
         }
 
-        double[] radii() {
+        /** Per sample {radius, estimate}: the proven radius (≤ ε) and min_j A_j/B_j, where the margins' bounds reach. */
+        double[][] radii() {
             for (int s = 0; s < depth; s++) {
                 Stages.Stage st = stages.get(s);
                 if (!(st instanceof Stages.Linear)) {
@@ -446,6 +648,13 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 return;                          // exact already
             }
             int size = stages.get(s).in;
+            if (cached != null) {
+                reuse(s, size);
+                return;
+            }
+            for (int n = 0; n < samples; n++) {
+                recorded[n].allocate(s, size);
+            }
             boolean linearBelow = true;
             for (int j = 0; j < s; j++) {
                 linearBelow &= stages.get(j) instanceof Stages.Linear;
@@ -500,8 +709,34 @@ public final class CrownNetwork implements LinearBoundNetwork {
                         if (relu && !(lower[s][at] < 0 && upper[s][at] > 0)) {
                             continue;                    // stable in this sample: its bounds stay as they are (chunk-independent)
                         }
+                        // −v ≥ A' − εB' is v ≤ −A' + εB'
+                        recorded[n].set(s, at - n * size, linearBelow ? ab[0][row] : best[2][row], linearBelow ? ab[2][row] : best[3][row],
+                                linearBelow ? ab[1][row] : -best[2][row + count], linearBelow ? ab[2][row] : best[3][row + count]);
                         lower[s][at] = Math.max(lower[s][at], lo);
                         upper[s][at] = Math.min(upper[s][at], hi);
+                    }
+                }
+            }
+        }
+
+        /**
+         * The bounds of a propagation at ε_c ≥ ε reused: each row's relaxed linear network is valid on the ball of
+         * radius ε_c, hence on the smaller one, so A − εB ≤ v ≤ A⁺ + εB⁺ with the rows' A, B (docs/certified-mode.md,
+         * "Reuse across the search"), intersected with this pass' interval bounds.
+         */
+        private void reuse(int s, int size) {
+            for (int n = 0; n < samples; n++) {
+                Rows c = cached[n];
+                if (!(eps[n] <= c.eps) || c.a[s] == null) {
+                    throw new IllegalStateException("bound rows of radius " + c.eps + " reused at " + eps[n]);
+                }
+                for (int i = 0; i < size; i++) {
+                    int at = n * size + i;
+                    if (!Double.isNaN(c.a[s][i])) {
+                        lower[s][at] = Math.max(lower[s][at], Rounding.down(c.a[s][i] - Rounding.up(eps[n] * c.b[s][i])));
+                    }
+                    if (!Double.isNaN(c.aUp[s][i])) {
+                        upper[s][at] = Math.min(upper[s][at], Rounding.up(c.aUp[s][i] + Rounding.up(eps[n] * c.bUp[s][i])));
                     }
                 }
             }
@@ -524,49 +759,32 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 lines[s] = l4;
                 return;
             }
-            // MAX pooling: y ≥ v_{i*} (i* the input with the largest lower bound); y ≤ max uᵢ; y = vⱼ exactly when
-            // lⱼ ≥ uᵢ for every other i of the window
+            // MAX pooling (docs/certified-mode.md, "MAX pooling"): y ≥ v_{i*} (i* the input with the largest lower bound);
+            // y ≤ a v_j + b, the chord of max(v_j, U') on [l_j, u_j] (j = argmax u, U' = max of the others' u);
+            // y = v_j exactly when l_j ≥ U'
             Stages.MaxPool m = (Stages.MaxPool) st;
-            double[] p = new double[3 * samples * m.out];
+            double[] p = new double[POOL_LINE * samples * m.out];
+            int window = m.size * m.size;
+            double[] wl = new double[window];
+            double[] wu = new double[window];
             for (int n = 0; n < samples; n++) {
                 for (int o = 0; o < m.out; o++) {
-                    int best = -1;
-                    double bestLow = Double.NEGATIVE_INFINITY;
-                    double top = Double.NEGATIVE_INFINITY;
-                    double second = Double.NEGATIVE_INFINITY;
-                    int topAt = -1;
-                    for (int dy = 0; dy < m.size; dy++) {
-                        for (int dx = 0; dx < m.size; dx++) {
-                            int i = m.input(o, dy, dx);
-                            double l = lo[n * m.in + i];
-                            double u = hi[n * m.in + i];
-                            if (best < 0 || l > bestLow) {
-                                best = i;
-                                bestLow = l;
-                            }
-                            if (topAt < 0 || u > top) {
-                                second = top;
-                                top = u;
-                                topAt = i;
-                            } else {
-                                second = Math.max(second, u);
-                            }
-                        }
+                    for (int e = 0; e < window; e++) {
+                        int i = n * m.in + m.input(o, e / m.size, e % m.size);
+                        wl[e] = lo[i];
+                        wu[e] = hi[i];
                     }
-                    int at = 3 * (n * m.out + o);
-                    p[at] = best;
-                    p[at + 1] = top;
-                    p[at + 2] = best == topAt && bestLow >= second ? 1 : 0;   // best dominates every other input
-                    if (!(Double.isFinite(bestLow) && Double.isFinite(top))) {
-                        p[at + 1] = Double.NaN;
-                    }
+                    int at = POOL_LINE * (n * m.out + o);
+                    poolLine(wl, wu, window, p, at);
+                    p[at] = m.input(o, (int) p[at] / m.size, (int) p[at] % m.size);
+                    p[at + 1] = m.input(o, (int) p[at + 1] / m.size, (int) p[at + 1] % m.size);
                 }
             }
             lines[s] = p;
         }
 
         /** Rows (H_c − H_j) v_S + (h_c − h_j), j ≠ c, back-substituted; the radius is min_j A_j / B_j, at most ε. */
-        private double[] margins() {
+        private double[][] margins() {
             int in = head.in;
             int rows = classes - 1;
             double[] lam = new double[samples * rows * in];
@@ -594,14 +812,16 @@ public final class CrownNetwork implements LinearBoundNetwork {
             }
             double[] rowRadius = bestBounds(depth, lam, rows, beta, slack, alphaSteps, true)[1];
             double[] radius = new double[samples];
+            double[] estimate = new double[samples];
             for (int n = 0; n < samples; n++) {
-                double best = eps[n];
+                double best = Double.POSITIVE_INFINITY;
                 for (int r = 0; r < rows; r++) {
                     best = Math.min(best, rowRadius[n * rows + r]);
                 }
-                radius[n] = best;
+                estimate[n] = best;
+                radius[n] = Math.min(eps[n], best);
             }
-            return radius;
+            return new double[][] {radius, estimate};
         }
 
         /**
@@ -616,7 +836,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
             int total = samples * rows;
             double[] lowest = new double[total];
             double[] rowRadius = new double[total];
+            double[] bestA = new double[total];
+            double[] bestB = new double[total];
             Arrays.fill(lowest, Double.NEGATIVE_INFINITY);
+            Arrays.fill(bestA, Double.NaN);
             Slope[] start = new Slope[total];
             boolean unstable = false;
             for (int s = 0; s < top && !unstable; s++) {
@@ -628,10 +851,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
             }
             for (Slope slope : unstable ? slopes : List.of(Slope.ADAPTIVE)) {
                 double[][] ab = backSubstitute(top, lam.clone(), rows, beta.clone(), slack.clone(), slope);
-                keep(ab, rows, lowest, rowRadius, start, slope);
+                keep(ab, rows, lowest, rowRadius, bestA, bestB, start, slope);
             }
             if (steps == 0 || slopes.size() == 1 || !unstable) {
-                return new double[][] {lowest, rowRadius};
+                return new double[][] {lowest, rowRadius, bestA, bestB};
             }
             double[][] alpha = new double[depth][];
             boolean any = false;
@@ -651,13 +874,13 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 }
             }
             if (!any) {
-                return new double[][] {lowest, rowRadius};
+                return new double[][] {lowest, rowRadius, bestA, bestB};
             }
             double step = 0.25;
             for (int it = 0; it < steps; it++) {
                 double[][] record = new double[depth][];
                 double[][] ab = backSubstitute(top, lam.clone(), rows, beta.clone(), slack.clone(), Slope.ADAPTIVE, alpha, record);
-                keep(ab, rows, lowest, rowRadius, null, null);
+                keep(ab, rows, lowest, rowRadius, bestA, bestB, null, null);
                 double[] g = new double[total * inputSize];
                 for (int row = 0; row < total; row++) {
                     double a = ab[0][row];
@@ -711,9 +934,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
                         for (int row = 0; row < total; row++) {
                             int n = row / rows;
                             for (int o = 0; o < m.out; o++) {
-                                int at = 3 * (n * m.out + o);
+                                int at = POOL_LINE * (n * m.out + o);
                                 double l = lamOut[row * m.out + o];
-                                next[row * m.out + o] = l > 0 || p[at + 2] == 1 ? g[row * m.in + (int) p[at]] : p[at + 1];
+                                next[row * m.out + o] = l > 0 || p[at + 4] == 1 ? g[row * m.in + (int) p[at]]
+                                        : p[at + 2] * g[row * m.in + (int) p[at + 1]] + p[at + 3];
                             }
                         }
                     }
@@ -738,11 +962,12 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 }
                 step *= 0.85;
             }
-            return new double[][] {lowest, rowRadius};
+            return new double[][] {lowest, rowRadius, bestA, bestB};
         }
 
         /** Per row the best proven lower bound at the pass' ε and radius A/B so far (and the slope that gave it). */
-        private void keep(double[][] ab, int rows, double[] lowest, double[] rowRadius, Slope[] start, Slope slope) {
+        private void keep(double[][] ab, int rows, double[] lowest, double[] rowRadius, double[] bestA, double[] bestB, Slope[] start,
+                Slope slope) {
             for (int row = 0; row < lowest.length; row++) {
                 double a = ab[0][row];
                 double b = ab[2][row];
@@ -750,10 +975,35 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 rowRadius[row] = Math.max(rowRadius[row], candidate);
                 double lo = Rounding.down(a - Rounding.up(eps[row / rows] * b));
                 if (lo > lowest[row] || start != null && start[row] == null) {
+                    if (lo >= lowest[row]) {
+                        bestA[row] = a;
+                        bestB[row] = b;
+                    }
                     lowest[row] = Math.max(lowest[row], lo);
                     if (start != null) {
                         start[row] = slope;
                     }
+                }
+            }
+        }
+
+        /**
+         * The rounding of Λ·M̂ at linear stage s: |fl(ΛM̂) − ΛM̂|_c ≤ γ ‖Λ‖‖M[:, c]‖ and |Λ(M − M̂)|_c ≤ e ‖Λ‖‖M[:, c]‖;
+         * times |v_c| ≤ m_c, summed over c.
+         */
+        private void linearSlack(int s, Stages.Linear lin, double[] norm, int rows, double[] slack) {
+            int nIn = lin.in;
+            double g = Rounding.gamma(lin.backwardTerms()) + lin.entryError();
+            double[] cn = lin.columnNorm();
+            for (int n = 0; n < samples; n++) {
+                double spread = 0;
+                for (int c = 0; c < nIn; c++) {
+                    spread += cn[c] * magnitude(s, n * nIn + c);
+                }
+                spread = Rounding.inflate(spread);
+                for (int r = 0; r < rows; r++) {
+                    int row = n * rows + r;
+                    slack[row] += Rounding.inflate(g * norm[row] * spread);
                 }
             }
         }
@@ -774,6 +1024,11 @@ public final class CrownNetwork implements LinearBoundNetwork {
         private double[][] backSubstitute(int top, double[] lam, int rows, double[] beta, double[] slack, Slope slope,
                 double[][] optimized, double[][] record) {
             int total = samples * rows;
+            // rows a MAX pool leaves over a small-kernel convolution's output, as (index, value) lists per row: that
+            // output is wide (LeNet's conv1: 11520 per row) and the rows are sparse on it
+            int[] sparseStart = null;
+            int[] sparseIndex = null;
+            double[] sparseValue = null;
             for (int s = top - 1; s >= 0; s--) {
                 Stages.Stage st = stages.get(s);
                 if (record != null && !(st instanceof Stages.Linear)) {
@@ -781,6 +1036,33 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 }
                 int nOut = st.out;
                 int nIn = st.in;
+                if (sparseStart != null) {
+                    Stages.Conv conv = (Stages.Conv) st;
+                    double[] b = conv.bias();
+                    double gb = Rounding.gamma(nOut + 1L);
+                    double[] norm = new double[total];
+                    for (int row = 0; row < total; row++) {
+                        double acc = 0;
+                        double abs = 0;
+                        double squares = 0;
+                        for (int e = sparseStart[row]; e < sparseStart[row + 1]; e++) {
+                            double l = sparseValue[e];
+                            double t = l * b[sparseIndex[e]];
+                            acc += t;
+                            abs += Math.abs(t);
+                            squares += l * l;
+                        }
+                        slack[row] += Rounding.inflate(gb * (abs + Math.abs(beta[row])));
+                        beta[row] += acc;
+                        norm[row] = Rounding.normUp(squares, nOut);
+                    }
+                    lam = conv.backwardSparse(total, sparseStart, sparseIndex, sparseValue);
+                    sparseStart = null;
+                    sparseIndex = null;
+                    sparseValue = null;
+                    linearSlack(s, conv, norm, rows, slack);
+                    continue;
+                }
                 if (st instanceof Stages.Linear lin) {
                     double[] b = lin.bias();
                     double[] be = lin.biasError();
@@ -810,20 +1092,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                         norm[row] = Rounding.normUp(squares, nOut);
                     }
                     lam = lin.backward(lam, total);
-                    // |fl(ΛM̂) − ΛM̂|_c ≤ γ ‖Λ‖‖M[:, c]‖ and |Λ(M − M̂)|_c ≤ e ‖Λ‖‖M[:, c]‖; times |v_c| ≤ m_c
-                    double g = Rounding.gamma(lin.backwardTerms()) + lin.entryError();
-                    double[] cn = lin.columnNorm();
-                    for (int n = 0; n < samples; n++) {
-                        double spread = 0;
-                        for (int c = 0; c < nIn; c++) {
-                            spread += cn[c] * magnitude(s, n * nIn + c);
-                        }
-                        spread = Rounding.inflate(spread);
-                        for (int r = 0; r < rows; r++) {
-                            int row = n * rows + r;
-                            slack[row] += Rounding.inflate(g * norm[row] * spread);
-                        }
-                    }
+                    linearSlack(s, lin, norm, rows, slack);
                 } else if (st instanceof Stages.Act act) {
                     double[] lj = lines[s];
                     boolean relu = act.g == Activation.RELU;
@@ -868,8 +1137,16 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 } else {
                     Stages.MaxPool m = (Stages.MaxPool) st;
                     double[] p = lines[s];
-                    double[] relaxed = new double[total * nIn];
                     boolean overlap = m.stride < m.size;
+                    // without overlap each input gets at most one entry per row: the lists are exactly the dense rows
+                    boolean sparse = !overlap && s > 0 && stages.get(s - 1) instanceof Stages.Conv below && below.sparseBackward();
+                    double[] relaxed = sparse ? null : new double[total * nIn];
+                    if (sparse) {
+                        sparseStart = new int[total + 1];
+                        sparseIndex = new int[total * nOut * 2];
+                        sparseValue = new double[total * nOut * 2];
+                    }
+                    int entries = 0;
                     double gs = Rounding.gamma((long) m.size * m.size);
                     double g2 = Rounding.gamma(nOut + 1L);
                     for (int n = 0; n < samples; n++) {
@@ -879,25 +1156,50 @@ public final class CrownNetwork implements LinearBoundNetwork {
                             double acc = 0;
                             double abs = 0;
                             double added = 0;
+                            double products = 0;
                             for (int o = 0; o < nOut; o++) {
                                 double l = lam[base + o];
                                 if (l == 0) {
                                     continue;
                                 }
-                                int at = 3 * (n * nOut + o);
-                                if (l > 0 || p[at + 2] == 1) {
+                                int at = POOL_LINE * (n * nOut + o);
+                                if (l > 0 || p[at + 4] == 1) {
                                     int i = (int) p[at];
-                                    relaxed[row * nIn + i] += l;
+                                    if (sparse) {
+                                        sparseIndex[entries] = i;
+                                        sparseValue[entries++] = l;
+                                    } else {
+                                        relaxed[row * nIn + i] += l;
+                                    }
                                     added += Math.abs(l) * magnitude(s, n * nIn + i);
                                 } else {
-                                    double t = l * p[at + 1];
+                                    // λy ≥ λ(a v_j + b): fl(λa) errs by ≤ u|λa|, times |v_j|
+                                    double t = l * p[at + 3];
                                     acc += t;
                                     abs += Math.abs(t);
+                                    double a = p[at + 2];
+                                    if (a != 0) {
+                                        int j = (int) p[at + 1];
+                                        double q = l * a;
+                                        if (sparse) {
+                                            sparseIndex[entries] = j;
+                                            sparseValue[entries++] = q;
+                                        } else {
+                                            relaxed[row * nIn + j] += q;
+                                        }
+                                        double v = Math.abs(q) * magnitude(s, n * nIn + j);
+                                        added += v;
+                                        products += v;
+                                    }
                                 }
                             }
                             // overlapping windows add several λ into one input: ≤ γ_{size²} Σ|λ||v|
-                            slack[row] += Rounding.inflate(g2 * (abs + Math.abs(beta[row])) + (overlap ? gs * added : 0));
+                            slack[row] += Rounding.inflate(g2 * (abs + Math.abs(beta[row])) + (overlap ? gs * added : 0)
+                                    + Rounding.U * products);
                             beta[row] += acc;
+                            if (sparse) {
+                                sparseStart[row + 1] = entries;
+                            }
                         }
                     }
                     lam = relaxed;

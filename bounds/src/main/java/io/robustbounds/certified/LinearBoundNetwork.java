@@ -30,4 +30,44 @@ public interface LinearBoundNetwork {
     default String description() {
         return "crown";
     }
+
+    /**
+     * The ε search's propagations over fixed samples x (n of them, classes given), which may reuse work between calls
+     * ({@link CrownNetwork} reuses intermediate bound rows). By default every call is one {@link #certifiedWithin}.
+     */
+    default Session session(double[] x, int n, int[] classes, long batchMemory) {
+        int d = inputSize();
+        return (samples, eps) -> {
+            double[] xs = new double[samples.length * d];
+            int[] cs = new int[samples.length];
+            for (int k = 0; k < samples.length; k++) {
+                System.arraycopy(x, samples[k] * d, xs, k * d, d);
+                cs[k] = classes[samples[k]];
+            }
+            double[] r = certifiedWithin(xs, samples.length, cs, eps, batchMemory);
+            double[] estimate = new double[r.length];
+            for (int k = 0; k < r.length; k++) {
+                estimate[k] = r[k] >= eps[k] ? Double.POSITIVE_INFINITY : r[k];     // unknown beyond a certified ball
+            }
+            return new Step(r, estimate);
+        };
+    }
+
+    /** Bytes a {@link #session} keeps per sample between calls (0: nothing). */
+    default long sessionBytesPerSample() {
+        return 0;
+    }
+
+    /** Propagations over a session's samples. */
+    interface Session {
+        /** One propagation for the given samples (indices into the session's samples), each at its radius eps[k]. */
+        Step propagate(int[] samples, double[] eps);
+    }
+
+    /**
+     * Per sample: the proven radius (as {@link #certifiedWithin}: ≤ ε) and an estimate ≥ it of where this
+     * propagation's margin bounds reach (min_j A_j/B_j; proven only up to ε) — the search's guess for its next ε.
+     */
+    record Step(double[] radius, double[] estimate) {
+    }
 }

@@ -1,0 +1,175 @@
+package io.robustbounds.certified;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.robustbounds.attack.Adversarial;
+import io.robustbounds.attack.BestOf;
+import io.robustbounds.attack.DeepFool;
+import io.robustbounds.attack.Differentiable;
+import io.robustbounds.attack.L2Search;
+import io.robustbounds.bounds.BoundMode;
+import io.robustbounds.eval.CnnEvaluator;
+import io.robustbounds.eval.EvalSettings;
+import io.robustbounds.eval.Networks;
+import io.robustbounds.model.Activation;
+import io.robustbounds.model.Conv2d;
+import io.robustbounds.model.DenseLayer;
+import io.robustbounds.model.Flatten;
+import io.robustbounds.model.InputSpec;
+import io.robustbounds.model.LinearHead;
+import io.robustbounds.model.Model;
+import io.robustbounds.model.Pool2d;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A tiny LeNet-like network built here (convolutions without ReLU, MAX pools, a ReLU dense layer, as the thesis'
+ * LeNet-5): certified radii with CROWN bounds at every MAX pool's and ReLU's input, reused across the search, stay
+ * below every adversarial perturbation; the MAX pool's lines hold on random boxes and touch where they should.
+ */
+class CertifiedLeNetTest {
+    private static final EvalSettings DOUBLE = EvalSettings.defaults().withDataType(DataType.DOUBLE);
+
+    /** [1, 14, 14] → conv 4×3×3 → MAX 2/2 → conv 8×5×5 (100 terms: the GEMM path) → MAX 2/2 → dense 10 ReLU → 4 classes. */
+    static Model tinyLeNet(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        return new Model("tiny-lenet", new InputSpec(new long[] {1, 14, 14}, 0, 1),
+                List.of(new Conv2d(CertifiedCnnTest.array(r, 0.6, 4, 1, 3, 3), CertifiedCnnTest.array(r, 0.1, 4), 1, 0, false),
+                        Pool2d.max(2, 2),
+                        new Conv2d(CertifiedCnnTest.array(r, 0.3, 8, 4, 5, 5), CertifiedCnnTest.array(r, 0.1, 8), 1, 0, false),
+                        Pool2d.max(2, 2),
+                        new Flatten(),
+                        new DenseLayer(CertifiedCnnTest.array(r, 0.8, 10, 8), CertifiedCnnTest.array(r, 0.2, 10), Activation.RELU)),
+                new LinearHead(CertifiedCnnTest.array(r, 1, 4, 10), CertifiedCnnTest.array(r, 0.1, 4)), List.of(), Map.of());
+    }
+
+    @Test
+    void belowEveryAttackAboveSoundMode() {
+        Model model = tinyLeNet(51);
+        LinearBoundNetwork net = Certified.of(model);
+        int d = net.inputSize();
+        int n = 30;
+        double[] x = CertifiedCnnTest.samples(52, n, d);
+        CnnEvaluator evaluator = new CnnEvaluator(model, DOUBLE.withModes(List.of(BoundMode.SOUND)));
+        assertArrayEquals(evaluator.predict(x, n), net.predict(x, n), "the certified network's forward pass is the model's");
+        double[] sound = evaluator.evaluate(x, n).of(BoundMode.SOUND).bound();
+        CertifiedRadius.Result result = CertifiedRadius.search(net, x, n, null, null, CertifiedRadius.Settings.defaults());
+
+        Differentiable attacked = Networks.of(model, DOUBLE);
+        Adversarial deepFool = DeepFool.run(attacked, x, n, DeepFool.Settings.defaults());
+        double[] fallback = new double[n];
+        for (int i = 0; i < n; i++) {
+            fallback[i] = Math.max(2.0, 4 * result.radius()[i]);
+        }
+        Adversarial best = BestOf.of(List.of(deepFool, L2Search.run(attacked, x, n, deepFool, fallback, L2Search.Settings.defaults())));
+        List<Double> tightness = new ArrayList<>();
+        int aboveSound = 0;
+        for (int i = 0; i < n; i++) {
+            double radius = result.radius()[i];
+            assertTrue(radius >= 0 && Double.isFinite(radius), "sample " + i + ": radius " + radius);
+            if (best.found(i) && best.predicted()[i] == result.predicted()[i]) {
+                double[] moved = Arrays.copyOfRange(x, i * d, (i + 1) * d);
+                double[] p = best.perturbation(i);
+                for (int j = 0; j < d; j++) {
+                    moved[j] += p[j];
+                }
+                assertTrue(evaluator.predict(moved, 1)[0] != result.predicted()[i], "sample " + i + ": the attack's point does not flip the class");
+                assertTrue(radius <= best.norm()[i], "sample " + i + ": certified radius " + radius + " above the adversarial norm " + best.norm()[i]);
+                tightness.add(radius / best.norm()[i]);
+            }
+            if (radius >= sound[i] * (1 - 1e-12)) {
+                aboveSound++;
+            }
+        }
+        double[] t = tightness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        System.out.printf("certified tiny LeNet: median tightness %.3f over %d attacked, ≥ sound on %d of %d, mean steps %.1f%n",
+                t.length == 0 ? Double.NaN : t[t.length / 2], t.length, aboveSound, n, Arrays.stream(result.steps()).average().orElse(0));
+        assertTrue(t.length >= n / 2, "the attacks found perturbations for most samples: " + t.length);
+        assertTrue(aboveSound >= n * 9 / 10, "certified ≥ sound on most samples: " + aboveSound + " of " + n);
+    }
+
+    /**
+     * The search's radii and steps do not depend on the memory budget (session groups, chunks); reusing bound rows
+     * across the search (the default) costs little against recomputing them at every ε.
+     */
+    @Test
+    void memoryBudgetDoesNotChangeRadii() {
+        CrownNetwork net = CrownNetwork.of(tinyLeNet(61));
+        int n = 10;
+        double[] x = CertifiedCnnTest.samples(62, n, net.inputSize());
+        CertifiedRadius.Settings large = CertifiedRadius.Settings.defaults();
+        CertifiedRadius.Result all = CertifiedRadius.search(net, x, n, null, null, large);
+        CertifiedRadius.Result small = CertifiedRadius.search(net, x, n, null, null, large.withBatchMemory(1L << 20));
+        assertArrayEquals(all.radius(), small.radius());
+        assertArrayEquals(all.steps(), small.steps());
+        CertifiedRadius.Result fresh = CertifiedRadius.search(net.withReuse(1), x, n, null, null, large);
+        for (int i = 0; i < n; i++) {
+            assertTrue(fresh.radius()[i] > 0 && all.radius()[i] > 0, "sample " + i + ": something is certified");
+            assertTrue(all.radius()[i] >= 0.5 * fresh.radius()[i], "sample " + i + ": reuse loses at most a little: "
+                    + all.radius()[i] + " vs " + fresh.radius()[i]);
+        }
+    }
+
+    /**
+     * y = max(v) over random boxes (narrow, wide, one dominating input, ties): at the box's corners and random points
+     * (exact decimal arithmetic) v_{i*} ≤ y ≤ a v_j + b, y = v_j where exact; the upper line meets max(v_j, U') at
+     * v_j = u_j (y = u_j) to rounding.
+     */
+    @Test
+    void maxPoolLinesHoldAndTouch() {
+        SplittableRandom r = new SplittableRandom(71);
+        double[] out = new double[CrownNetwork.POOL_LINE];
+        int exactSeen = 0;
+        for (int box = 0; box < 2000; box++) {
+            int k = 1 + r.nextInt(9);
+            double[] l = new double[k];
+            double[] u = new double[k];
+            double scale = Math.pow(10, r.nextInt(-3, 4));
+            for (int i = 0; i < k; i++) {
+                double c = r.nextDouble(-1, 1) * scale;
+                double w = box % 7 == 0 ? 0 : r.nextDouble() * scale * (box % 3 == 0 ? 0.01 : 1);
+                l[i] = c - w;
+                u[i] = c + w;
+            }
+            if (box % 5 == 0) {
+                l[0] = Arrays.stream(u).max().orElseThrow() + r.nextDouble() * scale;    // input 0 dominates
+                u[0] = l[0] + r.nextDouble() * scale;
+            }
+            CrownNetwork.poolLine(l, u, k, out, 0);
+            int iStar = (int) out[0];
+            int j = (int) out[1];
+            BigDecimal a = new BigDecimal(out[2]);
+            BigDecimal b = new BigDecimal(out[3]);
+            boolean exact = out[4] == 1;
+            exactSeen += exact ? 1 : 0;
+            assertTrue(out[2] >= 0 && out[2] <= 1, "slope " + out[2]);
+            for (int point = 0; point < 40; point++) {
+                BigDecimal[] v = new BigDecimal[k];
+                BigDecimal y = null;
+                for (int i = 0; i < k; i++) {
+                    double t = point < 2 ? point : point < 2 + k ? (i == point - 2 ? 1 : 0) : r.nextDouble();
+                    v[i] = new BigDecimal(l[i]).add(new BigDecimal(u[i]).subtract(new BigDecimal(l[i])).multiply(new BigDecimal(t)));
+                    y = y == null || v[i].compareTo(y) > 0 ? v[i] : y;
+                }
+                assertTrue(v[iStar].compareTo(y) <= 0, "box " + box + ": lower line above the max");
+                assertTrue(a.multiply(v[j]).add(b).compareTo(y) >= 0, "box " + box + ": upper line below the max at point " + point);
+                if (exact) {
+                    assertEquals(0, v[j].compareTo(y), "box " + box + ": exact case is not the max");
+                }
+            }
+            if (!exact && out[2] > 0) {
+                double atTop = out[2] * u[j] + out[3];
+                assertEquals(u[j], atTop, 1e-12 * Math.max(1, Math.abs(u[j])) + 4 * Math.ulp(Math.abs(out[3])), "box " + box + ": chord through (u_j, u_j)");
+            }
+        }
+        assertTrue(exactSeen >= 300, "exact windows: " + exactSeen);
+    }
+}
