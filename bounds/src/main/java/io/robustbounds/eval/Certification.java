@@ -48,7 +48,7 @@ public final class Certification {
             throw new IllegalArgumentException(n + " results for " + networks.size() + " models of " + perModel + " samples");
         }
         EvalSettings.Certification c = settings.certification();
-        CertifiedRadius.Settings search = new CertifiedRadius.Settings(c.tolerance(), c.fixedRadius() ? 1 : c.maxSteps(),
+        CertifiedRadius.Settings search = new CertifiedRadius.Settings(c.tolerance(), c.maxSteps(),
                 CertifiedRadius.Settings.defaults().initialRadius(), settings.batchMemory());
         double[] sound = r.modes().stream().filter(m -> m.mode() == BoundMode.SOUND).map(SampleResults.ModeBounds::bound)
                 .findFirst().orElse(null);
@@ -63,11 +63,9 @@ public final class Certification {
             int from = k * perModel;
             double[] x = Arrays.copyOfRange(samples, from * d, (from + perModel) * d);
             double[] lower = sound == null || c.fixedRadius() ? null : Arrays.copyOfRange(sound, from, from + perModel);
-            double[] upper = new double[perModel];
-            for (int i = 0; i < perModel; i++) {
-                upper[i] = c.fixedRadius() ? c.radius() : r.attackNorm()[from + i];
-            }
-            CertifiedRadius.Result found = CertifiedRadius.search(net, x, perModel, lower, upper, search);
+            double[] upper = Arrays.copyOfRange(r.attackNorm(), from, from + perModel);
+            CertifiedRadius.Result found = c.fixedRadius() ? atRadius(net, x, perModel, c.radius(), settings.batchMemory())
+                    : CertifiedRadius.search(net, x, perModel, lower, upper, search);
             for (int i = 0; i < perModel; i++) {
                 int s = from + i;
                 bound[s] = found.predicted()[i] == r.predicted()[s] ? found.radius()[i] : 0;
@@ -83,5 +81,15 @@ public final class Certification {
         SampleResults.ModeBounds certified = new SampleResults.ModeBounds(BoundMode.CERTIFIED, bound, 2, kappas, deviation, violation,
                 method, steps);
         return r.withModes(List.of(certified), settings.modes());
+    }
+
+    /** One propagation at radius ε per sample: the radius it proves (≤ ε; = ε exactly where the ball is certified). */
+    private static CertifiedRadius.Result atRadius(LinearBoundNetwork net, double[] x, int n, double epsilon, long batchMemory) {
+        int[] predicted = net.predict(x, n);
+        double[] eps = new double[n];
+        Arrays.fill(eps, epsilon);
+        int[] steps = new int[n];
+        Arrays.fill(steps, 1);
+        return new CertifiedRadius.Result(predicted, net.certifiedWithin(x, n, predicted, eps, batchMemory), steps, eps);
     }
 }

@@ -46,9 +46,9 @@ public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, d
             }
         }
 
-        /** Radii to 0.1 %, at most 30 propagations, searched. */
+        /** Radii to 1 %, at most 30 propagations, searched. */
         public static Certification defaults() {
-            return new Certification(1e-3, 30, 0);
+            return new Certification(1e-2, 30, 0);
         }
 
         /** Whether one fixed radius is certified instead of searching. */
