@@ -9,7 +9,7 @@ import java.util.Map;
  * span on each side; the axis is logarithmic only when that range spans two decades or more. A few extreme values so no
  * longer stretch an axis over decades where there is nothing to see; the captions say how many fall outside.
  */
-final class Fit {
+public final class Fit {
     /** The share of values left out at each end when fitting a range. */
     static final double TAIL = 0.005;
     /** A range spanning at least this many decades is drawn on a log axis. */
@@ -18,6 +18,8 @@ final class Fit {
     static final int LINEAR_BINS = 30;
     /** The number of bins a log histogram aims at over its range (a whole number per decade, dividing the grid's). */
     static final int LOG_BINS = 40;
+    /** An item (a box plot's group) reaching this many times further from zero than the median item is drawn on a scale of its own. */
+    public static final double OWN_SCALE = 10;
 
     private Fit() {
     }
@@ -70,7 +72,40 @@ final class Fit {
             return new Range(lo / Math.pow(10, pad), hi * Math.pow(10, pad), true);
         }
         double pad = 0.05 * (hi - lo);
-        return new Range(Math.max(0, lo - pad), hi + pad, false);
+        double step = niceStep((hi - lo + 2 * pad) / 10);
+        // ends on multiples of a round step (1, 2 or 5 × 10^k), so that the axis' ticks read as round numbers
+        return new Range(Math.max(0, Math.floor((lo - pad) / step) * step), Math.ceil((hi + pad) / step) * step, false);
+    }
+
+    /** The smallest of 1, 2, 5 × 10^k at least {@code raw}. */
+    static double niceStep(double raw) {
+        double decade = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[] {1, 2, 5, 10}) {
+            if (m * decade >= raw * (1 - 1e-9)) {
+                return m * decade;
+            }
+        }
+        return 10 * decade;
+    }
+
+    /**
+     * Which items lie on a scale of their own: those reaching (largest |value| drawn) more than {@link #OWN_SCALE} times
+     * further from zero than the median item. None when fewer than two items would stay on the common scale.
+     */
+    public static boolean[] ownScale(double[] reach) {
+        double[] sorted = reach.clone();
+        java.util.Arrays.sort(sorted);
+        boolean[] own = new boolean[reach.length];
+        if (reach.length < 3) {
+            return own;
+        }
+        double median = sorted[(sorted.length - 1) / 2];
+        int apart = 0;
+        for (int i = 0; i < reach.length; i++) {
+            own[i] = median > 0 && reach[i] > OWN_SCALE * median;
+            apart += own[i] ? 1 : 0;
+        }
+        return reach.length - apart >= 2 ? own : new boolean[reach.length];
     }
 
     /** The element-wise sum of series' counts. */

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.spark.sql.SparkSession;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.VectorGraphicsEncoder;
@@ -74,32 +75,21 @@ public final class ReportJob {
         String whiskers = "Boxes span Q1–Q3 with the median as a thick line; whiskers reach the most extreme values within 1.5 IQR of the box; "
                 + "dots mark the minimum and maximum when they lie beyond the whiskers. All statistics are computed on the executors, not from a sample. ";
         Charts charts = new Charts(c.width(), c.height());
-        if (charts.numbered(groups)) {
-            StringBuilder key = new StringBuilder(" Numbers under the boxes:");
-            for (int i = 0; i < groups.size(); i++) {
-                key.append(i == 0 ? " " : ", ").append('#').append(i + 1).append(' ').append(groups.get(i));
-            }
-            shown = shown + key.append('.');
-        }
         List<Figure> figures = new ArrayList<>();
+        Boxes boxes = new Boxes(figures, charts, kind, groups, whiskers + quartiles, shown);
 
-        List<Box> dev = data.deviationBoxes();
-        figures.add(new Figure("fig-deviation-box", "Deviations ‖η‖ − bound per " + kind + " (thesis Figures 3.2, 4.1)",
-                whiskers + quartiles + " Over the samples an attack flipped; a negative deviation is a violation (bound above a real adversarial "
-                        + "perturbation)." + clipped(dev, groups) + shown,
-                charts.boxes("Bound deviations ‖η‖ − bound per " + kind, "‖η‖ − bound", kind, groups, dev, Format::mode)));
-        List<Box> eps = data.epsBoxes();
-        figures.add(new Figure("fig-eps-box", "FGS ε per " + kind + " (thesis Figure 5.11)",
-                whiskers + quartiles + " Over the samples FGS flipped (ε is the smallest flipping step found by the binary search)."
-                        + clipped(eps, groups) + shown,
-                charts.boxes("FGS ε per " + kind, "ε", kind, groups, eps, m -> "ε")));
+        boxes.add("fig-deviation-box", "Deviations ‖η‖ − bound per " + kind + " (thesis Figures 3.2, 4.1)",
+                " Over the samples an attack flipped; a negative deviation is a violation (bound above a real adversarial perturbation).",
+                "Bound deviations ‖η‖ − bound per " + kind, "‖η‖ − bound", data.deviationBoxes(), Format::mode);
+        boxes.add("fig-eps-box", "FGS ε per " + kind + " (thesis Figure 5.11)",
+                " Over the samples FGS flipped (ε is the smallest flipping step found by the binary search).", "FGS ε per " + kind, "ε",
+                data.epsBoxes(), m -> "ε");
         List<Box> tight = data.tightnessBoxes();
         if (!tight.isEmpty()) {
-            figures.add(new Figure("fig-tightness-box", "Tightness per " + kind + " and bound mode",
-                    whiskers + quartiles + " Tightness is bound ÷ the norm of the smallest adversarial perturbation the attacks found, over the "
-                            + "samples some attack flipped: 1 is a bound as large as a real perturbation, above 1 a violation. One colour per "
-                            + "bound mode, the same in every figure." + clipped(tight, groups) + shown,
-                    charts.boxes("Tightness (bound ÷ best attack norm) per " + kind, "bound ÷ best attack norm", kind, groups, tight, Format::mode)));
+            boxes.add("fig-tightness-box", "Tightness per " + kind + " and bound mode",
+                    " Tightness is bound ÷ the norm of the smallest adversarial perturbation the attacks found, over the samples some attack "
+                            + "flipped: 1 is a bound as large as a real perturbation, above 1 a violation. One colour per bound mode, the same in "
+                            + "every figure.", "Tightness (bound ÷ best attack norm) per " + kind, "bound ÷ best attack norm", tight, Format::mode);
         }
 
         double[] range = data.positiveRange();
@@ -252,6 +242,50 @@ public final class ReportJob {
             throw e;
         }
         return new Outcome(out.resolve("report.html"), figures.stream().map(Figure::id).toList(), in.rows(), in.models(), seconds, totals);
+    }
+
+    /**
+     * Box-plot figures: one, or two when some groups reach more than {@link Fit#OWN_SCALE} times further from zero than the
+     * median group (a sweep's cell with another U beside the others): those get a figure of their own ({@code id-own-scale})
+     * with its own axis, so that they do not flatten the rest.
+     */
+    private record Boxes(List<Figure> figures, Charts charts, String kind, List<String> groups, String common, String shown) {
+        void add(String id, String title, String about, String chartTitle, String yTitle, List<Box> boxes, Function<String, String> series) {
+            double[] reach = new double[groups.size()];
+            for (Box b : boxes) {
+                int g = groups.indexOf(b.group());
+                if (g >= 0) {
+                    reach[g] = Math.max(reach[g], Math.max(Math.abs(b.lowWhisker()), Math.abs(b.highWhisker())));
+                }
+            }
+            boolean[] own = Fit.ownScale(reach);
+            List<String> main = new ArrayList<>();
+            List<String> apart = new ArrayList<>();
+            for (int g = 0; g < groups.size(); g++) {
+                (own[g] ? apart : main).add(groups.get(g));
+            }
+            String split = apart.isEmpty() ? "" : String.format(Locale.ROOT, " %s %s on a scale of their own (their whiskers reach more than %.0f "
+                    + "times further from zero than the median %s's) are drawn in the next figure.", kind.substring(0, 1).toUpperCase(Locale.ROOT)
+                    + kind.substring(1) + "s", String.join(", ", apart), Fit.OWN_SCALE, kind);
+            figures.add(new Figure(id, title, common + about + clipped(boxes, main) + split + shown + key(main),
+                    charts.boxes(chartTitle, yTitle, kind, main, boxes, series)));
+            if (!apart.isEmpty()) {
+                figures.add(new Figure(id + "-own-scale", title + ", " + kind + "s on a scale of their own",
+                        common + about + clipped(boxes, apart) + key(apart), charts.boxes(chartTitle + " (own scale)", yTitle, kind, apart, boxes, series)));
+            }
+        }
+
+        /** The key to the numbers under the boxes when the names do not fit ({@link Charts#numbered}). */
+        private String key(List<String> drawn) {
+            if (!charts.numbered(drawn)) {
+                return "";
+            }
+            StringBuilder key = new StringBuilder(" Numbers under the boxes:");
+            for (int i = 0; i < drawn.size(); i++) {
+                key.append(i == 0 ? " " : ", ").append('#').append(i + 1).append(' ').append(drawn.get(i));
+            }
+            return key.append('.').toString();
+        }
     }
 
     /** The lines of a histogram or curve: per group (and mode) when few groups, else summed per mode over all groups. */

@@ -5,6 +5,7 @@ import de.erichseifert.vectorgraphics2d.svg.SVGProcessor;
 import de.erichseifert.vectorgraphics2d.util.PageSize;
 import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.config.SweepConfig;
+import io.robustbounds.report.Fit;
 import io.robustbounds.spark.RunOutput;
 import java.awt.Color;
 import java.awt.Font;
@@ -37,8 +38,6 @@ import scala.Tuple2;
  * the figure is as wide as its labels need, and labels turn 45° when even so they would not fit side by side.
  */
 final class SweepPlots {
-    /** A cell this many times further from zero than the median cell is drawn on a panel of its own. */
-    static final double OWN_SCALE = 10;
     private static final Font TICKS = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
     private static final int HEIGHT = 480;
 
@@ -81,28 +80,23 @@ final class SweepPlots {
     }
 
     /**
-     * The cells in one panel, or two: the cells at most {@link #OWN_SCALE} times further from zero than the median cell, then
-     * the others (only when the first panel keeps at least two cells).
+     * The cells in one panel, or two: the cells at most {@link Fit#OWN_SCALE} times further from zero than the median cell, then
+     * the others (only when the first panel keeps at least two cells; the report's box plots split by the same rule).
      */
     static List<Panel> panels(List<String> labels, List<double[]> values) {
         double[] reach = new double[values.size()];
         for (int i = 0; i < reach.length; i++) {
             reach[i] = Arrays.stream(values.get(i)).map(Math::abs).filter(Double::isFinite).max().orElse(0);
         }
-        double[] sorted = reach.clone();
-        Arrays.sort(sorted);
-        double median = sorted[(sorted.length - 1) / 2];
+        boolean[] own = Fit.ownScale(reach);
         Panel common = new Panel(new ArrayList<>(), new ArrayList<>());
-        Panel own = new Panel(new ArrayList<>(), new ArrayList<>());
+        Panel apart = new Panel(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < reach.length; i++) {
-            Panel p = median > 0 && reach[i] > OWN_SCALE * median ? own : common;
+            Panel p = own[i] ? apart : common;
             p.labels().add(labels.get(i));
             p.values().add(values.get(i));
         }
-        if (own.labels().isEmpty() || common.labels().size() < 2) {
-            return List.of(new Panel(labels, values));
-        }
-        return List.of(common, own);
+        return apart.labels().isEmpty() ? List.of(common) : List.of(common, apart);
     }
 
     /** A box chart of one panel, as wide as its labels need (turned 45° when they would need more than 160 pixels each). */
