@@ -213,8 +213,8 @@ public final class BenchmarkJob {
         Long rowsOld = old.getAs("test_set_rows");
         List<String> what = new ArrayList<>();
         if (shaNow != null && shaOld != null && !shaNow.equals(shaOld)) {
-            what.add(String.format(Locale.ROOT, "its files' checksum %s (%s files) → %s (%s files)", Fingerprint.shortSha(shaOld),
-                    old.getAs("test_set_files"), Fingerprint.shortSha(shaNow), now.getAs("test_set_files")));
+            what.add(String.format(Locale.ROOT, "its files' checksum %s (%s) → %s (%s)", Fingerprint.shortSha(shaOld),
+                    files(old.getAs("test_set_files")), Fingerprint.shortSha(shaNow), files(now.getAs("test_set_files"))));
         }
         if (rowsNow != null && rowsOld != null && !rowsNow.equals(rowsOld)) {
             what.add(String.format(Locale.ROOT, "rows %d → %d", rowsOld, rowsNow));
@@ -231,6 +231,10 @@ public final class BenchmarkJob {
             alerts.add(new Alert(entry, now.getAs("model"), null, "model '" + now.getAs("model") + "' changed since the previous run: its files' checksum "
                     + Fingerprint.shortSha(modelOld) + " → " + Fingerprint.shortSha(modelNow)));
         }
+    }
+
+    private static String files(Integer n) {
+        return n == null ? "? files" : n == 1 ? "1 file" : n + " files";
     }
 
     private static String key(Row r) {

@@ -328,27 +328,79 @@ public final class ReportData {
     }
 
     /**
-     * Log-binned best-attack norms per group (FGS view), a sample without a successful attack as +∞ (the overflow bin): its
-     * robustness is not bounded above by any r.
+     * One pass, two histograms: of every row, and, for the certified accuracy, over the labelled rows, of the correctly
+     * classified ones (a misclassified row has no bin: it counts in {@code missing} and {@code total}, never above r).
      */
-    public List<Hist> attackHistograms(LogBins bins) {
-        return histograms(fgs, List.of(GROUP), coalesce(attack(), lit(Double.POSITIVE_INFINITY)), bins);
+    public record HistPair(List<Hist> all, List<Hist> correct) {
+    }
+
+    /** Log-binned bounds per group and mode, of all rows and of the correctly classified labelled ones. */
+    public HistPair boundHistogramPair(LogBins bins) {
+        return histogramPair(all, List.of(GROUP, MODE), col("bound"), bins);
     }
 
     /**
-     * For the certified accuracy: over the labelled rows, per group and mode, the bounds of the correctly classified samples
-     * binned; a misclassified sample has no value (it counts in {@code missing} and {@code total}, never above r).
+     * Log-binned best-attack norms per group (FGS view), of all rows and of the correctly classified labelled ones; a sample
+     * without a successful attack is +∞ (the overflow bin): its robustness is not bounded above by any r.
      */
-    public List<Hist> correctBoundHistograms(LogBins bins) {
-        Column correct = col("predicted").equalTo(col("label"));
-        return histograms(all.filter(col("label").isNotNull()), List.of(GROUP, MODE), when(correct, col("bound")), bins);
+    public HistPair attackHistogramPair(LogBins bins) {
+        return histogramPair(fgs, List.of(GROUP), coalesce(attack(), lit(Double.POSITIVE_INFINITY)), bins);
     }
 
-    /** The same for the best attack (FGS view): correct and not attacked within r, an unattacked sample as +∞. */
+    public List<Hist> attackHistograms(LogBins bins) {
+        return attackHistogramPair(bins).all();
+    }
+
+    public List<Hist> correctBoundHistograms(LogBins bins) {
+        return boundHistogramPair(bins).correct();
+    }
+
     public List<Hist> correctAttackHistograms(LogBins bins) {
-        Column correct = col("predicted").equalTo(col("label"));
-        return histograms(fgs.filter(col("label").isNotNull()), List.of(GROUP),
-                when(correct, coalesce(attack(), lit(Double.POSITIVE_INFINITY))), bins);
+        return attackHistogramPair(bins).correct();
+    }
+
+    private HistPair histogramPair(Dataset<Row> d, List<String> keys, Column value, LogBins bins) {
+        Column correctness = when(col("label").isNull(), lit("u")).when(col("predicted").equalTo(col("label")), lit("y")).otherwise(lit("n"));
+        List<Column> groupCols = new ArrayList<>();
+        keys.forEach(k -> groupCols.add(col(k)));
+        groupCols.add(correctness.as("_c"));
+        groupCols.add(bins.binColumn(value).as("_bin"));
+        int n = keys.size();
+        Map<List<String>, long[]> counts = new TreeMap<>(ReportData::compareKeys);
+        Map<List<String>, long[]> missing = new HashMap<>(); // {missing, total}
+        Map<List<String>, long[]> correctCounts = new TreeMap<>(ReportData::compareKeys);
+        Map<List<String>, long[]> correctMissing = new HashMap<>();
+        for (Row r : d.groupBy(groupCols.toArray(Column[]::new)).count().collectAsList()) {
+            List<String> key = keyOf(r, n);
+            String c = r.getString(n);
+            boolean binned = !r.isNullAt(n + 1);
+            long rows = r.getLong(n + 2);
+            long[] all = counts.computeIfAbsent(key, x -> new long[bins.bins() + 2]);
+            long[] m = missing.computeIfAbsent(key, x -> new long[2]);
+            m[1] += rows;
+            if (binned) {
+                all[r.getInt(n + 1) + 1] += rows;
+            } else {
+                m[0] += rows;
+            }
+            if (!c.equals("u")) {
+                long[] cc = correctCounts.computeIfAbsent(key, x -> new long[bins.bins() + 2]);
+                long[] cm = correctMissing.computeIfAbsent(key, x -> new long[2]);
+                cm[1] += rows;
+                if (c.equals("y") && binned) {
+                    cc[r.getInt(n + 1) + 1] += rows;
+                } else {
+                    cm[0] += rows;
+                }
+            }
+        }
+        return new HistPair(hists(counts, missing), hists(correctCounts, correctMissing));
+    }
+
+    private static List<Hist> hists(Map<List<String>, long[]> counts, Map<List<String>, long[]> missing) {
+        List<Hist> out = new ArrayList<>();
+        counts.forEach((key, c) -> out.add(new Hist(key.get(0), key.size() > 1 ? key.get(1) : null, c, missing.get(key)[0], missing.get(key)[1])));
+        return out;
     }
 
     /** Box statistics of the tightness (bound ÷ best attack norm) per group and mode; none in results without the column. */

@@ -94,7 +94,8 @@ public final class ReportJob {
 
         double[] range = data.positiveRange();
         LogBins fine = LogBins.covering(range[0], range[1], PER_DECADE);
-        List<Hist> boundHists = data.boundHistograms(fine);
+        ReportData.HistPair boundPair = data.boundHistogramPair(fine);
+        List<Hist> boundHists = boundPair.all();
         List<Hist> etaHists = data.etaHistograms(fine);
         boolean perGroup = allGroups.size() <= MAX_GROUP_LINES;
         boolean oneGroup = allGroups.size() == 1;
@@ -119,7 +120,8 @@ public final class ReportJob {
 
         // robustness curves: the fraction of samples whose bound (a mode's certified radius) is ≥ r, and whose best attack needs ≥ r
         String attackName = data.bestAttackColumn() ? "best attack ‖δ‖" : "FGS ‖η‖";
-        Map<String, Hist> attackSeries = series(data.attackHistograms(fine), perGroup, oneGroup, h -> attackName);
+        ReportData.HistPair attackPair = data.attackHistogramPair(fine);
+        Map<String, Hist> attackSeries = series(attackPair.all(), perGroup, oneGroup, h -> attackName);
         Map<String, double[]> curves = new LinkedHashMap<>();
         Map<String, Double> atZero = new LinkedHashMap<>();
         boundSeries.forEach((n, h) -> {
@@ -139,8 +141,8 @@ public final class ReportJob {
                         + (curveRange.log() ? "" : ", joined by straight lines") + "." + styles + pooled,
                 charts.curves("Robustness curve", "r", "fraction of samples with value ≥ r", fine.edges(), curves, atZero, curveLooks, curveRange)));
         if (summary.stream().anyMatch(r -> r.accuracy() != null)) {
-            Map<String, Hist> certified = series(data.correctBoundHistograms(fine), perGroup, oneGroup, ReportJob::boundName);
-            Map<String, Hist> empirical = series(data.correctAttackHistograms(fine), perGroup, oneGroup, h -> attackName);
+            Map<String, Hist> certified = series(boundPair.correct(), perGroup, oneGroup, ReportJob::boundName);
+            Map<String, Hist> empirical = series(attackPair.correct(), perGroup, oneGroup, h -> attackName);
             Map<String, double[]> accuracy = new LinkedHashMap<>();
             Map<String, Double> accuracyAtZero = new LinkedHashMap<>();
             for (Map<String, Hist> m : List.of(certified, empirical)) {
@@ -199,7 +201,9 @@ public final class ReportJob {
                 "One point per model and bound mode: mean FGS ε (over the samples FGS flipped) against the mean bound; up and right is more robust "
                         + "by both measures. One colour per bound mode.",
                 charts.ranking(ranks, in.modes())));
-        List<ReportData.ModeTotal> totals = data.modeTotals();
+        // one group: its summary rows are the totals; else one more (small) pass
+        List<ReportData.ModeTotal> totals = oneGroup ? summary.stream().map(r -> new ReportData.ModeTotal(r.mode(), r.n(), r.violations(),
+                r.boundMedian(), r.tightnessMedian())).toList() : data.modeTotals();
 
         List<List<String>> aggregate = c.aggregate() == null || c.aggregate().isBlank() ? null : ReportData.aggregateTable(spark, c.aggregate());
         double seconds = (System.nanoTime() - t0) / 1e9;
