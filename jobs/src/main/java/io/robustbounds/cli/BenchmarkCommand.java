@@ -6,9 +6,11 @@ import io.robustbounds.config.ConfigReader;
 import io.robustbounds.config.ConfigSchemas;
 import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
+import io.robustbounds.data.CsvImport;
 import io.robustbounds.evaluate.EvaluateJob;
 import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -36,15 +38,17 @@ final class BenchmarkCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Settings s = Settings.load(suite, overrides, ConfigSchemas.benchmark());
         BenchmarkJob.Config c = config(s);
+        requireInputs(s);
         BenchmarkJob.Outcome o;
         try (SparkSession spark = Sessions.create("robustbounds benchmark " + c.suite(), s.getString("spark.master"))) {
             Provenance provenance = Provenance.of(s);
             try (SparkProgress ignored = new SparkProgress(spark, "benchmark")) {
-                o = BenchmarkJob.run(spark, c, provenance, entryRun(spark, c, provenance));
+                o = BenchmarkJob.run(spark, c, provenance, entryRun(spark, s, c, provenance));
             }
         }
         System.out.printf(Locale.ROOT, "%nbenchmark %s, run %s: %d entries, %.1f s; history → %s%n", c.suite(), o.runId(),
                 c.entries().size(), o.seconds(), c.history());
+        System.out.println(o.firstRun() ? "first run of this suite in the history: nothing to compare with" : "compared with " + o.baseline());
         System.out.println("| entry | model | mode | n | accuracy | FGS rate | ε mean | bound mean | violations |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (Row r : o.rows()) {
@@ -52,29 +56,62 @@ final class BenchmarkCommand implements Callable<Integer> {
                     r.getAs("bound_mode"), r.<Long>getAs("n"), fmt(r.getAs("accuracy")), fmt(r.getAs("fgs_rate")), fmt(r.getAs("eps_mean")),
                     fmt(r.getAs("bound_mean")), r.<Long>getAs("violations"));
         }
-        if (o.firstRun()) {
-            System.out.println("\nfirst run of this suite in the history: nothing to compare with");
-        }
         if (o.alerts().isEmpty()) {
             System.out.println("\nno alerts");
             return 0;
         }
         System.out.println("\nALERTS:");
         o.alerts().forEach(a -> System.out.println("  " + a));
+        List<String> sets = o.alerts().stream().filter(a -> a.testSet() != null).map(a -> a.entry() + " (" + a.testSet() + ")").distinct().toList();
         System.err.println("benchmark " + c.suite() + ": alerts for model(s) "
-                + String.join(", ", o.alerts().stream().map(BenchmarkJob.Alert::model).distinct().toList()));
+                + String.join(", ", o.alerts().stream().map(BenchmarkJob.Alert::model).distinct().toList())
+                + (sets.isEmpty() ? "" : "; test set changed: " + String.join(", ", sets)) + "; compared with " + o.baseline());
         return 1;
     }
 
     /** An entry of the suite: the evaluate and aggregate jobs under the entry's run id, by model and bound mode. */
-    static BenchmarkJob.EntryRun entryRun(SparkSession spark, BenchmarkJob.Config c, Provenance provenance) {
+    static BenchmarkJob.EntryRun entryRun(SparkSession spark, Settings s, BenchmarkJob.Config c, Provenance provenance) {
         return (e, run) -> {
+            if (e.csv() != null) { // imported at every run with the suite's import-csv settings: the entry needs nothing prepared
+                CsvImport.Config base = ImportConfigs.importCsv(s);
+                try {
+                    CsvImport.run(new CsvImport.Config(Path.of(e.csv()), Path.of(e.testSet()), base.header(), base.delimiter(), base.labelColumn(),
+                            base.classes(), base.range(), base.rowsPerFile(), base.doubles()));
+                } catch (java.io.IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+            }
             EvaluateJob.run(spark, new EvaluateJob.Config(e.model(), e.testSet(), c.outputRoot(), run, c.batchSize(), false,
                     c.partitions(), c.evaluation()), provenance);
             String results = Path.of(c.outputRoot(), run, "evaluate", "results").toString();
             return AggregateJob.run(spark, new AggregateJob.Config(List.of(results), c.outputRoot(), run, List.of("model", "bound_mode")),
                     provenance).path();
         };
+    }
+
+    /**
+     * Every entry's inputs exist before any work (local paths; a URI is left to the job): its model, and its csv or else its
+     * test set. Paths are relative to the working directory.
+     */
+    static void requireInputs(Settings s) {
+        for (ConfigReader e : s.getObjectList("benchmark.entries")) {
+            String csv = e.getStringOr("csv", "");
+            if (csv.isBlank()) {
+                if (absent(e.getString("test-set"))) {
+                    throw e.invalid("test-set", "names no file or folder (import the test set first, or give the entry a csv to import into it "
+                            + "at each run)");
+                }
+            } else if (absent(csv)) {
+                throw e.invalid("csv", "names no file");
+            }
+            if (absent(e.getString("model"))) {
+                throw e.invalid("model", "names no model folder or file");
+            }
+        }
+    }
+
+    private static boolean absent(String path) {
+        return !path.contains("://") && !Files.exists(Path.of(path));
     }
 
     private static String fmt(Object v) {
@@ -92,7 +129,8 @@ final class BenchmarkCommand implements Callable<Integer> {
             if (!en.matches("[A-Za-z0-9._-]+")) {
                 throw e.invalid("name", "must be letters, digits, '.', '_' or '-'");
             }
-            entries.add(new BenchmarkJob.Entry(en, e.getString("model"), e.getString("test-set")));
+            String csv = e.getStringOr("csv", "");
+            entries.add(new BenchmarkJob.Entry(en, e.getString("model"), e.getString("test-set"), csv.isBlank() ? null : csv));
         }
         if (entries.isEmpty()) {
             throw s.invalid("benchmark.entries", "must list at least one {name, model, test-set}");

@@ -158,8 +158,9 @@ final class JobCommands {
         try (SparkProgress ignored = new SparkProgress(spark, "aggregate")) {
             o = AggregateJob.run(spark, c, Provenance.of(s));
         }
-        out.printf(Locale.ROOT, "%naggregate: %d group(s), %.1f s, from %s → %s (Parquet; also table.csv, table.md)%n%n%s%n", o.groups(),
-                o.seconds(), o.source(), o.path(), o.markdown());
+        // a line per group and mode; every column is in table.md and table.csv beside the table
+        out.printf(Locale.ROOT, "%naggregate: %d group(s), %.1f s, from %s → %s (Parquet; every column in table.md, table.csv)%n%s", o.groups(),
+                o.seconds(), o.source(), o.path(), io.robustbounds.report.ConsoleSummary.ofAggregate(spark.read().parquet(o.path()).collectAsList()));
         return o;
     }
 }

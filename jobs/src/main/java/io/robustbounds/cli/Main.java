@@ -43,10 +43,19 @@ public final class Main {
             "org.apache.spark.sql.execution.datasources.FileFormatWriter");
 
     public static void main(String[] args) {
-        if (!"1".equals(System.getenv(DEBUG))) {
+        quietLogging("1".equals(System.getenv(DEBUG)));
+        System.exit(run(args));
+    }
+
+    /**
+     * Errors only from Spark, Hadoop and the rest (as the shipped log4j2.properties says, which spark-submit may replace by its
+     * own), no failed task's stack trace; with {@code debug}, warnings and those traces too.
+     */
+    static void quietLogging(boolean debug) {
+        Configurator.setRootLevel(debug ? Level.WARN : Level.ERROR);
+        if (!debug) {
             TASK_FAILURE_LOGGERS.forEach(l -> Configurator.setLevel(l, Level.OFF));
         }
-        System.exit(run(args));
     }
 
     /** Runs the command line and returns the exit code; every error is one line on standard error ({@link #report}). */

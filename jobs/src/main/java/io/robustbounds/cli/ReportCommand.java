@@ -59,8 +59,8 @@ final class ReportCommand implements Callable<Integer> {
         try (SparkProgress ignored = new SparkProgress(spark, "report")) {
             o = ReportJob.run(spark, c, Provenance.of(s));
         }
-        out.printf(Locale.ROOT, "%nreport: %d rows of %d model(s), %d figures, %.1f s → %s%n", o.rows(), o.models().size(), o.figures().size(),
-                o.seconds(), o.html());
+        out.printf(Locale.ROOT, "%nreport: %d rows of %d model(s), %d figures, %.1f s → %s%n%s", o.rows(), o.models().size(), o.figures().size(),
+                o.seconds(), o.html(), io.robustbounds.report.ConsoleSummary.ofModes(o.totals()));
         return o;
     }
 

@@ -77,6 +77,10 @@ public final class ReportData {
     public record Inputs(List<String> paths, List<String> labels, boolean cells, List<String> models, List<String> modes, long rows) {
     }
 
+    /** One bound mode over every group: samples, violations, median bound and median tightness (null without the column). */
+    public record ModeTotal(String mode, long n, long violations, double boundMedian, Double tightnessMedian) {
+    }
+
     private final SparkSession spark;
     private final int accuracy;
     private final Dataset<Row> all;
@@ -158,11 +162,13 @@ public final class ReportData {
     public double[] positiveRange() {
         Column b = col("bound");
         Column e = col("eta_norm");
+        Column a = attack();
         Row r = all.agg(min(when(b.gt(0).and(b.lt(Double.POSITIVE_INFINITY)), b)), max(when(b.gt(0).and(b.lt(Double.POSITIVE_INFINITY)), b)),
-                min(when(e.gt(0).and(e.lt(Double.POSITIVE_INFINITY)), e)), max(when(e.gt(0).and(e.lt(Double.POSITIVE_INFINITY)), e))).first();
+                min(when(e.gt(0).and(e.lt(Double.POSITIVE_INFINITY)), e)), max(when(e.gt(0).and(e.lt(Double.POSITIVE_INFINITY)), e)),
+                min(when(a.gt(0).and(a.lt(Double.POSITIVE_INFINITY)), a)), max(when(a.gt(0).and(a.lt(Double.POSITIVE_INFINITY)), a))).first();
         double lo = Double.NaN;
         double hi = Double.NaN;
-        for (int i = 0; i < 4; i += 2) {
+        for (int i = 0; i < 6; i += 2) {
             if (!r.isNullAt(i)) {
                 lo = Double.isNaN(lo) ? r.getDouble(i) : Math.min(lo, r.getDouble(i));
                 hi = Double.isNaN(hi) ? r.getDouble(i + 1) : Math.max(hi, r.getDouble(i + 1));
@@ -270,11 +276,15 @@ public final class ReportData {
     }
 
     List<Hist> histograms(Dataset<Row> d, List<String> keys, String value, LogBins bins) {
+        return histograms(d, keys, col(value), bins);
+    }
+
+    List<Hist> histograms(Dataset<Row> d, List<String> keys, Column value, LogBins bins) {
         Column[] k = keys.stream().map(c -> col(c)).toArray(Column[]::new);
         Map<List<String>, long[]> counts = new TreeMap<>(ReportData::compareKeys);
         Map<List<String>, long[]> missing = new HashMap<>(); // {missing, total}
         List<Column> groupCols = new ArrayList<>(Arrays.asList(k));
-        groupCols.add(bins.binColumn(col(value)).as("_bin"));
+        groupCols.add(bins.binColumn(value).as("_bin"));
         for (Row r : d.groupBy(groupCols.toArray(Column[]::new)).count().collectAsList()) {
             List<String> key = keyOf(r, keys.size());
             long[] c = counts.computeIfAbsent(key, x -> new long[bins.bins() + 2]);
@@ -300,6 +310,113 @@ public final class ReportData {
             }
         }
         return Integer.compare(a.size(), b.size());
+    }
+
+    /** Whether the results hold the column (results of older versions lack the best-attack ones). */
+    boolean has(String column) {
+        return Arrays.asList(all.columns()).contains(column);
+    }
+
+    /** The best attack's norm: attack_norm, or FGS ‖η‖ in results written before attack_norm existed. */
+    private Column attack() {
+        return col(has("attack_norm") ? "attack_norm" : "eta_norm");
+    }
+
+    /** Whether the best attack is attack_norm (true) or, in older results, FGS ‖η‖. */
+    boolean bestAttackColumn() {
+        return has("attack_norm");
+    }
+
+    /**
+     * One pass, two histograms: of every row, and, for the certified accuracy, over the labelled rows, of the correctly
+     * classified ones (a misclassified row has no bin: it counts in {@code missing} and {@code total}, never above r).
+     */
+    public record HistPair(List<Hist> all, List<Hist> correct) {
+    }
+
+    /** Log-binned bounds per group and mode, of all rows and of the correctly classified labelled ones. */
+    public HistPair boundHistogramPair(LogBins bins) {
+        return histogramPair(all, List.of(GROUP, MODE), col("bound"), bins);
+    }
+
+    /**
+     * Log-binned best-attack norms per group (FGS view), of all rows and of the correctly classified labelled ones; a sample
+     * without a successful attack is +∞ (the overflow bin): its robustness is not bounded above by any r.
+     */
+    public HistPair attackHistogramPair(LogBins bins) {
+        return histogramPair(fgs, List.of(GROUP), coalesce(attack(), lit(Double.POSITIVE_INFINITY)), bins);
+    }
+
+    public List<Hist> attackHistograms(LogBins bins) {
+        return attackHistogramPair(bins).all();
+    }
+
+    public List<Hist> correctBoundHistograms(LogBins bins) {
+        return boundHistogramPair(bins).correct();
+    }
+
+    public List<Hist> correctAttackHistograms(LogBins bins) {
+        return attackHistogramPair(bins).correct();
+    }
+
+    private HistPair histogramPair(Dataset<Row> d, List<String> keys, Column value, LogBins bins) {
+        Column correctness = when(col("label").isNull(), lit("u")).when(col("predicted").equalTo(col("label")), lit("y")).otherwise(lit("n"));
+        List<Column> groupCols = new ArrayList<>();
+        keys.forEach(k -> groupCols.add(col(k)));
+        groupCols.add(correctness.as("_c"));
+        groupCols.add(bins.binColumn(value).as("_bin"));
+        int n = keys.size();
+        Map<List<String>, long[]> counts = new TreeMap<>(ReportData::compareKeys);
+        Map<List<String>, long[]> missing = new HashMap<>(); // {missing, total}
+        Map<List<String>, long[]> correctCounts = new TreeMap<>(ReportData::compareKeys);
+        Map<List<String>, long[]> correctMissing = new HashMap<>();
+        for (Row r : d.groupBy(groupCols.toArray(Column[]::new)).count().collectAsList()) {
+            List<String> key = keyOf(r, n);
+            String c = r.getString(n);
+            boolean binned = !r.isNullAt(n + 1);
+            long rows = r.getLong(n + 2);
+            long[] all = counts.computeIfAbsent(key, x -> new long[bins.bins() + 2]);
+            long[] m = missing.computeIfAbsent(key, x -> new long[2]);
+            m[1] += rows;
+            if (binned) {
+                all[r.getInt(n + 1) + 1] += rows;
+            } else {
+                m[0] += rows;
+            }
+            if (!c.equals("u")) {
+                long[] cc = correctCounts.computeIfAbsent(key, x -> new long[bins.bins() + 2]);
+                long[] cm = correctMissing.computeIfAbsent(key, x -> new long[2]);
+                cm[1] += rows;
+                if (c.equals("y") && binned) {
+                    cc[r.getInt(n + 1) + 1] += rows;
+                } else {
+                    cm[0] += rows;
+                }
+            }
+        }
+        return new HistPair(hists(counts, missing), hists(correctCounts, correctMissing));
+    }
+
+    private static List<Hist> hists(Map<List<String>, long[]> counts, Map<List<String>, long[]> missing) {
+        List<Hist> out = new ArrayList<>();
+        counts.forEach((key, c) -> out.add(new Hist(key.get(0), key.size() > 1 ? key.get(1) : null, c, missing.get(key)[0], missing.get(key)[1])));
+        return out;
+    }
+
+    /** Box statistics of the tightness (bound ÷ best attack norm) per group and mode; none in results without the column. */
+    public List<Box> tightnessBoxes() {
+        return has("tightness") ? boxes(all, List.of(GROUP, MODE), "tightness") : List.of();
+    }
+
+    /** Per bound mode over all groups: samples, violations, median bound and tightness (the console's summary). */
+    public List<ModeTotal> modeTotals() {
+        String q = "percentile_approx(%s, 0.5D, " + accuracy + ")";
+        List<ModeTotal> out = new ArrayList<>();
+        for (Row r : all.groupBy(MODE).agg(count(lit(1)), sum(when(col("violation"), 1L).otherwise(0L)), expr(String.format(q, "bound")),
+                bestAttackMedian("tightness", q)).orderBy(MODE).collectAsList()) {
+            out.add(new ModeTotal(r.getString(0), r.getLong(1), r.getLong(2), r.isNullAt(3) ? Double.NaN : r.getDouble(3), nullable(r, 4)));
+        }
+        return out;
     }
 
     /** Predicted → adversarial class counts of the first {@code maxModels} models (in name order). */

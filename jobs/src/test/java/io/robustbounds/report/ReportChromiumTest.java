@@ -44,8 +44,8 @@ class ReportChromiumTest {
                 dir.resolve("run2/evaluate/results").toString()), null, out, 30, 4, 10_000, 960, 540), Fixtures.provenance());
         assertEquals(1600, o.rows());
         assertEquals(List.of("cnn-c", "mlp-a", "mlp-b"), o.models().stream().sorted().toList());
-        List<String> expected = List.of("fig-deviation-box", "fig-eps-box", "fig-bound-hist", "fig-eta-hist", "fig-robustness",
-                "fig-transitions-0", "fig-transitions-1", "fig-transitions-2", "fig-kappa", "fig-ranking");
+        List<String> expected = List.of("fig-deviation-box", "fig-eps-box", "fig-tightness-box", "fig-bound-hist", "fig-eta-hist",
+                "fig-robustness", "fig-certified-accuracy", "fig-transitions-0", "fig-transitions-1", "fig-transitions-2", "fig-kappa", "fig-ranking");
         assertEquals(expected, o.figures());
         for (String f : expected) {
             assertTrue(Files.size(out.resolve(f + ".png")) > 5_000, f + ".png");
