@@ -35,6 +35,10 @@ public final class SymmetricTridiagonal {
         }
         double scale = Math.max(Math.abs(lo), Math.abs(hi));
         double tiny = Double.MIN_NORMAL * 4;
+        double[] bracket = {lo, hi};
+        newtonFromAbove(a, b, n, bracket, 4e-16 * scale);
+        lo = bracket[0];
+        hi = bracket[1];
         for (int it = 0; it < 200 && hi - lo > 4e-16 * scale; it++) {
             double mid = 0.5 * (lo + hi);
             if (countBelow(a, b, n, mid, tiny) == n) {
@@ -75,6 +79,52 @@ public final class SymmetricTridiagonal {
         }
         out[0] = theta;
         out[1] = Math.abs(y[n - 1]) / Math.sqrt(norm2);
+    }
+
+    /**
+     * Narrows [lo, hi] (hi above every eigenvalue) towards λ_max from above by Newton's method on det(xI − T): for a
+     * polynomial with real roots it decreases monotonically to the largest root from any point above it. The pivots
+     * d_i of xI − T = LDLᵀ give det = Π d_i and (log det)' = Σ d_i'/d_i, with d_i' = 1 + b_{i−1}² d_{i−1}'/d_{i−1}²;
+     * all d_i > 0 proves x above every eigenvalue (Sylvester's inertia), so hi only moves to such points, and a step
+     * that rounding carries below λ_max (a pivot ≤ 0) becomes the new lo; each step's length s also gives
+     * λ_max ≥ x − n·s. Quadratic near a simple λ_max: about 6 steps where bisection takes 52; a cluster converges
+     * slowly and leaves the rest of [lo, hi] to the bisection, which ends as before.
+     */
+    static void newtonFromAbove(double[] a, double[] b, int n, double[] bracket, double width) {
+        double x = bracket[1];
+        for (int it = 0; it < 40; it++) {
+            double d = x - a[0];
+            double dp = 1;
+            if (!(d > 0)) {
+                bracket[0] = Math.max(bracket[0], x);
+                return;
+            }
+            double f = dp / d;
+            for (int i = 1; i < n; i++) {
+                double bb = b[i - 1] * b[i - 1];
+                double dn = (x - a[i]) - bb / d;
+                if (!(dn > 0)) {
+                    bracket[0] = Math.max(bracket[0], x);
+                    return;
+                }
+                dp = 1 + bb * dp / (d * d);
+                d = dn;
+                f += dp / d;
+            }
+            bracket[1] = x; // every pivot positive: x is above every eigenvalue
+            double step = 1 / f; // 1/f = 1 / Σ_k 1/(x − λ_k) lies in [(x − λ_max)/n, x − λ_max]
+            if (!Double.isFinite(step)) {
+                return;
+            }
+            bracket[0] = Math.max(bracket[0], x - n * step);
+            if (!(step > width)) {
+                return;
+            }
+            x -= step;
+            if (!(x > bracket[0])) {
+                return;
+            }
+        }
     }
 
     /** Number of eigenvalues of the leading n×n block below x (Sturm sequence of the LDLᵀ pivots). */

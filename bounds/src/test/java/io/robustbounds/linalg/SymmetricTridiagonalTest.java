@@ -27,6 +27,31 @@ class SymmetricTridiagonalTest {
         return t;
     }
 
+    /**
+     * θ is never below λ_max (the inverse iteration's LDLᵀ of θI − T needs it), including clusters and near-multiple top
+     * eigenvalues where Newton's method converges slowly and the bisection finishes.
+     */
+    @Test
+    void thetaIsNeverBelowTheLargestEigenvalue() {
+        SplittableRandom r = new SplittableRandom(11);
+        double[] out = new double[2];
+        for (int trial = 0; trial < 2000; trial++) {
+            int n = 2 + r.nextInt(15);
+            double[] a = new double[n];
+            double[] b = new double[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = trial % 2 == 0 ? 1.0 : r.nextDouble(-1, 1);              // half: a constant diagonal (clusters)
+                b[i] = (trial % 4 == 0 ? 1e-9 : 1) * r.nextDouble(0.001, 1);   // a quarter: nearly decoupled (near-multiple)
+            }
+            SymmetricTridiagonal.largestEigenpair(a, b, n, out);
+            double[] e = ReferenceMlp.symmetricEigen(dense(a, b, n)).values();
+            double norm = Math.max(Math.abs(e[0]), Math.abs(e[n - 1]));
+            // θ = λ_max to rounding: just above it, every eigenvalue is below (θ itself may be λ_max exactly)
+            assertEquals(n, SymmetricTridiagonal.countBelow(a, b, n, out[0] + 0x1p-52 * norm, Double.MIN_NORMAL * 4), "trial " + trial);
+            assertEquals(e[0], out[0], 1e-14 * norm, "trial " + trial);
+        }
+    }
+
     @Test
     void largestEigenpairMatchesDenseEigendecomposition() {
         SplittableRandom r = new SplittableRandom(10);
