@@ -45,14 +45,38 @@ final class JobCommands {
         }
     }
 
+    /** evaluate's subset options, shorthands of evaluate.limit, evaluate.fraction and evaluate.seed. */
+    static final class SubsetOptions {
+        @picocli.CommandLine.Option(names = "--limit", paramLabel = "N",
+                description = "only the first N rows in file order (files by name, rows as stored): evaluate.limit")
+        Long limit;
+
+        @picocli.CommandLine.Option(names = "--fraction", paramLabel = "F",
+                description = "only the rows whose id hashes below F (about F of them; the same rows on every run): evaluate.fraction")
+        Double fraction;
+
+        @picocli.CommandLine.Option(names = "--seed", paramLabel = "S", description = "the hash seed of --fraction: evaluate.seed")
+        Long seed;
+
+        void addTo(ConfigOptions options) {
+            Shorthands.set(options, "evaluate.limit", limit);
+            Shorthands.set(options, "evaluate.fraction", fraction);
+            Shorthands.set(options, "evaluate.seed", seed);
+        }
+    }
+
     @Command(name = "evaluate", mixinStandardHelpOptions = true,
             description = "Bound and FGS estimate for every row of a Parquet test set; per-sample results, rejects and provenance.")
     static final class Evaluate implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
 
+        @Mixin
+        SubsetOptions subset;
+
         @Override
         public Integer call() throws Exception {
+            subset.addTo(options);
             Settings s = options.load();
             EvaluateJob.Config c = SparkCommands.evaluate(s);
             try (SparkSession spark = Sessions.create("robustbounds evaluate", s.getString("spark.master"))) {
@@ -87,8 +111,12 @@ final class JobCommands {
         @picocli.CommandLine.Option(names = "--no-import", description = "skip import-csv: evaluate.test-set exists already")
         boolean noImport;
 
+        @Mixin
+        SubsetOptions subset;
+
         @Override
         public Integer call() throws Exception {
+            subset.addTo(options);
             Settings s = options.load();
             EvaluateJob.Config e = SparkCommands.evaluate(s);
             AggregateJob.Config a = SparkCommands.aggregate(s);
@@ -135,14 +163,16 @@ final class JobCommands {
     static EvaluateJob.Outcome evaluate(SparkSession spark, Settings s, EvaluateJob.Config c, PrintStream out) {
         Provenance provenance = Provenance.of(s);
         EvaluateJob.Outcome o;
-        try (SparkProgress ignored = new SparkProgress(spark, "evaluate")) {
-            o = EvaluateJob.run(spark, c, provenance);
+        try (SparkProgress progress = new SparkProgress(spark, "evaluate", SparkCommands.progressInterval(s))) {
+            o = EvaluateJob.run(spark, c, provenance, SparkCommands.evaluateOptions(s, progress));
         }
         out.printf(Locale.ROOT, "%nevaluate (%s bounds%s) on %s, %.1f s%n", io.robustbounds.bounds.BoundMode.ids(c.evaluation().modes()),
                 c.evaluation().wants(io.robustbounds.bounds.BoundMode.PAPER) ? "; paper: the published formulas, not guarantees" : "",
                 spark.sparkContext().master(), o.seconds());
         out.printf(Locale.ROOT, "  rows in %d, evaluated %d, rejected %d%s%n", o.rowsIn(), o.results(), o.rejects(),
                 o.rejects() > 0 ? " → " + o.rejectsPath() : "");
+        out.printf(Locale.ROOT, "  FGS searched ε in [0, U], U = %s (%s)%n",
+                java.math.BigDecimal.valueOf(o.fgsUpper().value()).stripTrailingZeros().toPlainString(), o.fgsUpper().source());
         if (o.nonFinite() > 0) {
             out.printf(Locale.ROOT, "  NON-FINITE RESULTS: %d sample(s) got a NaN or infinite bound, δ, ‖J‖ or attack norm (counted in the rejects, "
                     + "not as samples without a violation; reasons in %s)%n", o.nonFinite(), o.rejectsPath());
@@ -155,7 +185,7 @@ final class JobCommands {
 
     static AggregateJob.Outcome aggregate(SparkSession spark, Settings s, AggregateJob.Config c, PrintStream out) {
         AggregateJob.Outcome o;
-        try (SparkProgress ignored = new SparkProgress(spark, "aggregate")) {
+        try (SparkProgress ignored = new SparkProgress(spark, "aggregate", SparkCommands.progressInterval(s))) {
             o = AggregateJob.run(spark, c, Provenance.of(s));
         }
         out.printf(Locale.ROOT, "%naggregate: %d group(s), %.1f s, from %s → %s (Parquet; also table.csv, table.md)%n%n%s%n", o.groups(),

@@ -24,7 +24,9 @@ public final class Sessions {
                     .set("spark.ui.enabled", "false")
                     .set("spark.sql.shuffle.partitions", "8")
                     .set("spark.driver.bindAddress", "127.0.0.1")
-                    .set("spark.driver.host", "127.0.0.1");
+                    .set("spark.driver.host", "127.0.0.1")
+                    // running tasks' counts reach the progress line with the heartbeats (ProgressCounter): every second
+                    .set("spark.executor.heartbeatInterval", "1s");
         }
         // the libnd4j OpenMP threads must not spin against OpenBLAS's (see scripts/robustbounds)
         conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
