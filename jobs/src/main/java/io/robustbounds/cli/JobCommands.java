@@ -172,7 +172,7 @@ final class JobCommands {
         out.printf(Locale.ROOT, "  rows in %d, evaluated %d, rejected %d%s%n", o.rowsIn(), o.results(), o.rejects(),
                 o.rejects() > 0 ? " → " + o.rejectsPath() : "");
         out.printf(Locale.ROOT, "  FGS searched ε in [0, U], U = %s (%s)%n",
-                java.math.BigDecimal.valueOf(o.fgsUpper().value()).stripTrailingZeros().toPlainString(), o.fgsUpper().source());
+                io.robustbounds.evaluate.FgsUpper.number(o.fgsUpper().value()), o.fgsUpper().source());
         if (o.nonFinite() > 0) {
             out.printf(Locale.ROOT, "  NON-FINITE RESULTS: %d sample(s) got a NaN or infinite bound, δ, ‖J‖ or attack norm (counted in the rejects, "
                     + "not as samples without a violation; reasons in %s)%n", o.nonFinite(), o.rejectsPath());

@@ -130,7 +130,7 @@ public final class EvaluateJob {
         ModelEvaluator.of(model, c.evaluation()); // fails here, before any work, on a model the evaluators cannot run
         meta.requireInputOf(model, c.testSet());
         meta.requireClassesOf(model, c.testSet(), c.allowClassMismatch(), ALLOW_CLASS_MISMATCH);
-        FgsUpper fgsUpper = options.deriveFgsUpper() ? FgsUpper.derive(meta, model.input()) : FgsUpper.given(c.evaluation().fgsUpper());
+        FgsUpper fgsUpper = options.deriveFgsUpper() ? FgsUpper.derive(meta) : FgsUpper.given(c.evaluation().fgsUpper());
         EvalSettings evaluation = c.evaluation().withFgsUpper(fgsUpper.value());
         int d = (int) meta.size();
         int classes = model.classes();

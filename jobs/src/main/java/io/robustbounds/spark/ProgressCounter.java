@@ -14,7 +14,7 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * A job's work done so far, read on the driver while it runs: the tasks add to a {@link LongAccumulator}; a finished
  * task's count arrives with its end, a running task's count so far with its executor's heartbeats
- * ({@code spark.executor.heartbeatInterval}; {@link Sessions} sets 1 s for the embedded Spark). Both are taken from
+ * ({@code spark.executor.heartbeatInterval}; {@link Sessions} sets 3 s for the embedded Spark). Both are taken from
  * the listener events, in their order, so a finished task is never counted twice; a task that failed loses its
  * partial count, and {@link #done()} never decreases (it holds the highest sum seen, at most the total).
  */
