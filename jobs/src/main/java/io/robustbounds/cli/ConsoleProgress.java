@@ -63,7 +63,11 @@ final class ConsoleProgress implements AutoCloseable {
             plain.tick(now);
             return;
         }
-        if (bar == null && (done != null || now - start > 1_000_000_000L)) { // a job that counts nothing: a bar after 1 s
+        if (bar != null && done != null && bar.isIndefinite()) { // counting started: the waiting bar gives way to the counting one
+            bar.close();
+            bar = null;
+        }
+        if (bar == null && (done != null || now - start > 1_000_000_000L)) { // before counting (or without): elapsed time after 1 s
             bar = bar(done != null ? total : -1);
         }
         if (bar != null && done != null) {
@@ -76,7 +80,10 @@ final class ConsoleProgress implements AutoCloseable {
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(label).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new ConsoleProgressBarConsumer(out)).setUpdateIntervalMillis(250)
                 .startsFrom(0, Duration.ofNanos(System.nanoTime() - start));
-        if (unit != null) {
+        if (max < 0) {
+            b.clearDisplayOnFinish();
+        }
+        if (unit != null && max >= 0) {
             b.setUnit(" " + unit, 1).showSpeed(whole).setSpeedUnit(ChronoUnit.SECONDS);
         }
         return b.build();
