@@ -8,6 +8,9 @@ import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
 import io.robustbounds.data.CsvImport;
 import io.robustbounds.evaluate.EvaluateJob;
+import io.robustbounds.evaluate.EvaluateOptions;
+import io.robustbounds.evaluate.Subset;
+import io.robustbounds.spark.JobProgress;
 import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
 import java.nio.file.Files;
@@ -42,8 +45,8 @@ final class BenchmarkCommand implements Callable<Integer> {
         BenchmarkJob.Outcome o;
         try (SparkSession spark = Sessions.create("robustbounds benchmark " + c.suite(), s.getString("spark.master"))) {
             Provenance provenance = Provenance.of(s);
-            try (SparkProgress ignored = new SparkProgress(spark, "benchmark")) {
-                o = BenchmarkJob.run(spark, c, provenance, entryRun(spark, s, c, provenance));
+            try (SparkProgress ignored = new SparkProgress(spark, "benchmark", SparkCommands.progressInterval(s))) {
+                o = BenchmarkJob.run(spark, c, provenance, entryRun(spark, s, c, provenance, EvaluationSettings.fgsUpperAuto(s)));
             }
         }
         System.out.printf(Locale.ROOT, "%nbenchmark %s, run %s: %d entries, %.1f s; history → %s%n", c.suite(), o.runId(),
@@ -69,8 +72,12 @@ final class BenchmarkCommand implements Callable<Integer> {
         return 1;
     }
 
-    /** An entry of the suite: the evaluate and aggregate jobs under the entry's run id, by model and bound mode. */
-    static BenchmarkJob.EntryRun entryRun(SparkSession spark, Settings s, BenchmarkJob.Config c, Provenance provenance) {
+    /**
+     * An entry of the suite: the evaluate and aggregate jobs under the entry's run id, by model and bound mode;
+     * {@code deriveFgsUpper}: U from each entry's test set ({@code evaluation.fgs-upper = auto}).
+     */
+    static BenchmarkJob.EntryRun entryRun(SparkSession spark, Settings s, BenchmarkJob.Config c, Provenance provenance,
+                                          boolean deriveFgsUpper) {
         return (e, run) -> {
             if (e.csv() != null) { // imported at every run with the suite's import-csv settings: the entry needs nothing prepared
                 CsvImport.Config base = ImportConfigs.importCsv(s);
@@ -82,7 +89,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                 }
             }
             EvaluateJob.run(spark, new EvaluateJob.Config(e.model(), e.testSet(), c.outputRoot(), run, c.batchSize(), false,
-                    c.partitions(), c.evaluation()), provenance);
+                    c.partitions(), c.evaluation()), provenance, new EvaluateOptions(JobProgress.NONE, Subset.ALL, 0, deriveFgsUpper));
             String results = Path.of(c.outputRoot(), run, "evaluate", "results").toString();
             return AggregateJob.run(spark, new AggregateJob.Config(List.of(results), c.outputRoot(), run, List.of("model", "bound_mode")),
                     provenance).path();

@@ -113,6 +113,6 @@ final class ImportCaffeCommand implements Callable<Integer> {
             }
             return null;
         }
-        return Path.of(v);
+        return Path.of(io.robustbounds.config.Installation.input(v));
     }
 }

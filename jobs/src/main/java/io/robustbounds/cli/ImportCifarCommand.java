@@ -51,7 +51,7 @@ final class ImportCifarCommand implements Callable<Integer> {
         if (!(scale > 0) || Double.isInfinite(scale)) {
             throw s.invalid(KEY + "scale", "must be a finite number > 0");
         }
-        return new CifarImport.Config(inputs.stream().map(Path::of).toList(), Path.of(ImportUciCommand.required(s, KEY + "output")), scale,
+        return new CifarImport.Config(inputs.stream().map(io.robustbounds.config.Installation::input).map(Path::of).toList(), Path.of(ImportUciCommand.required(s, KEY + "output")), scale,
                 s.getInt(KEY + "rows-per-file", 1));
     }
 

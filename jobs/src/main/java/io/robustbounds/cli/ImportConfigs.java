@@ -19,18 +19,18 @@ final class ImportConfigs {
             throw s.invalid("import-csv.range", "must be empty or [low, high] with low < high");
         }
         long rowsPerFile = s.getInt("import-csv.rows-per-file", 1);
-        return new CsvImport.Config(Path.of(s.getString("import-csv.input")), Path.of(s.getString("import-csv.output")),
+        return new CsvImport.Config(Path.of(s.getInputPath("import-csv.input")), Path.of(s.getString("import-csv.output")),
                 s.getBoolean("import-csv.header"), s.getString("import-csv.delimiter"), s.getString("import-csv.label-column"),
                 classes, range.isEmpty() ? null : new double[] {range.get(0), range.get(1)}, rowsPerFile,
                 precision(s, "import-csv.precision"));
     }
 
     static IdxImport.Config importIdx(Settings s) {
-        String images = s.getString("import-idx.images");
+        String images = s.getInputPath("import-idx.images");
         if (images.isBlank()) {
             throw s.invalid("import-idx.images", "must name the IDX images file");
         }
-        String labels = s.getString("import-idx.labels");
+        String labels = s.getInputPath("import-idx.labels");
         String output = s.getString("import-idx.output");
         if (output.isBlank()) {
             throw s.invalid("import-idx.output", "must name the test-set folder");

@@ -69,7 +69,7 @@ final class ImportUciCommand implements Callable<Integer> {
         if (delimiter.isEmpty()) {
             throw s.invalid(KEY + "delimiter", "must not be empty");
         }
-        return new UciImport.Config(Path.of(required(s, KEY + "input")), Path.of(required(s, KEY + "output")), s.getBoolean(KEY + "header"),
+        return new UciImport.Config(Path.of(io.robustbounds.config.Installation.input(required(s, KEY + "input"))), Path.of(required(s, KEY + "output")), s.getBoolean(KEY + "header"),
                 delimiter, required(s, KEY + "class-column"), s.getStringList(KEY + "classes"),
                 split.stream().mapToDouble(Double::doubleValue).toArray(), s.getLong(KEY + "seed"), standardize,
                 precision.equals("double"), s.getInt(KEY + "rows-per-file", 1));

@@ -45,16 +45,42 @@ final class JobCommands {
         }
     }
 
+    /** evaluate's subset options, shorthands of evaluate.limit, evaluate.fraction and evaluate.seed. */
+    static final class SubsetOptions {
+        @picocli.CommandLine.Option(names = "--limit", paramLabel = "N",
+                description = "only the first N rows in file order (files by name, rows as stored): evaluate.limit")
+        Long limit;
+
+        @picocli.CommandLine.Option(names = "--fraction", paramLabel = "F",
+                description = "only the rows whose id hashes below F (about F of them; the same rows on every run): evaluate.fraction")
+        Double fraction;
+
+        @picocli.CommandLine.Option(names = "--seed", paramLabel = "S", description = "the hash seed of --fraction: evaluate.seed")
+        Long seed;
+
+        void addTo(ConfigOptions options) {
+            Shorthands.set(options, "evaluate.limit", limit);
+            Shorthands.set(options, "evaluate.fraction", fraction);
+            Shorthands.set(options, "evaluate.seed", seed);
+        }
+    }
+
     @Command(name = "evaluate", mixinStandardHelpOptions = true,
             description = "Bound and FGS estimate for every row of a Parquet test set; per-sample results, rejects and provenance.")
     static final class Evaluate implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
 
+        @Mixin
+        SubsetOptions subset;
+
         @Override
         public Integer call() throws Exception {
+            subset.addTo(options);
             Settings s = options.load();
             EvaluateJob.Config c = SparkCommands.evaluate(s);
+            SparkCommands.evaluateOptions(s, null); // checked before Spark starts
+            SparkCommands.progressInterval(s);
             try (SparkSession spark = Sessions.create("robustbounds evaluate", s.getString("spark.master"))) {
                 evaluate(spark, s, c, System.out);
             }
@@ -87,10 +113,16 @@ final class JobCommands {
         @picocli.CommandLine.Option(names = "--no-import", description = "skip import-csv: evaluate.test-set exists already")
         boolean noImport;
 
+        @Mixin
+        SubsetOptions subset;
+
         @Override
         public Integer call() throws Exception {
+            subset.addTo(options);
             Settings s = options.load();
             EvaluateJob.Config e = SparkCommands.evaluate(s);
+            SparkCommands.evaluateOptions(s, null); // checked before the import and Spark start
+            SparkCommands.progressInterval(s);
             AggregateJob.Config a = SparkCommands.aggregate(s);
             // one pipeline of a run id at a time: a second one is refused before its import replaces the test set the first reads
             try (OutputFolder run = OutputFolder.lock(new org.apache.hadoop.fs.Path(e.outputRoot(), e.runId()), new org.apache.hadoop.conf.Configuration())) {
@@ -98,18 +130,51 @@ final class JobCommands {
             }
         }
 
+        /**
+         * The Spark session (and its SQL state) starts in the background while import-csv runs, which needs no Spark: on
+         * 2 cores the two overlap by about a second. The last line says where the wall time went.
+         */
         private int pipeline(Settings s, EvaluateJob.Config e, AggregateJob.Config a) throws Exception {
-            if (!noImport) {
-                importCsv(s, System.out);
+            long t0 = System.nanoTime();
+            java.util.concurrent.CompletableFuture<SparkSession> starting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                SparkSession spark = Sessions.create("robustbounds pipeline", s.getString("spark.master"));
+                spark.sessionState(); // Spark SQL's catalog, analyzer and planner: 1–2 s cold, needed by the first query
+                return spark;
+            });
+            double importSeconds = 0;
+            try {
+                if (!noImport) {
+                    importCsv(s, System.out);
+                    importSeconds = (System.nanoTime() - t0) / 1e9;
+                }
+            } catch (Exception | Error failed) {
+                starting.thenAccept(SparkSession::stop);
+                throw failed;
             }
-            try (SparkSession spark = Sessions.create("robustbounds pipeline", s.getString("spark.master"))) {
-                long t0 = System.nanoTime();
+            SparkSession session;
+            try {
+                session = starting.join();
+            } catch (java.util.concurrent.CompletionException failed) {
+                throw failed.getCause() instanceof RuntimeException r ? r : failed;
+            }
+            double ready = (System.nanoTime() - t0) / 1e9;
+            try (SparkSession spark = session) {
+                long t1 = System.nanoTime();
                 EvaluateJob.Outcome eo = evaluate(spark, s, e, System.out);
+                double evaluateSeconds = (System.nanoTime() - t1) / 1e9;
                 aggregate(spark, s, a, System.out);
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                double seconds = (System.nanoTime() - t1) / 1e9;
                 System.out.printf(Locale.ROOT, "pipeline: evaluate + aggregate of %d rows in %.1f s (%.0f rows/s)%n", eo.rowsIn(), seconds,
                         eo.rowsIn() / seconds);
-                ReportCommand.afterPipeline(spark, s, System.out);
+                long t2 = System.nanoTime();
+                boolean report = ReportCommand.afterPipeline(spark, s, System.out);
+                double reportSeconds = (System.nanoTime() - t2) / 1e9;
+                double jvm = (System.currentTimeMillis() - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()) / 1e3
+                        - (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "time: JVM and command line %.1f s, Spark session %.1f s%s, evaluate %.1f s, aggregate %.1f s%s; "
+                                + "%.1f s since the JVM started%n", jvm, ready, noImport ? "" : String.format(Locale.ROOT, " (import-csv %.1f s beside it)",
+                                importSeconds), evaluateSeconds, seconds - evaluateSeconds,
+                        report ? String.format(Locale.ROOT, ", report %.1f s", reportSeconds) : "", jvm + (System.nanoTime() - t0) / 1e9);
             }
             return 0;
         }
@@ -135,14 +200,16 @@ final class JobCommands {
     static EvaluateJob.Outcome evaluate(SparkSession spark, Settings s, EvaluateJob.Config c, PrintStream out) {
         Provenance provenance = Provenance.of(s);
         EvaluateJob.Outcome o;
-        try (SparkProgress ignored = new SparkProgress(spark, "evaluate")) {
-            o = EvaluateJob.run(spark, c, provenance);
+        try (SparkProgress progress = new SparkProgress(spark, "evaluate", SparkCommands.progressInterval(s))) {
+            o = EvaluateJob.run(spark, c, provenance, SparkCommands.evaluateOptions(s, progress));
         }
         out.printf(Locale.ROOT, "%nevaluate (%s bounds%s) on %s, %.1f s%n", io.robustbounds.bounds.BoundMode.ids(c.evaluation().modes()),
                 c.evaluation().wants(io.robustbounds.bounds.BoundMode.PAPER) ? "; paper: the published formulas, not guarantees" : "",
                 spark.sparkContext().master(), o.seconds());
         out.printf(Locale.ROOT, "  rows in %d, evaluated %d, rejected %d%s%n", o.rowsIn(), o.results(), o.rejects(),
                 o.rejects() > 0 ? " → " + o.rejectsPath() : "");
+        out.printf(Locale.ROOT, "  FGS searched ε in [0, U], U = %s (%s)%n",
+                io.robustbounds.evaluate.FgsUpper.number(o.fgsUpper().value()), o.fgsUpper().source());
         if (o.nonFinite() > 0) {
             out.printf(Locale.ROOT, "  NON-FINITE RESULTS: %d sample(s) got a NaN or infinite bound, δ, ‖J‖ or attack norm (counted in the rejects, "
                     + "not as samples without a violation; reasons in %s)%n", o.nonFinite(), o.rejectsPath());
@@ -155,7 +222,7 @@ final class JobCommands {
 
     static AggregateJob.Outcome aggregate(SparkSession spark, Settings s, AggregateJob.Config c, PrintStream out) {
         AggregateJob.Outcome o;
-        try (SparkProgress ignored = new SparkProgress(spark, "aggregate")) {
+        try (SparkProgress ignored = new SparkProgress(spark, "aggregate", SparkCommands.progressInterval(s))) {
             o = AggregateJob.run(spark, c, Provenance.of(s));
         }
         // a line per group and mode; every column is in table.md and table.csv beside the table

@@ -61,6 +61,7 @@ public final class Main {
     /** Runs the command line and returns the exit code; every error is one line on standard error ({@link #report}). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        ConfigHelp.install(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, commandLine.getErr()));
         try {
             return cli.execute(args);

@@ -4,6 +4,9 @@ import io.robustbounds.aggregate.AggregateJob;
 import io.robustbounds.config.EvaluationSettings;
 import io.robustbounds.config.Settings;
 import io.robustbounds.evaluate.EvaluateJob;
+import io.robustbounds.evaluate.EvaluateOptions;
+import io.robustbounds.evaluate.Subset;
+import io.robustbounds.spark.JobProgress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -22,10 +25,47 @@ final class SparkCommands {
         if (partitions < 0) {
             throw s.invalid("evaluate.partitions", "must be >= 0");
         }
-        return new EvaluateJob.Config(s.getString("evaluate.model"), s.getString("evaluate.test-set"), s.getString("run.output"),
+        return new EvaluateJob.Config(s.getInputPath("evaluate.model"), s.getInputPath("evaluate.test-set"), s.getString("run.output"),
                 runId(s), s.getInt("evaluate.batch-size", 1), onBadRow.equals("fail"), partitions, EvaluationSettings.read(s),
                 s.getStringList("aggregate.group-by"), // summarized for the aggregate, which then need not read the results
                 allowClassMismatch(s));
+    }
+
+    /**
+     * How evaluate runs: the subset of rows ({@code evaluate.limit}, {@code fraction}, {@code seed}), rows per task, whether U
+     * is derived ({@code evaluation.fgs-upper = auto}), and who shows its progress. Keys a configuration file from before
+     * them lacks take their defaults (all rows, Spark's splits).
+     */
+    static EvaluateOptions evaluateOptions(Settings s, JobProgress progress) {
+        long limit = s.hasPath("evaluate.limit") ? s.getLong("evaluate.limit") : 0;
+        double fraction = s.hasPath("evaluate.fraction") ? s.getDouble("evaluate.fraction") : 1.0;
+        long seed = s.hasPath("evaluate.seed") ? s.getLong("evaluate.seed") : 1;
+        long rowsPerTask = s.hasPath("evaluate.rows-per-task") ? s.getLong("evaluate.rows-per-task") : 0;
+        if (limit < 0) {
+            throw s.invalid("evaluate.limit", "must be >= 0 (0: all rows)");
+        }
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw s.invalid("evaluate.fraction", "must be in (0, 1] (1: all rows)");
+        }
+        if (limit > 0 && fraction < 1) {
+            throw s.invalid("evaluate.fraction", "excludes evaluate.limit = " + limit + ": give one of them");
+        }
+        if (rowsPerTask < 0) {
+            throw s.invalid("evaluate.rows-per-task", "must be >= 0 (0: Spark's file splits)");
+        }
+        return new EvaluateOptions(progress, new Subset(limit, fraction, seed), rowsPerTask, EvaluationSettings.fgsUpperAuto(s));
+    }
+
+    /** How often a plain progress line is printed when standard error is not a terminal ({@code progress.interval}). */
+    static java.time.Duration progressInterval(io.robustbounds.config.ConfigReader s) {
+        if (!s.hasPath("progress.interval")) {
+            return ConsoleProgress.DEFAULT_INTERVAL;
+        }
+        java.time.Duration d = s.getDuration("progress.interval");
+        if (d.isNegative() || d.isZero()) {
+            throw s.invalid("progress.interval", "must be positive");
+        }
+        return d;
     }
 
     static AggregateJob.Config aggregate(Settings s) {

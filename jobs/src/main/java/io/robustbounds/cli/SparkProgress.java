@@ -1,61 +1,37 @@
 package io.robustbounds.cli;
 
-import java.io.PrintStream;
-import java.util.Locale;
-import org.apache.spark.SparkStageInfo;
-import org.apache.spark.SparkStatusTracker;
+import io.robustbounds.spark.JobProgress;
+import io.robustbounds.spark.ProgressCounter;
+import java.time.Duration;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
-import scala.Option;
+import org.apache.spark.util.LongAccumulator;
 
 /**
- * A console progress line for Spark jobs: tasks done of total over the active stages, rate and ETA of the stage,
- * polled from the status tracker twice a second on a daemon thread.
+ * The progress of one Spark job on the console ({@link ConsoleProgress}): the work it counts (samples, models) done of
+ * its total, read from its tasks' counter ({@link ProgressCounter}) four times a second on a daemon thread — one line
+ * per job, whatever its stages. A job that counts nothing ({@link JobProgress} never started) shows how long it runs.
  */
-final class SparkProgress implements AutoCloseable {
+final class SparkProgress implements JobProgress, AutoCloseable {
+    private final String label;
+    private final ConsoleProgress console;
     private final Thread thread;
-    private final PrintStream out = System.err;
     private volatile boolean running = true;
-    /** On a terminal the line is redrawn in place; in logs a line is printed every 10 s. */
-    private final boolean interactive = System.console() != null;
-    private boolean drawn;
-    private double lastLine = -10;
-    private int stageSeen = -1;
-    private double stageStart;
+    private ProgressCounter counter;
 
     SparkProgress(SparkSession spark, String label) {
-        SparkStatusTracker tracker = spark.sparkContext().statusTracker();
-        long start = System.nanoTime();
+        this(spark, label, ConsoleProgress.DEFAULT_INTERVAL);
+    }
+
+    /** {@code interval}: how often a plain line is printed when standard error is not a terminal. */
+    SparkProgress(SparkSession spark, String label, Duration interval) {
+        this.label = label;
+        this.console = new ConsoleProgress(label, interval);
         thread = new Thread(() -> {
             while (running) {
-                int done = 0;
-                int total = 0;
-                int stage = -1;
-                for (int id : tracker.getActiveStageIds()) {
-                    Option<SparkStageInfo> info = tracker.getStageInfo(id);
-                    if (info.isDefined()) {
-                        done += info.get().numCompletedTasks();
-                        total += info.get().numTasks();
-                        stage = Math.max(stage, id);
-                    }
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                if (total > 0 && (interactive || seconds - lastLine >= 10)) {
-                    int width = 30;
-                    int filled = (int) ((long) width * done / total);
-                    if (stage != stageSeen) { // rate and ETA per stage
-                        stageSeen = stage;
-                        stageStart = seconds;
-                    }
-                    double rate = done / Math.max(seconds - stageStart, 1e-3);
-                    String eta = done == 0 ? "?" : String.format(Locale.ROOT, "%.0f s", (total - done) / rate);
-                    out.printf(Locale.ROOT, "%s%s [%s%s] %d/%d tasks, %.2f tasks/s, ETA %s, %.0f s elapsed%s", interactive ? "\r" : "", label,
-                            "#".repeat(filled), " ".repeat(width - filled), done, total, rate, eta, seconds, interactive ? "   " : "\n");
-                    out.flush();
-                    drawn = interactive;
-                    lastLine = seconds;
-                }
+                console.poll();
                 try {
-                    Thread.sleep(500);
+                    Thread.sleep(250);
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -63,6 +39,16 @@ final class SparkProgress implements AutoCloseable {
         }, "robustbounds-progress");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    @Override
+    public synchronized LongAccumulator start(SparkContext sc, String unit, long total) {
+        if (counter != null) {
+            counter.close();
+        }
+        counter = new ProgressCounter(sc, "robustbounds progress: " + label + " " + unit, total);
+        console.counting(unit, total, counter::done);
+        return counter.accumulator();
     }
 
     @Override
@@ -74,8 +60,11 @@ final class SparkProgress implements AutoCloseable {
         } catch (InterruptedException ignored) {
             Thread.currentThread().interrupt();
         }
-        if (drawn) {
-            out.println();
+        console.close();
+        synchronized (this) {
+            if (counter != null) {
+                counter.close();
+            }
         }
     }
 }

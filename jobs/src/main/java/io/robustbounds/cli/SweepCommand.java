@@ -42,8 +42,8 @@ final class SweepCommand implements Callable<Integer> {
         Provenance provenance = Provenance.of(s);
         SweepJob.Outcome o;
         try (SparkSession spark = Sessions.create("robustbounds sweep", c.master())) {
-            try (SparkProgress ignored = new SparkProgress(spark, "sweep")) {
-                o = SweepJob.run(spark, c, resume ? SweepJob.Start.RESUME : fresh ? SweepJob.Start.FRESH : SweepJob.Start.NEW, provenance);
+            try (SparkProgress progress = new SparkProgress(spark, "sweep", SparkCommands.progressInterval(s))) {
+                o = SweepJob.run(spark, c, resume ? SweepJob.Start.RESUME : fresh ? SweepJob.Start.FRESH : SweepJob.Start.NEW, provenance, progress);
             }
             System.out.printf(Locale.ROOT, "%nsweep %s (%s) on %s: %d cells, %d models, %d samples; config hash %s…%n", c.name(), config,
                     spark.sparkContext().master(), c.cells().size(), c.totalModels(), c.totalSamples(), c.hash().substring(0, 12));

@@ -101,6 +101,16 @@ public class ConfigReader {
         return get(key, "a size in bytes (for example 256m)", config::getBytes);
     }
 
+    /** A path to read: relative ones missing here but present in the installation are the installation's ({@link Installation#input}). */
+    public String getInputPath(String key) {
+        return Installation.input(getString(key));
+    }
+
+    /** A duration: a number with a unit ("10s", "500 ms"; Typesafe Config's duration format). */
+    public java.time.Duration getDuration(String key) {
+        return get(key, "a duration (for example 10s)", config::getDuration);
+    }
+
     public List<String> getStringList(String key) {
         return get(key, "a list of strings", config::getStringList);
     }

@@ -30,6 +30,11 @@ public final class ConfigSchemas {
         return shipped("benchmarks/example.conf").withOnlyPath("benchmark").withFallback(main());
     }
 
+    /** The shipped file {@code conf/NAME} with its comments (for help texts: its keys, defaults and what they mean). */
+    public static Config shippedFile(String name) {
+        return shipped(name);
+    }
+
     /** A shipped file as the build copied it next to this class (its includes are not followed: they add no keys of their own). */
     static Config shipped(String name) {
         String resource = "shipped/" + name;

@@ -16,6 +16,11 @@ public final class EvaluationSettings {
     private EvaluationSettings() {
     }
 
+    /** {@code evaluation.fgs-upper = auto}: U comes from the data's range (evaluate's FgsUpper); read gives 1 until then. */
+    public static boolean fgsUpperAuto(ConfigReader s) {
+        return "auto".equals(s.getString("evaluation.fgs-upper"));
+    }
+
     /** The {@code evaluation.*} keys of {@code s}. */
     public static EvalSettings read(ConfigReader s) {
         String precision = s.getString("evaluation.precision");
@@ -30,7 +35,7 @@ public final class EvaluationSettings {
         } catch (IllegalArgumentException e) {
             throw s.invalid("evaluation.mode", "must be " + BoundMode.EXPECTED);
         }
-        double upper = s.getDouble("evaluation.fgs-upper");
+        double upper = fgsUpperAuto(s) ? 1.0 : s.getDouble("evaluation.fgs-upper"); // auto: evaluate derives U from the data (FgsUpper)
         if (!(upper > 0 && Double.isFinite(upper))) {
             throw s.invalid("evaluation.fgs-upper", "must be positive");
         }

@@ -22,9 +22,11 @@ public final class Settings extends ConfigReader {
 
     /**
      * Reads {@code file}, applies {@code key=value} overrides (values parsed as HOCON, so lists work too) and refuses
-     * any key that {@code schema} (the keys of this kind of file, {@link ConfigSchemas}) does not hold.
+     * any key that {@code schema} (the keys of this kind of file, {@link ConfigSchemas}) does not hold. A relative
+     * {@code file} missing from the working folder is read from the installation ({@link Installation}).
      */
     public static Settings load(Path file, List<String> overrides, Config schema) {
+        file = Path.of(Installation.input(file.toString())); // a relative file missing here: the installation's
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(file + ": configuration file not found");
         }

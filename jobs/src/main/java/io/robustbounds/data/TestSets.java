@@ -30,9 +30,15 @@ public final class TestSets {
      * What the footers say: the metadata all files agree on, and the Parquet types of the three columns when every
      * file has the same ones ({@code columns} is null otherwise); {@code filesByColumns}: the files by their column
      * types (one entry when {@code columns} is not null), so that a reader can read each kind with its own schema
-     * (float and double features in one set).
+     * (float and double features in one set); {@code rowsByFile}: every file's row count as its footer gives it (in the
+     * order of the files).
      */
-    public record Footers(TestSetMetadata metadata, MessageType columns, Map<MessageType, List<String>> filesByColumns) {
+    public record Footers(TestSetMetadata metadata, MessageType columns, Map<MessageType, List<String>> filesByColumns,
+                          Map<String, Long> rowsByFile) {
+        /** All rows of all files. */
+        public long rows() {
+            return rowsByFile.values().stream().mapToLong(Long::longValue).sum();
+        }
     }
 
     /**
@@ -82,12 +88,14 @@ public final class TestSets {
         String firstFile = null;
         MessageType columns = null;
         Map<MessageType, List<String>> byColumns = new LinkedHashMap<>();
+        Map<String, Long> rows = new LinkedHashMap<>();
         for (String f : files) {
             Map<String, String> kv;
             MessageType schema;
             try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(f), conf))) {
                 kv = r.getFooter().getFileMetaData().getKeyValueMetaData();
                 schema = r.getFooter().getFileMetaData().getSchema();
+                rows.put(f, r.getRecordCount());
             } catch (IOException | RuntimeException e) {
                 throw new IllegalArgumentException(f + ": not a readable Parquet file (" + e.getMessage() + ")", e);
             }
@@ -118,7 +126,7 @@ public final class TestSets {
                 throw new IllegalArgumentException(f + ": metadata " + m.toJson() + " disagrees with " + firstFile + ": " + first.toJson());
             }
         }
-        return new Footers(first, byColumns.size() == 1 ? columns : null, byColumns);
+        return new Footers(first, byColumns.size() == 1 ? columns : null, byColumns, rows);
     }
 
     /** Whole numbers: an INT32 or INT64 column without another meaning (not a date, time or decimal). */

@@ -98,13 +98,18 @@ public final class EvaluateJob {
 
     /** Counts for the summary and the provenance; {@code nonFinite} of the {@code rejects} are samples with non-finite results. */
     public record Outcome(long rowsIn, long results, long rejects, long violations, long fgsSuccesses, String resultsPath,
-                          String rejectsPath, double seconds, long nonFinite) {
+                          String rejectsPath, double seconds, long nonFinite, FgsUpper fgsUpper) {
     }
 
     private EvaluateJob() {
     }
 
     public static Outcome run(SparkSession spark, Config c, Provenance provenance) {
+        return run(spark, c, provenance, EvaluateOptions.DEFAULT);
+    }
+
+    /** {@link #run}: the rows of {@code options.subset()}, in tasks of {@code options.rowsPerTask()} rows, samples counted for {@code options.progress()}. */
+    public static Outcome run(SparkSession spark, Config c, Provenance provenance, EvaluateOptions options) {
         long t0 = System.nanoTime();
         Timings timings = new Timings();
         // Spark SQL's session state (catalog, analyzer, planner: 1–2 s cold) and then the plan of the test set's read
@@ -117,14 +122,16 @@ public final class EvaluateJob {
         TestSetMetadata meta = footers.metadata();
         timings.lap("footers");
         CompletableFuture<Planned> planning = sessionState.thenApplyAsync(x -> {
-            Dataset<Row> input = rows(spark, c.testSet(), footers);
+            Dataset<Row> input = options.subset().rows(spark, c.testSet(), footers);
             Dataset<Row> rows = c.partitions() > 0 ? input.repartition(c.partitions()) : input;
-            return new Planned(input, SparkInternals.rows(rows));
+            return new Planned(input, options.planned(spark, footers, () -> SparkInternals.rows(rows)));
         });
         Model model = ModelFormat.read(java.nio.file.Path.of(c.model()));
         ModelEvaluator.of(model, c.evaluation()); // fails here, before any work, on a model the evaluators cannot run
         meta.requireInputOf(model, c.testSet());
         meta.requireClassesOf(model, c.testSet(), c.allowClassMismatch(), ALLOW_CLASS_MISMATCH);
+        FgsUpper fgsUpper = options.deriveFgsUpper() ? FgsUpper.derive(meta) : FgsUpper.given(c.evaluation().fgsUpper());
+        EvalSettings evaluation = c.evaluation().withFgsUpper(fgsUpper.value());
         int d = (int) meta.size();
         int classes = model.classes();
         timings.lap("model");
@@ -133,6 +140,8 @@ public final class EvaluateJob {
         Dataset<Row> input = planned.input();
         RDD<InternalRow> in = planned.rows();
         RowCheck check = check(input, d, classes);
+        long rowsKept = options.subset().count(footers, input);
+        org.apache.spark.util.LongAccumulator rowsDone = options.progress().start(spark.sparkContext(), "samples", rowsKept);
 
         RunOutput out = new RunOutput(c.outputRoot(), c.runId(), "evaluate", hadoop);
         Dataset<Row> duplicates = null;
@@ -142,8 +151,9 @@ public final class EvaluateJob {
             Broadcast<byte[]> broadcastModel = jsc.broadcast(modelBytes);
             CollectionAccumulator<PartitionStats> accumulator = spark.sparkContext().collectionAccumulator("evaluate: partition statistics");
             ResultSummary.Layout summaryLayout = c.summaryKeys().isEmpty() ? null : ResultSummary.Layout.of(c.summaryKeys());
-            RDD<InternalRow> results = in.toJavaRDD().mapPartitions(new PartitionEvaluator(broadcastModel, c.batchSize(), c.evaluation(),
-                    check, c.failOnBadRow(), accumulator, summaryLayout, out.staging("summary"), out.staging("rejects.non-finite"))).rdd();
+            RDD<InternalRow> results = in.toJavaRDD().mapPartitions(new PartitionEvaluator(broadcastModel, c.batchSize(), evaluation,
+                    check, c.failOnBadRow(), accumulator, summaryLayout, out.staging("summary"), out.staging("rejects.non-finite"))
+                    .countingRows(rowsDone)).rdd();
             timings.lap("broadcast");
             SparkInternals.dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).options(ResultSchema.WRITE_OPTIONS)
                     .parquet(out.staging("results"));
@@ -219,6 +229,9 @@ public final class EvaluateJob {
             p.put("spark_master", spark.sparkContext().master());
             p.put("model", Map.of("path", c.model(), "name", model.name(), "sha256_zip", Checksums.sha256(modelBytes), "provenance", model.provenance()));
             p.put("test_set", Map.of("path", c.testSet(), "metadata", meta.toJson(), "files", files.size()));
+            p.put("subset", options.subset().describe(footers, rowsKept));
+            p.put("fgs_upper", Map.of("value", fgsUpper.value(), "source", fgsUpper.source()));
+            p.put("partitions", in.getNumPartitions());
             p.put("bound_modes", c.evaluation().modes().stream().map(io.robustbounds.bounds.BoundMode::id).toList());
             p.put("attacks", c.evaluation().attacks());
             p.put("summarized_by", summarized ? summaryLayout.keys() : List.of());
@@ -232,7 +245,7 @@ public final class EvaluateJob {
             out.writeText("_provenance.json", Provenance.json(p));
             out.commit();
             return new Outcome(totals.rows(), resultCount, rejectCount, violations, fgsSuccesses, out.path("results"), out.path("rejects"), seconds,
-                    totals.nonFinite());
+                    totals.nonFinite(), fgsUpper);
         } catch (RuntimeException e) {
             out.abort();
             throw e;
@@ -289,7 +302,7 @@ public final class EvaluateJob {
     }
 
     /** The files read with the Spark schema of {@code columns} (inferred when null). */
-    private static Dataset<Row> read(SparkSession spark, String testSet, org.apache.parquet.schema.MessageType columns, String... paths) {
+    static Dataset<Row> read(SparkSession spark, String testSet, org.apache.parquet.schema.MessageType columns, String... paths) {
         DataFrameReader reader = spark.read();
         if (columns != null) {
             reader = reader.schema(SparkInternals.sparkSchema(spark, columns));
@@ -301,7 +314,7 @@ public final class EvaluateJob {
         }
     }
 
-    private static Dataset<Row> normalized(Dataset<Row> raw, boolean doubles) {
+    static Dataset<Row> normalized(Dataset<Row> raw, boolean doubles) {
         DataType featureType = raw.schema().apply(TestSetSchema.FEATURES).dataType();
         DataType element = featureType instanceof ArrayType a ? a.elementType() : null;
         boolean native_ = DataTypes.DoubleType.equals(element) || DataTypes.FloatType.equals(element) && !doubles;

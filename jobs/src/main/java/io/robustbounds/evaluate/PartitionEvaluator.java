@@ -82,6 +82,15 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
         this.stats = stats;
     }
 
+    /** Rows read so far, added after each batch for the driver's progress line; null: not counted. */
+    private org.apache.spark.util.LongAccumulator rowsDone;
+
+    /** Counts the rows read (good and bad) into {@code rowsDone} after each batch; null counts nothing. */
+    PartitionEvaluator countingRows(org.apache.spark.util.LongAccumulator rowsDone) {
+        this.rowsDone = rowsDone;
+        return this;
+    }
+
     /** At most this many runs of increasing ids are reported per partition; more and the duplicate check counts ids. */
     static final int MAX_RUNS = 4096;
 
@@ -237,10 +246,22 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                     n++;
                 }
                 if (n == 0) {
+                    countRows();
                     return Collections.emptyIterator();
                 }
                 double[] samples = n == batchSize ? x : java.util.Arrays.copyOf(x, n * d);
-                return rowsOf(evaluator.evaluate(samples, n), n);
+                Iterator<InternalRow> out = rowsOf(evaluator.evaluate(samples, n), n);
+                countRows();
+                return out;
+            }
+
+            private long counted; // rows already added to rowsDone
+
+            private void countRows() {
+                if (rowsDone != null) {
+                    rowsDone.add(seen - counted);
+                    counted = seen;
+                }
             }
 
             /**

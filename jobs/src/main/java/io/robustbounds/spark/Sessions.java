@@ -24,7 +24,10 @@ public final class Sessions {
                     .set("spark.ui.enabled", "false")
                     .set("spark.sql.shuffle.partitions", "8")
                     .set("spark.driver.bindAddress", "127.0.0.1")
-                    .set("spark.driver.host", "127.0.0.1");
+                    .set("spark.driver.host", "127.0.0.1")
+                    // running tasks' counts reach the progress line with the heartbeats (ProgressCounter); the heartbeat's reply
+                    // timeout is this interval too, and 1 s timed out on a loaded machine
+                    .set("spark.executor.heartbeatInterval", "3s");
         }
         // the libnd4j OpenMP threads must not spin against OpenBLAS's (see scripts/robustbounds)
         conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");

@@ -8,6 +8,7 @@ import io.robustbounds.output.OutputFolder;
 import io.robustbounds.results.ExactSum;
 import io.robustbounds.spark.DriverParquet;
 import io.robustbounds.spark.HadoopFiles;
+import io.robustbounds.spark.JobProgress;
 import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.RunOutput;
 import io.robustbounds.spark.Timings;
@@ -69,13 +70,18 @@ public final class SweepJob {
 
     /** Runs the sweep; its folder is claimed for the whole run ({@link OutputFolder}: one run at a time, never a folder the tool did not write). */
     public static Outcome run(SparkSession spark, SweepConfig c, Start start, Provenance provenance) {
+        return run(spark, c, start, provenance, JobProgress.NONE);
+    }
+
+    /** {@link #run}, the models of the units computed now counted for {@code progress} as each unit is committed. */
+    public static Outcome run(SparkSession spark, SweepConfig c, Start start, Provenance provenance, JobProgress progress) {
         Path sweep = new Path(new Path(c.runOutput(), c.runId()), "sweep");
         try (OutputFolder ignored = OutputFolder.claim(sweep, OutputFolder.Kind.SWEEP, HadoopFiles.hadoop())) {
-            return run(spark, c, start, provenance, sweep.toString());
+            return run(spark, c, start, provenance, sweep.toString(), progress);
         }
     }
 
-    private static Outcome run(SparkSession spark, SweepConfig c, Start start, Provenance provenance, String dir) {
+    private static Outcome run(SparkSession spark, SweepConfig c, Start start, Provenance provenance, String dir, JobProgress progress) {
         long t0 = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         FileSystem fs = HadoopFiles.fileSystem(dir);
@@ -90,7 +96,8 @@ public final class SweepJob {
         if (!missing.isEmpty()) {
             int partitions = c.partitions() > 0 ? Math.min(c.partitions(), missing.size()) : missing.size();
             jsc.setJobGroup("sweep-evaluate", "sweep: evaluate " + missing.size() + " units");
-            summaries.addAll(jsc.parallelize(missing, partitions).mapPartitions(new UnitTask(c, dir)).collect());
+            org.apache.spark.util.LongAccumulator models = progress.start(jsc.sc(), "models", missing.stream().mapToLong(SweepUnit::count).sum());
+            summaries.addAll(jsc.parallelize(missing, partitions).mapPartitions(new UnitTask(c, dir, models)).collect());
         }
         double evalSeconds = (System.nanoTime() - te) / 1e9;
         Timings timings = new Timings();
@@ -210,10 +217,12 @@ public final class SweepJob {
     static final class UnitTask implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<SweepUnit>, UnitSummary> {
         private final SweepConfig config;
         private final String dir;
+        private final org.apache.spark.util.LongAccumulator modelsDone; // null: not counted
 
-        UnitTask(SweepConfig config, String dir) {
+        UnitTask(SweepConfig config, String dir, org.apache.spark.util.LongAccumulator modelsDone) {
             this.config = config;
             this.dir = dir;
+            this.modelsDone = modelsDone;
         }
 
         @Override
@@ -234,6 +243,9 @@ public final class SweepJob {
                 fs.mkdirs(target.getParent());
                 HadoopFiles.commitBytes(fs, target, bytes.toByteArray());
                 summaries.add(UnitSummary.of(r));
+                if (modelsDone != null) {
+                    modelsDone.add(u.count());
+                }
                 if (config.failAfterUnits() > 0 && COMMITTED_IN_THIS_JVM.incrementAndGet() >= config.failAfterUnits()) {
                     throw new IllegalStateException("sweep.test-fail-after-units: simulated kill after " + config.failAfterUnits() + " units");
                 }

@@ -52,7 +52,7 @@ class BenchmarkSuiteTest {
         BenchmarkCommand.requireInputs(s);
         BenchmarkJob.Config c = BenchmarkCommand.config(s);
         assertEquals(c.entries().get(0).testSet(), dir.resolve("runs/benchmarks/testsets/blobs").toString());
-        BenchmarkJob.Outcome first = BenchmarkJob.run(spark, c, Fixtures.provenance(), BenchmarkCommand.entryRun(spark, s, c, Fixtures.provenance()));
+        BenchmarkJob.Outcome first = BenchmarkJob.run(spark, c, Fixtures.provenance(), BenchmarkCommand.entryRun(spark, s, c, Fixtures.provenance(), false));
         assertTrue(first.firstRun() && first.alerts().isEmpty(), first.alerts().toString());
         assertEquals(2, first.rows().size(), "paper and sound");
         assertEquals(600L, first.rows().get(0).<Long>getAs("test_set_rows"));
@@ -60,7 +60,7 @@ class BenchmarkSuiteTest {
         // the next night imports the same CSV again: the same checksum, no alert; the run compared with is named
         Settings next = example(dir, "benchmark.run-id=second");
         BenchmarkJob.Config c2 = BenchmarkCommand.config(next);
-        BenchmarkJob.Outcome second = BenchmarkJob.run(spark, c2, Fixtures.provenance(), BenchmarkCommand.entryRun(spark, next, c2, Fixtures.provenance()));
+        BenchmarkJob.Outcome second = BenchmarkJob.run(spark, c2, Fixtures.provenance(), BenchmarkCommand.entryRun(spark, next, c2, Fixtures.provenance(), false));
         assertTrue(second.alerts().isEmpty(), second.alerts().toString());
         assertNotNull(second.baseline());
         assertEquals(c.runId(), second.baseline().runId());
