@@ -393,6 +393,19 @@ public final class DenseStack {
         return g.apply(z);
     }
 
+    /**
+     * g along the FGS ray, in place on the fresh pre-activations z: tanh as 2σ(2z) − 1, because libnd4j's sigmoid costs
+     * 6–9 ns per element and its tanh 22–31 (docs/benchmarks.md, issue 18), and the ray's 21 passes were 40 % of a sweep.
+     * It differs from tanh by about u absolutely (the cancellation in 2σ − 1 near 0; libnd4j's tanh has the same
+     * absolute error there): the attack's search only, never the forward pass the bounds come from.
+     */
+    static INDArray rayActivate(Activation g, INDArray z) {
+        if (g == Activation.TANH) {
+            return Transforms.sigmoid(z.muli(2), false).muli(2).subi(1);
+        }
+        return g.apply(z);
+    }
+
     static INDArray derivative(Activation g, INDArray z, INDArray a) {
         return g.slope(z, a);
     }
@@ -466,9 +479,9 @@ public final class DenseStack {
             if (widths.length == 0) {
                 return Arrays2.toDoubles(direction.mul(e).addi(f.logits));
             }
-            INDArray h = activate(activations[0], direction.mul(e).addi(f.pre[0]));
+            INDArray h = rayActivate(activations[0], direction.mul(e).addi(f.pre[0]));
             for (int i = 1; i < widths.length; i++) {
-                h = activate(activations[i], affine(h, i));
+                h = rayActivate(activations[i], affine(h, i));
             }
             return Arrays2.toDoubles(Nd4j.matmul(h, headWeight, false, true, false).addi(headBias));
         }
