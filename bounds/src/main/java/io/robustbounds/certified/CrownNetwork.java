@@ -15,14 +15,19 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * CROWN over an L2 ball for sequential networks of convolutions (+ReLU), dense layers, average and MAX pooling, batch
- * norm and flatten, with the linear head folded into the margins (docs/certified-mode.md, "Convolutional networks").
+ * CROWN (Zhang et al., "Efficient Neural Network Robustness Certification with General Activation Functions",
+ * NeurIPS 2018) over an L2 ball for sequential networks of convolutions (+ReLU), dense layers, average and MAX
+ * pooling, batch norm and flatten, with the linear head folded into the margins (docs/certified-mode.md), sound in
+ * double arithmetic. MLPs and linear classifiers are the networks without a convolution.
  *
  * <p>Per pass, every value vₛ (v₀ = x, vₛ₊₁ = stageₛ(vₛ)) gets proven bounds: interval arithmetic forward (IBP),
- * intersected at the input of every nonlinear stage with CROWN's bounds (rows back-substituted to the input, as
- * {@link CrownMlp} does). The first stage's bounds are exact when it is a convolution or dense layer
- * (center ± ε‖row‖). Rows of ReLU units that IBP already proves stable in every sample of the chunk are skipped
- * (their relaxation is exact whatever the bounds). Rounding: the slack invariant of {@link CrownMlp}.
+ * intersected at the input of every nonlinear stage with CROWN's bounds: a row Λ·vₛ + β is bounded below by
+ * back-substitution, each nonlinear stage replaced by its lower line where Λ ≥ 0 and its upper line where Λ &lt; 0,
+ * each linear one by Λ·M, down to the input, where min_{‖x − x₀‖ ≤ ε} Λx = Λx₀ − ε‖Λ‖₂. The first stage's bounds
+ * are exact when it is a convolution or dense layer (center ± ε‖row‖). Rows of ReLU units that IBP already proves
+ * stable in every sample of the chunk are skipped (their relaxation is exact whatever the bounds). Rounding is
+ * carried as a slack s per row: the invariant is objective(x) ≥ Λ̂·v(x) + β̂ − s for every x in the ball, Λ̂, β̂ the
+ * computed doubles.
  */
 public final class CrownNetwork implements LinearBoundNetwork {
     private final List<Stages.Stage> stages;
