@@ -30,10 +30,10 @@ import java.util.List;
  * computed doubles.
  */
 public final class CrownNetwork implements LinearBoundNetwork {
-    private final List<Stages.Stage> stages;
+    private final List<Stage> stages;
     private final int inputSize;
     private final int classes;
-    private final Stages.Dense head;
+    private final DenseStage head;
     /** Exact row norms of the first stage (conv or dense), or null. */
     private final double[] firstRowNorm;
     private final String name;
@@ -100,14 +100,14 @@ public final class CrownNetwork implements LinearBoundNetwork {
         return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit, reuse);
     }
 
-    private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head) {
+    private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head) {
         this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL),
                 convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE,
                 convolutional(stages) ? DEFAULT_REUSE : 1);
     }
 
-    private static boolean convolutional(List<Stages.Stage> stages) {
-        return stages.stream().anyMatch(st -> st instanceof Stages.Conv);
+    private static boolean convolutional(List<Stage> stages) {
+        return stages.stream().anyMatch(st -> st instanceof ConvStage);
     }
 
     /**
@@ -116,21 +116,21 @@ public final class CrownNetwork implements LinearBoundNetwork {
      */
     public static final int DEFAULT_ALPHA_STEPS = 24;
 
-    private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head, List<Slope> slopes, int alphaSteps,
+    private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head, List<Slope> slopes, int alphaSteps,
             int intermediateAlphaSteps, int crownRowLimit, double reuse) {
         this.crownRowLimit = crownRowLimit;
         this.reuse = reuse;
         this.alphaSteps = alphaSteps;
         this.intermediateAlphaSteps = intermediateAlphaSteps;
-        boolean relu = stages.stream().anyMatch(st -> st instanceof Stages.Act a && a.g == Activation.RELU);
+        boolean relu = stages.stream().anyMatch(ActivationStage::isRelu);
         this.slopes = relu ? List.copyOf(slopes) : List.of(slopes.get(0));
         this.name = name;
         this.stages = List.copyOf(stages);
         this.inputSize = inputSize;
         this.head = head;
         this.classes = head.out;
-        Stages.Stage first = stages.isEmpty() ? null : stages.get(0);
-        firstRowNorm = first instanceof Stages.Conv c ? c.rowNorm() : first instanceof Stages.Dense d ? d.rowNorm : null;
+        Stage first = stages.isEmpty() ? null : stages.get(0);
+        firstRowNorm = first instanceof ConvStage c ? c.rowNorm() : first instanceof DenseStage d ? d.rowNorm : null;
     }
 
     /**
@@ -142,7 +142,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
     }
 
     static CrownNetwork of(String name, long[] inputShape, List<Layer> layers, Model model) {
-        List<Stages.Stage> stages = new ArrayList<>();
+        List<Stage> stages = new ArrayList<>();
         long[] shape = inputShape.clone();
         int inputSize = (int) product(shape);
         for (int i = 0; i < layers.size(); i++) {
@@ -150,31 +150,29 @@ public final class CrownNetwork implements LinearBoundNetwork {
             int size = (int) product(shape);
             if (layer instanceof Conv2d conv) {
                 requireImage(name, i, layer, shape);
-                Stages.Conv c = new Stages.Conv(Arrays2.toDoubles(conv.weight()), Arrays2.toDoubles(conv.bias()), conv.weight().shape(),
+                ConvStage c = new ConvStage(Arrays2.toDoubles(conv.weight()), Arrays2.toDoubles(conv.bias()), conv.weight().shape(),
                         shape, conv.stride(), conv.padding());
                 stages.add(c);
                 shape = new long[] {c.k, c.th, c.tw};
                 if (conv.relu()) {
-                    stages.add(new Stages.Act(Activation.RELU, c.out));
+                    stages.add(new ActivationStage(Activation.RELU, c.out));
                 }
             } else if (layer instanceof Pool2d pool && pool.method() != Pool2d.Method.LP) {
                 requireImage(name, i, layer, shape);
+                PoolWindow window = new PoolWindow(shape, pool.size(), pool.stride());
                 if (pool.method() == Pool2d.Method.MAX) {
-                    Stages.MaxPool m = new Stages.MaxPool(shape, pool.size(), pool.stride());
-                    stages.add(m);
-                    shape = new long[] {m.ch, m.th, m.tw};
+                    stages.add(new MaxPoolStage(window));
                 } else {
-                    Stages.AvgPool a = new Stages.AvgPool(shape, pool.size(), pool.stride());
-                    stages.add(a);
-                    shape = new long[] {a.ch, a.th, a.tw};
+                    stages.add(new AvgPoolStage(window));
                 }
+                shape = new long[] {window.ch, window.th, window.tw};
             } else if (layer instanceof BatchNorm bn) {
                 int ch = bn.channels();
                 if (shape[0] != ch) {
                     throw new ModelException("certified mode: model '" + name + "' layer " + i + " (batchnorm) has " + ch
                             + " channels, input " + Arrays.toString(shape));
                 }
-                stages.add(new Stages.Affine(Arrays2.toDoubles(bn.gamma()), Arrays2.toDoubles(bn.beta()), Arrays2.toDoubles(bn.mean()),
+                stages.add(AffineStage.batchNorm(Arrays2.toDoubles(bn.gamma()), Arrays2.toDoubles(bn.beta()), Arrays2.toDoubles(bn.mean()),
                         Arrays2.toDoubles(bn.variance()), bn.epsilon(), size / ch));
             } else if (layer instanceof Flatten) {
                 shape = new long[] {size};
@@ -183,10 +181,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     throw new ModelException("certified mode: model '" + name + "' layer " + i + " (dense) takes " + dense.inputSize()
                             + " inputs, gets " + size);
                 }
-                stages.add(new Stages.Dense(Arrays2.toDoubles(dense.weight()), Arrays2.toDoubles(dense.bias()), dense.outputSize(), size));
+                stages.add(new DenseStage(Arrays2.toDoubles(dense.weight()), Arrays2.toDoubles(dense.bias()), dense.outputSize(), size));
                 shape = new long[] {dense.outputSize()};
                 if (dense.activation() != Activation.IDENTITY) {
-                    stages.add(new Stages.Act(dense.activation(), dense.outputSize()));
+                    stages.add(new ActivationStage(dense.activation(), dense.outputSize()));
                 }
             } else {
                 throw new ModelException("certified mode: model '" + name + "' layer " + i + " (" + layer.kind()
@@ -200,7 +198,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     + model.classes() + " classes of " + features + " features");
         }
         return new CrownNetwork(name, stages, inputSize,
-                new Stages.Dense(hw, Arrays2.toDoubles(model.head().bias()), model.classes(), features));
+                new DenseStage(hw, Arrays2.toDoubles(model.head().bias()), model.classes(), features));
     }
 
     private static void requireImage(String name, int i, Layer layer, long[] shape) {
@@ -236,37 +234,24 @@ public final class CrownNetwork implements LinearBoundNetwork {
     /** Logits of n samples by a double forward pass, row-major [n · classes]. */
     public double[] logits(double[] x, int n) {
         double[] v = x;
-        for (Stages.Stage s : stages) {
+        for (Stage s : stages) {
             v = apply(s, v, n);
         }
         return head.forward(v, n);
     }
 
-    private static double[] apply(Stages.Stage s, double[] v, int n) {
-        if (s instanceof Stages.Linear l) {
+    private static double[] apply(Stage s, double[] v, int n) {
+        if (s instanceof LinearStage l) {
             return l.forward(v, n);
         }
-        if (s instanceof Stages.Act a) {
+        if (s instanceof ActivationStage a) {
             double[] o = new double[v.length];
             for (int i = 0; i < v.length; i++) {
                 o[i] = a.g.value(v[i]);
             }
             return o;
         }
-        Stages.MaxPool m = (Stages.MaxPool) s;
-        double[] o = new double[n * m.out];
-        for (int smp = 0; smp < n; smp++) {
-            for (int out = 0; out < m.out; out++) {
-                double best = Double.NEGATIVE_INFINITY;
-                for (int dy = 0; dy < m.size; dy++) {
-                    for (int dx = 0; dx < m.size; dx++) {
-                        best = Math.max(best, v[smp * m.in + m.input(out, dy, dx)]);
-                    }
-                }
-                o[smp * m.out + out] = best;
-            }
-        }
-        return o;
+        return ((MaxPoolStage) s).forward(v, n);
     }
 
     @Override
@@ -290,61 +275,15 @@ public final class CrownNetwork implements LinearBoundNetwork {
         long units = inputSize;
         int wide = inputSize;
         int rows = classes;
-        for (Stages.Stage s : stages) {
+        for (Stage s : stages) {
             units += s.out;
             wide = Math.max(wide, s.out);
-            if (!(s instanceof Stages.Linear) && 2L * s.in <= crownRowLimit) {
+            if (!(s instanceof LinearStage) && 2L * s.in <= crownRowLimit) {
                 rows = Math.max(rows, 2 * s.in);
             }
         }
         return 8L * (10 * units + 4L * Math.min(rows, ROW_BLOCK) * wide);
     }
-
-    /**
-     * The lines of y = max(v₀ … v_{k−1}) for lᵢ ≤ vᵢ ≤ uᵢ (docs/certified-mode.md, "MAX pooling"), into
-     * out[at … at+4] = {i*, j, a, b, exact} (window positions): y ≥ v_{i*} with i* = argmax lᵢ; y ≤ a v_j + b, the
-     * chord of max(v_j, U') over [l_j, u_j] with j = argmax uᵢ and U' = max of the other uᵢ (b rounded up so that the
-     * line is above both ends of the chord, which makes it valid for the computed a); exact = 1 when l_j ≥ U' (then
-     * y = v_j and i* = j).
-     */
-    static void poolLine(double[] l, double[] u, int k, double[] out, int at) {
-        int best = -1;
-        double bestLow = Double.NEGATIVE_INFINITY;
-        double top = Double.NEGATIVE_INFINITY;
-        double second = Double.NEGATIVE_INFINITY;
-        int topAt = -1;
-        for (int i = 0; i < k; i++) {
-            if (best < 0 || l[i] > bestLow) {
-                best = i;
-                bestLow = l[i];
-            }
-            if (topAt < 0 || u[i] > top) {
-                second = top;
-                top = u[i];
-                topAt = i;
-            } else {
-                second = Math.max(second, u[i]);
-            }
-        }
-        double lj = l[topAt];
-        boolean exact = lj >= second;                  // v_j ≥ l_j ≥ U' ≥ every other vᵢ
-        out[at] = exact ? topAt : best;
-        out[at + 1] = topAt;
-        out[at + 2] = 0;
-        out[at + 3] = top;
-        out[at + 4] = exact ? 1 : 0;
-        if (!(Double.isFinite(bestLow) && Double.isFinite(top) && Double.isFinite(lj))) {
-            out[at + 3] = Double.NaN;
-        } else if (!exact && top > second) {
-            // a = (u_j − U')/(u_j − l_j) ∈ [0, 1] (fl is monotone and U' > l_j); b ≥ U' − a l_j and ≥ u_j − a u_j
-            double a = (top - second) / (top - lj);
-            out[at + 2] = a;
-            out[at + 3] = Math.max(Rounding.up(second - Rounding.down(a * lj)), Rounding.up(top - Rounding.down(a * top)));
-        }
-    }
-
-    /** Per MAX-pool output: i*, j, a, b, exact (see {@link #poolLine}). */
-    static final int POOL_LINE = 5;
 
     /** Bound rows per sample back-substituted together (the rest in further blocks): bounds the working memory. */
     static final int ROW_BLOCK = 512;
@@ -403,8 +342,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
     @Override
     public long sessionBytesPerSample() {
         long units = 0;
-        for (Stages.Stage s : stages) {
-            if (!(s instanceof Stages.Linear)) {
+        for (Stage s : stages) {
+            if (!(s instanceof LinearStage)) {
                 units += s.in;
             }
         }
@@ -517,7 +456,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         final double[][] upper = new double[depth + 1][];
         /** Per nonlinear stage s (its input vₛ): lines (4 per unit: αᴸ, βᴸ, αᵁ, βᵁ) or, for MAX pooling, per output
          * the lower input index i*, the upper line's input j, slope a and intercept b, and the exact flag (5 per output:
-         * {@link #POOL_LINE}). */
+         * {@link MaxPoolStage#POOL_LINE}). */
         final double[][] lines = new double[depth][];
         /** Per sample: bound rows to reuse (null: compute them, into {@link #recorded}). */
         final Rows[] cached;
@@ -553,8 +492,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
         /** Per sample {radius, estimate}: the proven radius (≤ ε) and min_j A_j/B_j, where the margins' bounds reach. */
         double[][] radii() {
             for (int s = 0; s < depth; s++) {
-                Stages.Stage st = stages.get(s);
-                if (!(st instanceof Stages.Linear)) {
+                Stage st = stages.get(s);
+                if (!(st instanceof LinearStage)) {
                     tighten(s);
                     relax(s);
                 }
@@ -569,13 +508,13 @@ public final class CrownNetwork implements LinearBoundNetwork {
 
         /** IBP: bounds of vₛ₊₁ from those of vₛ (intersected with exact first-layer bounds where they exist). */
         private void forwardBounds(int s) {
-            Stages.Stage st = stages.get(s);
+            Stage st = stages.get(s);
             double[] lo = lower[s];
             double[] hi = upper[s];
             int out = st.out;
             double[] nl = new double[samples * out];
             double[] nh = new double[samples * out];
-            if (st instanceof Stages.Linear lin) {
+            if (st instanceof LinearStage lin) {
                 double[] c = new double[lo.length];
                 double[] r = new double[lo.length];
                 double[] cr = new double[lo.length];
@@ -604,7 +543,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 if (s == 0 && firstRowNorm != null) {
                     exactFirst(lin, nl, nh);
                 }
-            } else if (st instanceof Stages.Act a) {
+            } else if (st instanceof ActivationStage a) {
                 for (int i = 0; i < nl.length; i++) {
                     nl[i] = Relaxation.valueDown(a.g, lo[i]);
                     nh[i] = Relaxation.valueUp(a.g, hi[i]);
@@ -614,29 +553,14 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     }
                 }
             } else {
-                Stages.MaxPool m = (Stages.MaxPool) st;
-                for (int n = 0; n < samples; n++) {
-                    for (int o = 0; o < out; o++) {
-                        double l = Double.NEGATIVE_INFINITY;
-                        double h = Double.NEGATIVE_INFINITY;
-                        for (int dy = 0; dy < m.size; dy++) {
-                            for (int dx = 0; dx < m.size; dx++) {
-                                int i = n * m.in + m.input(o, dy, dx);
-                                l = Math.max(l, lo[i]);
-                                h = Math.max(h, hi[i]);
-                            }
-                        }
-                        nl[n * out + o] = l;
-                        nh[n * out + o] = h;
-                    }
-                }
+                ((MaxPoolStage) st).intervalBounds(lo, hi, samples, nl, nh);
             }
             lower[s + 1] = nl;
             upper[s + 1] = nh;
         }
 
         /** First stage W x + b: W x₀ + b ± (ε‖Wᵣ‖ + γ_{K+1}(‖Wᵣ‖‖x₀‖ + |bᵣ|)) (Cauchy–Schwarz), intersected into nl, nh. */
-        private void exactFirst(Stages.Linear lin, double[] nl, double[] nh) {
+        private void exactFirst(LinearStage lin, double[] nl, double[] nh) {
             double[] center = lin.forward(x, samples);
             double[] b = lin.bias();
             double g = Rounding.gamma(lin.forwardTerms());
@@ -670,13 +594,13 @@ public final class CrownNetwork implements LinearBoundNetwork {
             }
             boolean linearBelow = true;
             for (int j = 0; j < s; j++) {
-                linearBelow &= stages.get(j) instanceof Stages.Linear;
+                linearBelow &= stages.get(j) instanceof LinearStage;
             }
             // units to bound: all, except ReLU units stable in every sample (their lines are exact whatever the bounds)
             List<Integer> units = new ArrayList<>();
-            Stages.Stage st = stages.get(s);
+            Stage st = stages.get(s);
             for (int i = 0; i < size; i++) {
-                boolean needed = !(st instanceof Stages.Act a && a.g == Activation.RELU);
+                boolean needed = !ActivationStage.isRelu(st);
                 for (int n = 0; n < samples && !needed; n++) {
                     needed = lower[s][n * size + i] < 0 && upper[s][n * size + i] > 0;
                 }
@@ -718,7 +642,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                             lo = best[0][row];
                             hi = -best[0][row + count];
                         }
-                        boolean relu = st instanceof Stages.Act a && a.g == Activation.RELU;
+                        boolean relu = ActivationStage.isRelu(st);
                         if (relu && !(lower[s][at] < 0 && upper[s][at] > 0)) {
                             continue;                    // stable in this sample: its bounds stay as they are (chunk-independent)
                         }
@@ -757,10 +681,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
 
         /** Lines of nonlinear stage s on the bounds of its input. */
         private void relax(int s) {
-            Stages.Stage st = stages.get(s);
+            Stage st = stages.get(s);
             double[] lo = lower[s];
             double[] hi = upper[s];
-            if (st instanceof Stages.Act a) {
+            if (st instanceof ActivationStage a) {
                 double[] l4 = new double[4 * lo.length];
                 for (int at = 0; at < lo.length; at++) {
                     if (!(Double.isFinite(lo[at]) && Double.isFinite(hi[at]) && lo[at] <= hi[at])) {
@@ -772,28 +696,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 lines[s] = l4;
                 return;
             }
-            // MAX pooling (docs/certified-mode.md, "MAX pooling"): y ≥ v_{i*} (i* the input with the largest lower bound);
-            // y ≤ a v_j + b, the chord of max(v_j, U') on [l_j, u_j] (j = argmax u, U' = max of the others' u);
-            // y = v_j exactly when l_j ≥ U'
-            Stages.MaxPool m = (Stages.MaxPool) st;
-            double[] p = new double[POOL_LINE * samples * m.out];
-            int window = m.size * m.size;
-            double[] wl = new double[window];
-            double[] wu = new double[window];
-            for (int n = 0; n < samples; n++) {
-                for (int o = 0; o < m.out; o++) {
-                    for (int e = 0; e < window; e++) {
-                        int i = n * m.in + m.input(o, e / m.size, e % m.size);
-                        wl[e] = lo[i];
-                        wu[e] = hi[i];
-                    }
-                    int at = POOL_LINE * (n * m.out + o);
-                    poolLine(wl, wu, window, p, at);
-                    p[at] = m.input(o, (int) p[at] / m.size, (int) p[at] % m.size);
-                    p[at + 1] = m.input(o, (int) p[at + 1] / m.size, (int) p[at + 1] % m.size);
-                }
-            }
-            lines[s] = p;
+            lines[s] = ((MaxPoolStage) st).lines(lo, hi, samples);
         }
 
         /** Rows (H_c − H_j) v_S + (h_c − h_j), j ≠ c, back-substituted; the radius is min_j A_j / B_j, at most ε. */
@@ -856,7 +759,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
             Slope[] start = new Slope[total];
             boolean unstable = false;
             for (int s = 0; s < top && !unstable; s++) {
-                if (stages.get(s) instanceof Stages.Act a && a.g == Activation.RELU) {
+                if (ActivationStage.isRelu(stages.get(s))) {
                     for (int i = 0; i < lower[s].length && !unstable; i++) {
                         unstable = lower[s][i] < 0 && upper[s][i] > 0;
                     }
@@ -872,8 +775,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
             double[][] alpha = new double[depth][];
             boolean any = false;
             for (int s = 0; s < top; s++) {
-                if (stages.get(s) instanceof Stages.Act a && a.g == Activation.RELU) {
-                    int w = a.in;
+                if (ActivationStage.isRelu(stages.get(s))) {
+                    int w = stages.get(s).in;
                     alpha[s] = new double[total * w];
                     for (int row = 0; row < total; row++) {
                         int n = row / rows;
@@ -912,14 +815,14 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 double[][] grad = new double[depth][];
                 double[] maxGrad = new double[total];
                 for (int s = 0; s < top; s++) {
-                    Stages.Stage st = stages.get(s);
-                    if (st instanceof Stages.Linear lin) {
+                    Stage st = stages.get(s);
+                    if (st instanceof LinearStage lin) {
                         g = lin.forward(g, total);
                         continue;
                     }
                     double[] lamOut = record[s];
                     double[] next = new double[total * st.out];
-                    if (st instanceof Stages.Act act) {
+                    if (st instanceof ActivationStage act) {
                         double[] lj = lines[s];
                         int w = st.in;
                         if (alpha[s] != null) {
@@ -942,12 +845,12 @@ public final class CrownNetwork implements LinearBoundNetwork {
                             }
                         }
                     } else {
-                        Stages.MaxPool m = (Stages.MaxPool) st;
+                        MaxPoolStage m = (MaxPoolStage) st;
                         double[] p = lines[s];
                         for (int row = 0; row < total; row++) {
                             int n = row / rows;
                             for (int o = 0; o < m.out; o++) {
-                                int at = POOL_LINE * (n * m.out + o);
+                                int at = MaxPoolStage.POOL_LINE * (n * m.out + o);
                                 double l = lamOut[row * m.out + o];
                                 next[row * m.out + o] = l > 0 || p[at + 4] == 1 ? g[row * m.in + (int) p[at]]
                                         : p[at + 2] * g[row * m.in + (int) p[at + 1]] + p[at + 3];
@@ -1004,7 +907,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
          * The rounding of Λ·M̂ at linear stage s: |fl(ΛM̂) − ΛM̂|_c ≤ γ ‖Λ‖‖M[:, c]‖ and |Λ(M − M̂)|_c ≤ e ‖Λ‖‖M[:, c]‖;
          * times |v_c| ≤ m_c, summed over c.
          */
-        private void linearSlack(int s, Stages.Linear lin, double[] norm, int rows, double[] slack) {
+        private void linearSlack(int s, LinearStage lin, double[] norm, int rows, double[] slack) {
             int nIn = lin.in;
             double g = Rounding.gamma(lin.backwardTerms()) + lin.entryError();
             double[] cn = lin.columnNorm();
@@ -1043,14 +946,14 @@ public final class CrownNetwork implements LinearBoundNetwork {
             int[] sparseIndex = null;
             double[] sparseValue = null;
             for (int s = top - 1; s >= 0; s--) {
-                Stages.Stage st = stages.get(s);
-                if (record != null && !(st instanceof Stages.Linear)) {
+                Stage st = stages.get(s);
+                if (record != null && !(st instanceof LinearStage)) {
                     record[s] = lam;
                 }
                 int nOut = st.out;
                 int nIn = st.in;
                 if (sparseStart != null) {
-                    Stages.Conv conv = (Stages.Conv) st;
+                    ConvStage conv = (ConvStage) st;
                     double[] b = conv.bias();
                     double gb = Rounding.gamma(nOut + 1L);
                     double[] norm = new double[total];
@@ -1076,7 +979,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     linearSlack(s, conv, norm, rows, slack);
                     continue;
                 }
-                if (st instanceof Stages.Linear lin) {
+                if (st instanceof LinearStage lin) {
                     double[] b = lin.bias();
                     double[] be = lin.biasError();
                     double gb = Rounding.gamma(nOut + 1L);
@@ -1106,7 +1009,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     }
                     lam = lin.backward(lam, total);
                     linearSlack(s, lin, norm, rows, slack);
-                } else if (st instanceof Stages.Act act) {
+                } else if (st instanceof ActivationStage act) {
                     double[] lj = lines[s];
                     boolean relu = act.g == Activation.RELU;
                     double[] relaxed = new double[total * nIn];
@@ -1148,11 +1051,11 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     }
                     lam = relaxed;
                 } else {
-                    Stages.MaxPool m = (Stages.MaxPool) st;
+                    MaxPoolStage m = (MaxPoolStage) st;
                     double[] p = lines[s];
-                    boolean overlap = m.stride < m.size;
+                    boolean overlap = m.window.stride < m.window.size;
                     // without overlap each input gets at most one entry per row: the lists are exactly the dense rows
-                    boolean sparse = !overlap && s > 0 && stages.get(s - 1) instanceof Stages.Conv below && below.sparseBackward();
+                    boolean sparse = !overlap && s > 0 && stages.get(s - 1) instanceof ConvStage below && below.sparseBackward();
                     double[] relaxed = sparse ? null : new double[total * nIn];
                     if (sparse) {
                         sparseStart = new int[total + 1];
@@ -1160,7 +1063,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                         sparseValue = new double[total * nOut * 2];
                     }
                     int entries = 0;
-                    double gs = Rounding.gamma((long) m.size * m.size);
+                    double gs = Rounding.gamma((long) m.window.size * m.window.size);
                     double g2 = Rounding.gamma(nOut + 1L);
                     for (int n = 0; n < samples; n++) {
                         for (int r = 0; r < rows; r++) {
@@ -1175,7 +1078,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                                 if (l == 0) {
                                     continue;
                                 }
-                                int at = POOL_LINE * (n * nOut + o);
+                                int at = MaxPoolStage.POOL_LINE * (n * nOut + o);
                                 if (l > 0 || p[at + 4] == 1) {
                                     int i = (int) p[at];
                                     if (sparse) {

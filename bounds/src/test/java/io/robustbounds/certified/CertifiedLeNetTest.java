@@ -126,7 +126,7 @@ class CertifiedLeNetTest {
     @Test
     void maxPoolLinesHoldAndTouch() {
         SplittableRandom r = new SplittableRandom(71);
-        double[] out = new double[CrownNetwork.POOL_LINE];
+        double[] out = new double[MaxPoolStage.POOL_LINE];
         int exactSeen = 0;
         for (int box = 0; box < 2000; box++) {
             int k = 1 + r.nextInt(9);
@@ -143,7 +143,7 @@ class CertifiedLeNetTest {
                 l[0] = Arrays.stream(u).max().orElseThrow() + r.nextDouble() * scale;    // input 0 dominates
                 u[0] = l[0] + r.nextDouble() * scale;
             }
-            CrownNetwork.poolLine(l, u, k, out, 0);
+            MaxPoolStage.poolLine(l, u, k, out, 0);
             int iStar = (int) out[0];
             int j = (int) out[1];
             BigDecimal a = new BigDecimal(out[2]);
