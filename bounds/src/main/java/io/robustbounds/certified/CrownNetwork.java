@@ -28,6 +28,10 @@ import java.util.List;
  * stable in every sample of the chunk are skipped (their relaxation is exact whatever the bounds). Rounding is
  * carried as a slack s per row: the invariant is objective(x) ≥ Λ̂·v(x) + β̂ − s for every x in the ball, Λ̂, β̂ the
  * computed doubles.
+ *
+ * <p>This class holds the network (its {@link Stage}s, compiled from a model), its settings and the chunking; one pass
+ * is a {@link Propagation}, which uses {@link BackSubstitution} and {@link AlphaCrown}; a search's passes go through a
+ * {@link SearchSession}.
  */
 public final class CrownNetwork implements LinearBoundNetwork {
     final List<Stage> stages;
@@ -39,10 +43,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
     final String name;
     /** Projected-gradient steps on the margins' ReLU lower slopes per propagation (alpha-CROWN; 0: none). */
     final int alphaSteps;
-    /** Intermediate bounds of a stage needing more CROWN rows per sample than this are interval bounds only (speed). */
-    final int crownRowLimit;
     /** The same for every intermediate bound row (costlier: 2 rows per unit). */
     final int intermediateAlphaSteps;
+    /** Intermediate bounds of a stage needing more CROWN rows per sample than this are interval bounds only (speed). */
+    final int crownRowLimit;
     /** Lower slopes of unstable ReLUs tried for every bound row; each row keeps the best (all valid). */
     final List<Slope> slopes;
     /** A search session reuses bound rows of ε down to this · ε ({@link #session}); 1: only at ε itself. */
