@@ -42,6 +42,10 @@ final class AlphaCrown {
      * through the relaxed linear network: ∂/∂Λ at a linear stage is M G + b (its forward map applied to the
      * gradient G below), at an activation G·α_sel + β_sel, and ∂/∂α = G·Λ where the lower line is used. Every
      * iterate's bound is a full, rounded back-substitution, so keeping the best of them is sound.
+     *
+     * @param steps the alpha-CROWN steps (0: the slopes only)
+     * @param ratio whether a row's objective is taken at its radius A/B (margins) rather than at ε
+     * @return per row: the best lower bound at ε, the best radius A/B, and the A, B of the best bound
      */
     double[][] bestBounds(int top, double[] lam, int rows, double[] beta, double[] slack, int steps, boolean ratio) {
         int total = samples * rows;
