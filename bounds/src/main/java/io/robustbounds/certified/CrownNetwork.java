@@ -15,33 +15,42 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * CROWN over an L2 ball for sequential networks of convolutions (+ReLU), dense layers, average and MAX pooling, batch
- * norm and flatten, with the linear head folded into the margins (docs/certified-mode.md, "Convolutional networks").
+ * CROWN (Zhang et al., "Efficient Neural Network Robustness Certification with General Activation Functions",
+ * NeurIPS 2018) over an L2 ball for sequential networks of convolutions (+ReLU), dense layers, average and MAX
+ * pooling, batch norm and flatten, with the linear head folded into the margins (docs/certified-mode.md), sound in
+ * double arithmetic. MLPs and linear classifiers are the networks without a convolution.
  *
  * <p>Per pass, every value vₛ (v₀ = x, vₛ₊₁ = stageₛ(vₛ)) gets proven bounds: interval arithmetic forward (IBP),
- * intersected at the input of every nonlinear stage with CROWN's bounds (rows back-substituted to the input, as
- * {@link CrownMlp} does). The first stage's bounds are exact when it is a convolution or dense layer
- * (center ± ε‖row‖). Rows of ReLU units that IBP already proves stable in every sample of the chunk are skipped
- * (their relaxation is exact whatever the bounds). Rounding: the slack invariant of {@link CrownMlp}.
+ * intersected at the input of every nonlinear stage with CROWN's bounds: a row Λ·vₛ + β is bounded below by
+ * back-substitution, each nonlinear stage replaced by its lower line where Λ ≥ 0 and its upper line where Λ &lt; 0,
+ * each linear one by Λ·M, down to the input, where min_{‖x − x₀‖ ≤ ε} Λx = Λx₀ − ε‖Λ‖₂. The first stage's bounds
+ * are exact when it is a convolution or dense layer (center ± ε‖row‖). Rows of ReLU units that IBP already proves
+ * stable in every sample of the chunk are skipped (their relaxation is exact whatever the bounds). Rounding is
+ * carried as a slack s per row: the invariant is objective(x) ≥ Λ̂·v(x) + β̂ − s for every x in the ball, Λ̂, β̂ the
+ * computed doubles.
+ *
+ * <p>This class holds the network (its {@link Stage}s, compiled from a model), its settings and the chunking; one pass
+ * is a {@link Propagation}, which uses {@link BackSubstitution} and {@link AlphaCrown}; a search's passes go through a
+ * {@link SearchSession}.
  */
 public final class CrownNetwork implements LinearBoundNetwork {
-    private final List<Stages.Stage> stages;
-    private final int inputSize;
-    private final int classes;
-    private final Stages.Dense head;
+    final List<Stage> stages;
+    final int inputSize;
+    final int classes;
+    final DenseStage head;
     /** Exact row norms of the first stage (conv or dense), or null. */
-    private final double[] firstRowNorm;
-    private final String name;
+    final double[] firstRowNorm;
+    final String name;
     /** Projected-gradient steps on the margins' ReLU lower slopes per propagation (alpha-CROWN; 0: none). */
-    private final int alphaSteps;
-    /** Intermediate bounds of a stage needing more CROWN rows per sample than this are interval bounds only (speed). */
-    private final int crownRowLimit;
+    final int alphaSteps;
     /** The same for every intermediate bound row (costlier: 2 rows per unit). */
-    private final int intermediateAlphaSteps;
+    final int intermediateAlphaSteps;
+    /** Intermediate bounds of a stage needing more CROWN rows per sample than this are interval bounds only (speed). */
+    final int crownRowLimit;
     /** Lower slopes of unstable ReLUs tried for every bound row; each row keeps the best (all valid). */
-    private final List<Slope> slopes;
+    final List<Slope> slopes;
     /** A search session reuses bound rows of ε down to this · ε ({@link #session}); 1: only at ε itself. */
-    private final double reuse;
+    final double reuse;
 
     /**
      * The lower line αz of an unstable ReLU (l &lt; 0 &lt; u): any α ∈ [0, 1] is valid. ADAPTIVE is CROWN's (1 if
@@ -95,14 +104,14 @@ public final class CrownNetwork implements LinearBoundNetwork {
         return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit, reuse);
     }
 
-    private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head) {
+    private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head) {
         this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL),
                 convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE,
                 convolutional(stages) ? DEFAULT_REUSE : 1);
     }
 
-    private static boolean convolutional(List<Stages.Stage> stages) {
-        return stages.stream().anyMatch(st -> st instanceof Stages.Conv);
+    private static boolean convolutional(List<Stage> stages) {
+        return stages.stream().anyMatch(st -> st instanceof ConvStage);
     }
 
     /**
@@ -111,21 +120,21 @@ public final class CrownNetwork implements LinearBoundNetwork {
      */
     public static final int DEFAULT_ALPHA_STEPS = 24;
 
-    private CrownNetwork(String name, List<Stages.Stage> stages, int inputSize, Stages.Dense head, List<Slope> slopes, int alphaSteps,
+    private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head, List<Slope> slopes, int alphaSteps,
             int intermediateAlphaSteps, int crownRowLimit, double reuse) {
         this.crownRowLimit = crownRowLimit;
         this.reuse = reuse;
         this.alphaSteps = alphaSteps;
         this.intermediateAlphaSteps = intermediateAlphaSteps;
-        boolean relu = stages.stream().anyMatch(st -> st instanceof Stages.Act a && a.g == Activation.RELU);
+        boolean relu = stages.stream().anyMatch(ActivationStage::isRelu);
         this.slopes = relu ? List.copyOf(slopes) : List.of(slopes.get(0));
         this.name = name;
         this.stages = List.copyOf(stages);
         this.inputSize = inputSize;
         this.head = head;
         this.classes = head.out;
-        Stages.Stage first = stages.isEmpty() ? null : stages.get(0);
-        firstRowNorm = first instanceof Stages.Conv c ? c.rowNorm() : first instanceof Stages.Dense d ? d.rowNorm : null;
+        Stage first = stages.isEmpty() ? null : stages.get(0);
+        firstRowNorm = first instanceof ConvStage c ? c.rowNorm() : first instanceof DenseStage d ? d.rowNorm : null;
     }
 
     /**
@@ -137,7 +146,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
     }
 
     static CrownNetwork of(String name, long[] inputShape, List<Layer> layers, Model model) {
-        List<Stages.Stage> stages = new ArrayList<>();
+        List<Stage> stages = new ArrayList<>();
         long[] shape = inputShape.clone();
         int inputSize = (int) product(shape);
         for (int i = 0; i < layers.size(); i++) {
@@ -145,31 +154,29 @@ public final class CrownNetwork implements LinearBoundNetwork {
             int size = (int) product(shape);
             if (layer instanceof Conv2d conv) {
                 requireImage(name, i, layer, shape);
-                Stages.Conv c = new Stages.Conv(Arrays2.toDoubles(conv.weight()), Arrays2.toDoubles(conv.bias()), conv.weight().shape(),
+                ConvStage c = new ConvStage(Arrays2.toDoubles(conv.weight()), Arrays2.toDoubles(conv.bias()), conv.weight().shape(),
                         shape, conv.stride(), conv.padding());
                 stages.add(c);
                 shape = new long[] {c.k, c.th, c.tw};
                 if (conv.relu()) {
-                    stages.add(new Stages.Act(Activation.RELU, c.out));
+                    stages.add(new ActivationStage(Activation.RELU, c.out));
                 }
             } else if (layer instanceof Pool2d pool && pool.method() != Pool2d.Method.LP) {
                 requireImage(name, i, layer, shape);
+                PoolWindow window = new PoolWindow(shape, pool.size(), pool.stride());
                 if (pool.method() == Pool2d.Method.MAX) {
-                    Stages.MaxPool m = new Stages.MaxPool(shape, pool.size(), pool.stride());
-                    stages.add(m);
-                    shape = new long[] {m.ch, m.th, m.tw};
+                    stages.add(new MaxPoolStage(window));
                 } else {
-                    Stages.AvgPool a = new Stages.AvgPool(shape, pool.size(), pool.stride());
-                    stages.add(a);
-                    shape = new long[] {a.ch, a.th, a.tw};
+                    stages.add(new AvgPoolStage(window));
                 }
+                shape = new long[] {window.ch, window.th, window.tw};
             } else if (layer instanceof BatchNorm bn) {
                 int ch = bn.channels();
                 if (shape[0] != ch) {
                     throw new ModelException("certified mode: model '" + name + "' layer " + i + " (batchnorm) has " + ch
                             + " channels, input " + Arrays.toString(shape));
                 }
-                stages.add(new Stages.Affine(Arrays2.toDoubles(bn.gamma()), Arrays2.toDoubles(bn.beta()), Arrays2.toDoubles(bn.mean()),
+                stages.add(AffineStage.batchNorm(Arrays2.toDoubles(bn.gamma()), Arrays2.toDoubles(bn.beta()), Arrays2.toDoubles(bn.mean()),
                         Arrays2.toDoubles(bn.variance()), bn.epsilon(), size / ch));
             } else if (layer instanceof Flatten) {
                 shape = new long[] {size};
@@ -178,10 +185,10 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     throw new ModelException("certified mode: model '" + name + "' layer " + i + " (dense) takes " + dense.inputSize()
                             + " inputs, gets " + size);
                 }
-                stages.add(new Stages.Dense(Arrays2.toDoubles(dense.weight()), Arrays2.toDoubles(dense.bias()), dense.outputSize(), size));
+                stages.add(new DenseStage(Arrays2.toDoubles(dense.weight()), Arrays2.toDoubles(dense.bias()), dense.outputSize(), size));
                 shape = new long[] {dense.outputSize()};
                 if (dense.activation() != Activation.IDENTITY) {
-                    stages.add(new Stages.Act(dense.activation(), dense.outputSize()));
+                    stages.add(new ActivationStage(dense.activation(), dense.outputSize()));
                 }
             } else {
                 throw new ModelException("certified mode: model '" + name + "' layer " + i + " (" + layer.kind()
@@ -195,7 +202,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                     + model.classes() + " classes of " + features + " features");
         }
         return new CrownNetwork(name, stages, inputSize,
-                new Stages.Dense(hw, Arrays2.toDoubles(model.head().bias()), model.classes(), features));
+                new DenseStage(hw, Arrays2.toDoubles(model.head().bias()), model.classes(), features));
     }
 
     private static void requireImage(String name, int i, Layer layer, long[] shape) {
@@ -231,37 +238,24 @@ public final class CrownNetwork implements LinearBoundNetwork {
     /** Logits of n samples by a double forward pass, row-major [n · classes]. */
     public double[] logits(double[] x, int n) {
         double[] v = x;
-        for (Stages.Stage s : stages) {
+        for (Stage s : stages) {
             v = apply(s, v, n);
         }
         return head.forward(v, n);
     }
 
-    private static double[] apply(Stages.Stage s, double[] v, int n) {
-        if (s instanceof Stages.Linear l) {
+    private static double[] apply(Stage s, double[] v, int n) {
+        if (s instanceof LinearStage l) {
             return l.forward(v, n);
         }
-        if (s instanceof Stages.Act a) {
+        if (s instanceof ActivationStage a) {
             double[] o = new double[v.length];
             for (int i = 0; i < v.length; i++) {
                 o[i] = a.g.value(v[i]);
             }
             return o;
         }
-        Stages.MaxPool m = (Stages.MaxPool) s;
-        double[] o = new double[n * m.out];
-        for (int smp = 0; smp < n; smp++) {
-            for (int out = 0; out < m.out; out++) {
-                double best = Double.NEGATIVE_INFINITY;
-                for (int dy = 0; dy < m.size; dy++) {
-                    for (int dx = 0; dx < m.size; dx++) {
-                        best = Math.max(best, v[smp * m.in + m.input(out, dy, dx)]);
-                    }
-                }
-                o[smp * m.out + out] = best;
-            }
-        }
-        return o;
+        return ((MaxPoolStage) s).forward(v, n);
     }
 
     @Override
@@ -285,61 +279,15 @@ public final class CrownNetwork implements LinearBoundNetwork {
         long units = inputSize;
         int wide = inputSize;
         int rows = classes;
-        for (Stages.Stage s : stages) {
+        for (Stage s : stages) {
             units += s.out;
             wide = Math.max(wide, s.out);
-            if (!(s instanceof Stages.Linear) && 2L * s.in <= crownRowLimit) {
+            if (!(s instanceof LinearStage) && 2L * s.in <= crownRowLimit) {
                 rows = Math.max(rows, 2 * s.in);
             }
         }
         return 8L * (10 * units + 4L * Math.min(rows, ROW_BLOCK) * wide);
     }
-
-    /**
-     * The lines of y = max(v₀ … v_{k−1}) for lᵢ ≤ vᵢ ≤ uᵢ (docs/certified-mode.md, "MAX pooling"), into
-     * out[at … at+4] = {i*, j, a, b, exact} (window positions): y ≥ v_{i*} with i* = argmax lᵢ; y ≤ a v_j + b, the
-     * chord of max(v_j, U') over [l_j, u_j] with j = argmax uᵢ and U' = max of the other uᵢ (b rounded up so that the
-     * line is above both ends of the chord, which makes it valid for the computed a); exact = 1 when l_j ≥ U' (then
-     * y = v_j and i* = j).
-     */
-    static void poolLine(double[] l, double[] u, int k, double[] out, int at) {
-        int best = -1;
-        double bestLow = Double.NEGATIVE_INFINITY;
-        double top = Double.NEGATIVE_INFINITY;
-        double second = Double.NEGATIVE_INFINITY;
-        int topAt = -1;
-        for (int i = 0; i < k; i++) {
-            if (best < 0 || l[i] > bestLow) {
-                best = i;
-                bestLow = l[i];
-            }
-            if (topAt < 0 || u[i] > top) {
-                second = top;
-                top = u[i];
-                topAt = i;
-            } else {
-                second = Math.max(second, u[i]);
-            }
-        }
-        double lj = l[topAt];
-        boolean exact = lj >= second;                  // v_j ≥ l_j ≥ U' ≥ every other vᵢ
-        out[at] = exact ? topAt : best;
-        out[at + 1] = topAt;
-        out[at + 2] = 0;
-        out[at + 3] = top;
-        out[at + 4] = exact ? 1 : 0;
-        if (!(Double.isFinite(bestLow) && Double.isFinite(top) && Double.isFinite(lj))) {
-            out[at + 3] = Double.NaN;
-        } else if (!exact && top > second) {
-            // a = (u_j − U')/(u_j − l_j) ∈ [0, 1] (fl is monotone and U' > l_j); b ≥ U' − a l_j and ≥ u_j − a u_j
-            double a = (top - second) / (top - lj);
-            out[at + 2] = a;
-            out[at + 3] = Math.max(Rounding.up(second - Rounding.down(a * lj)), Rounding.up(top - Rounding.down(a * top)));
-        }
-    }
-
-    /** Per MAX-pool output: i*, j, a, b, exact (see {@link #poolLine}). */
-    static final int POOL_LINE = 5;
 
     /** Bound rows per sample back-substituted together (the rest in further blocks): bounds the working memory. */
     static final int ROW_BLOCK = 512;
@@ -366,15 +314,15 @@ public final class CrownNetwork implements LinearBoundNetwork {
      * those bound rows, else its rows are computed (and stored into {@code recorded[i]} when that array is given).
      * Returns {radius, estimate}.
      */
-    private double[][] propagate(double[] x, int n, int[] cls, double[] eps, long batchMemory, Rows[] cached, Rows[] recorded) {
+    double[][] propagate(double[] x, int n, int[] cls, double[] eps, long batchMemory, BoundRows[] cached, BoundRows[] recorded) {
         double[] out = new double[n];
         double[] estimate = new double[n];
         // ND4J calls take fixed 64-row blocks and Gemm pads to 64 rows, so a sample's radius does not depend on its chunk
         int chunk = (int) Math.max(1, Math.min(n, batchMemory / bytesPerSample()));
         for (int from = 0; from < n; from += chunk) {
             int count = Math.min(chunk, n - from);
-            Rows[] reuse = cached == null ? null : Arrays.copyOfRange(cached, from, from + count);
-            Pass pass = new Pass(Arrays.copyOfRange(x, from * inputSize, (from + count) * inputSize), count,
+            BoundRows[] reuse = cached == null ? null : Arrays.copyOfRange(cached, from, from + count);
+            Propagation pass = new Propagation(this, Arrays.copyOfRange(x, from * inputSize, (from + count) * inputSize), count,
                     Arrays.copyOfRange(cls, from, from + count), Arrays.copyOfRange(eps, from, from + count), reuse);
             double[][] r = pass.radii();
             System.arraycopy(r[0], 0, out, from, count);
@@ -394,850 +342,24 @@ public final class CrownNetwork implements LinearBoundNetwork {
      */
     public static final double DEFAULT_REUSE = 0.7;
 
+    /**
+     * The search's propagations over fixed samples, reusing each sample's intermediate bound rows across radii
+     * ({@link SearchSession}).
+     */
+    @Override
+    public Session session(double[] x, int n, int[] cls, long batchMemory) {
+        return new SearchSession(this, x, n, cls, batchMemory);
+    }
+
     /** Bytes of bound rows a search session keeps per sample (4 doubles per unit of every nonlinear stage's input). */
     @Override
     public long sessionBytesPerSample() {
         long units = 0;
-        for (Stages.Stage s : stages) {
-            if (!(s instanceof Stages.Linear)) {
+        for (Stage s : stages) {
+            if (!(s instanceof LinearStage)) {
                 units += s.in;
             }
         }
         return 32 * units + 64;
-    }
-
-    /**
-     * The search's propagations over fixed samples, reusing each sample's intermediate bound rows across radii
-     * (docs/certified-mode.md, "Reuse across the search"): a propagation at ε' ≤ ε of the last fresh one, and at least
-     * {@link #reuse} ε, recomputes only the interval bounds, the lines and the margins.
-     */
-    @Override
-    public Session session(double[] x, int n, int[] cls, long batchMemory) {
-        Rows[] rows = new Rows[n];
-        return (samples, e) -> {
-            int m = samples.length;
-            int[] fresh = new int[m];
-            int[] again = new int[m];
-            int nf = 0;
-            int na = 0;
-            for (int k = 0; k < m; k++) {
-                Rows r = rows[samples[k]];
-                if (r != null && e[k] <= r.eps && e[k] >= reuse * r.eps) {
-                    again[na++] = k;
-                } else {
-                    fresh[nf++] = k;
-                }
-            }
-            double[] radius = new double[m];
-            double[] estimate = new double[m];
-            for (int group = 0; group < 2; group++) {
-                int[] ks = group == 0 ? fresh : again;
-                int count = group == 0 ? nf : na;
-                if (count == 0) {
-                    continue;
-                }
-                double[] xs = new double[count * inputSize];
-                int[] cs = new int[count];
-                double[] es = new double[count];
-                Rows[] use = group == 0 ? null : new Rows[count];
-                for (int j = 0; j < count; j++) {
-                    int i = samples[ks[j]];
-                    System.arraycopy(x, i * inputSize, xs, j * inputSize, inputSize);
-                    cs[j] = cls[i];
-                    es[j] = e[ks[j]];
-                    if (use != null) {
-                        use[j] = rows[i];
-                    }
-                }
-                Rows[] recorded = group == 0 ? new Rows[count] : null;
-                double[][] r = propagate(xs, count, cs, es, batchMemory, use, recorded);
-                for (int j = 0; j < count; j++) {
-                    radius[ks[j]] = r[0][j];
-                    estimate[ks[j]] = r[1][j];
-                    if (recorded != null) {
-                        rows[samples[ks[j]]] = recorded[j];
-                    }
-                }
-            }
-            return new Step(radius, estimate);
-        };
-    }
-
-    /**
-     * One sample's intermediate bound rows from a propagation at radius eps: per nonlinear stage s and unit of its
-     * input, A − εB ≤ v ≤ A⁺ + εB⁺ for every ε ≤ eps (NaN: no row, the interval bounds serve).
-     */
-    static final class Rows {
-        final double eps;
-        final double[][] a;
-        final double[][] b;
-        final double[][] aUp;
-        final double[][] bUp;
-
-        Rows(double eps, int depth) {
-            this.eps = eps;
-            a = new double[depth][];
-            b = new double[depth][];
-            aUp = new double[depth][];
-            bUp = new double[depth][];
-        }
-
-        void allocate(int s, int size) {
-            a[s] = new double[size];
-            b[s] = new double[size];
-            aUp[s] = new double[size];
-            bUp[s] = new double[size];
-            Arrays.fill(a[s], Double.NaN);
-            Arrays.fill(aUp[s], Double.NaN);
-        }
-
-        void set(int s, int unit, double lowA, double lowB, double upA, double upB) {
-            a[s][unit] = lowA;
-            b[s][unit] = lowB;
-            aUp[s][unit] = upA;
-            bUp[s][unit] = upB;
-        }
-    }
-
-    /** One propagation over N samples, each at its own ε. */
-    private final class Pass {
-        final double[] x;
-        final int samples;
-        final int[] cls;
-        final double[] eps;
-        final double[] xNorm;
-        final int depth = stages.size();
-        /** Per value s = 0…S and (sample, unit): proven bounds on vₛ over the ball. */
-        final double[][] lower = new double[depth + 1][];
-        final double[][] upper = new double[depth + 1][];
-        /** Per nonlinear stage s (its input vₛ): lines (4 per unit: αᴸ, βᴸ, αᵁ, βᵁ) or, for MAX pooling, per output
-         * the lower input index i*, the upper line's input j, slope a and intercept b, and the exact flag (5 per output:
-         * {@link #POOL_LINE}). */
-        final double[][] lines = new double[depth][];
-        /** Per sample: bound rows to reuse (null: compute them, into {@link #recorded}). */
-        final Rows[] cached;
-        final Rows[] recorded;
-
-        Pass(double[] x, int samples, int[] cls, double[] eps, Rows[] cached) {
-            this.cached = cached;
-            this.recorded = cached != null ? null : new Rows[samples];
-            if (recorded != null) {
-                for (int n = 0; n < samples; n++) {
-                    recorded[n] = new Rows(eps[n], depth);
-                }
-            }
-            this.x = x;
-            this.samples = samples;
-            this.cls = cls;
-            this.eps = eps;
-            xNorm = new double[samples];
-            lower[0] = new double[samples * inputSize];
-            upper[0] = new double[samples * inputSize];
-            for (int n = 0; n < samples; n++) {
-                double s = 0;
-                for (int i = 0; i < inputSize; i++) {
-                    double v = x[n * inputSize + i];
-                    s += v * v;
-                    lower[0][n * inputSize + i] = Rounding.down(v - eps[n]);   // |x_i − x₀ᵢ| ≤ ‖x − x₀‖ ≤ ε
-                    upper[0][n * inputSize + i] = Rounding.up(v + eps[n]);
-                }
-                xNorm[n] = Rounding.normUp(s, inputSize);
-            }
-        }
-
-        /** Per sample {radius, estimate}: the proven radius (≤ ε) and min_j A_j/B_j, where the margins' bounds reach. */
-        double[][] radii() {
-            for (int s = 0; s < depth; s++) {
-                Stages.Stage st = stages.get(s);
-                if (!(st instanceof Stages.Linear)) {
-                    tighten(s);
-                    relax(s);
-                }
-                forwardBounds(s);
-            }
-            return margins();
-        }
-
-        private double magnitude(int value, int at) {
-            return Math.max(Math.abs(lower[value][at]), Math.abs(upper[value][at]));
-        }
-
-        /** IBP: bounds of vₛ₊₁ from those of vₛ (intersected with exact first-layer bounds where they exist). */
-        private void forwardBounds(int s) {
-            Stages.Stage st = stages.get(s);
-            double[] lo = lower[s];
-            double[] hi = upper[s];
-            int out = st.out;
-            double[] nl = new double[samples * out];
-            double[] nh = new double[samples * out];
-            if (st instanceof Stages.Linear lin) {
-                double[] c = new double[lo.length];
-                double[] r = new double[lo.length];
-                double[] cr = new double[lo.length];
-                for (int i = 0; i < lo.length; i++) {
-                    c[i] = 0.5 * (lo[i] + hi[i]);
-                    r[i] = Rounding.up(Math.max(Rounding.up(hi[i] - c[i]), Rounding.up(c[i] - lo[i])));
-                    cr[i] = Rounding.up(Math.abs(c[i]) + r[i]);
-                }
-                double[] center = lin.forward(c, samples);
-                double[] spread = lin.absForward(r, samples);
-                double[] total = lin.absForward(cr, samples);
-                double[] b = lin.bias();
-                double[] be = lin.biasError();
-                // exact: |M(v − c)| ≤ |M|r, center rounding ≤ γ(|M||c| + |b|), |M − M̂| ≤ e|M̂|; nonneg sums inflated by 2γ
-                double g = Rounding.gamma(lin.forwardTerms() + 2);
-                double e = lin.entryError();
-                for (int n = 0; n < samples; n++) {
-                    for (int j = 0; j < out; j++) {
-                        int at = n * out + j;
-                        double w = Rounding.inflate(spread[at] + (2 * g + 2 * e) * (total[at] + Math.abs(b[j]))
-                                + (be == null ? 0 : be[j]));
-                        nl[at] = Rounding.down(center[at] - w);
-                        nh[at] = Rounding.up(center[at] + w);
-                    }
-                }
-                if (s == 0 && firstRowNorm != null) {
-                    exactFirst(lin, nl, nh);
-                }
-            } else if (st instanceof Stages.Act a) {
-                for (int i = 0; i < nl.length; i++) {
-                    nl[i] = Relaxation.valueDown(a.g, lo[i]);
-                    nh[i] = Relaxation.valueUp(a.g, hi[i]);
-                    if (a.g == Activation.RELU) {
-                        nl[i] = Math.max(0, lo[i]);
-                        nh[i] = Math.max(0, hi[i]);
-                    }
-                }
-            } else {
-                Stages.MaxPool m = (Stages.MaxPool) st;
-                for (int n = 0; n < samples; n++) {
-                    for (int o = 0; o < out; o++) {
-                        double l = Double.NEGATIVE_INFINITY;
-                        double h = Double.NEGATIVE_INFINITY;
-                        for (int dy = 0; dy < m.size; dy++) {
-                            for (int dx = 0; dx < m.size; dx++) {
-                                int i = n * m.in + m.input(o, dy, dx);
-                                l = Math.max(l, lo[i]);
-                                h = Math.max(h, hi[i]);
-                            }
-                        }
-                        nl[n * out + o] = l;
-                        nh[n * out + o] = h;
-                    }
-                }
-            }
-            lower[s + 1] = nl;
-            upper[s + 1] = nh;
-        }
-
-        /** First stage W x + b: W x₀ + b ± (ε‖Wᵣ‖ + γ_{K+1}(‖Wᵣ‖‖x₀‖ + |bᵣ|)) (Cauchy–Schwarz), intersected into nl, nh. */
-        private void exactFirst(Stages.Linear lin, double[] nl, double[] nh) {
-            double[] center = lin.forward(x, samples);
-            double[] b = lin.bias();
-            double g = Rounding.gamma(lin.forwardTerms());
-            int out = lin.out;
-            for (int n = 0; n < samples; n++) {
-                for (int j = 0; j < out; j++) {
-                    int at = n * out + j;
-                    double err = Rounding.inflate(g * (firstRowNorm[j] * xNorm[n] + Math.abs(b[j])));
-                    double spread = Rounding.up(Rounding.up(eps[n] * firstRowNorm[j]) + err);
-                    nl[at] = Math.max(nl[at], Rounding.down(center[at] - spread));
-                    nh[at] = Math.min(nh[at], Rounding.up(center[at] + spread));
-                }
-            }
-        }
-
-        /** CROWN bounds of vₛ (the input of nonlinear stage s), intersected with the IBP ones. */
-        private void tighten(int s) {
-            if (s == 0) {
-                return;                          // the input's own box
-            }
-            if (s == 1 && firstRowNorm != null) {
-                return;                          // exact already
-            }
-            int size = stages.get(s).in;
-            if (cached != null) {
-                reuse(s, size);
-                return;
-            }
-            for (int n = 0; n < samples; n++) {
-                recorded[n].allocate(s, size);
-            }
-            boolean linearBelow = true;
-            for (int j = 0; j < s; j++) {
-                linearBelow &= stages.get(j) instanceof Stages.Linear;
-            }
-            // units to bound: all, except ReLU units stable in every sample (their lines are exact whatever the bounds)
-            List<Integer> units = new ArrayList<>();
-            Stages.Stage st = stages.get(s);
-            for (int i = 0; i < size; i++) {
-                boolean needed = !(st instanceof Stages.Act a && a.g == Activation.RELU);
-                for (int n = 0; n < samples && !needed; n++) {
-                    needed = lower[s][n * size + i] < 0 && upper[s][n * size + i] > 0;
-                }
-                if (needed) {
-                    units.add(i);
-                }
-            }
-            int sides = linearBelow ? 1 : 2;
-            if ((long) sides * size > crownRowLimit) {
-                return;                          // interval bounds only (the network's row limit)
-            }
-            int block = Math.max(1, ROW_BLOCK / sides);
-            for (int from = 0; from < units.size(); from += block) {
-                int count = Math.min(block, units.size() - from);
-                int rows = sides * count;
-                double[] lam = new double[samples * rows * size];
-                for (int n = 0; n < samples; n++) {
-                    for (int r = 0; r < count; r++) {
-                        int unit = units.get(from + r);
-                        lam[(n * rows + r) * size + unit] = 1;
-                        if (sides == 2) {
-                            lam[(n * rows + count + r) * size + unit] = -1;
-                        }
-                    }
-                }
-                double[][] best = linearBelow ? null
-                        : bestBounds(s, lam, rows, new double[samples * rows], new double[samples * rows], intermediateAlphaSteps, false);
-                double[][] ab = linearBelow ? backSubstitute(s, lam, rows, new double[samples * rows], new double[samples * rows], Slope.ADAPTIVE) : null;
-                for (int n = 0; n < samples; n++) {
-                    for (int r = 0; r < count; r++) {
-                        int at = n * size + units.get(from + r);
-                        int row = n * rows + r;
-                        double lo;
-                        double hi;
-                        if (linearBelow) {
-                            lo = Rounding.down(ab[0][row] - Rounding.up(eps[n] * ab[2][row]));
-                            hi = Rounding.up(ab[1][row] + Rounding.up(eps[n] * ab[2][row]));
-                        } else {
-                            lo = best[0][row];
-                            hi = -best[0][row + count];
-                        }
-                        boolean relu = st instanceof Stages.Act a && a.g == Activation.RELU;
-                        if (relu && !(lower[s][at] < 0 && upper[s][at] > 0)) {
-                            continue;                    // stable in this sample: its bounds stay as they are (chunk-independent)
-                        }
-                        // −v ≥ A' − εB' is v ≤ −A' + εB'
-                        recorded[n].set(s, at - n * size, linearBelow ? ab[0][row] : best[2][row], linearBelow ? ab[2][row] : best[3][row],
-                                linearBelow ? ab[1][row] : -best[2][row + count], linearBelow ? ab[2][row] : best[3][row + count]);
-                        lower[s][at] = Math.max(lower[s][at], lo);
-                        upper[s][at] = Math.min(upper[s][at], hi);
-                    }
-                }
-            }
-        }
-
-        /**
-         * The bounds of a propagation at ε_c ≥ ε reused: each row's relaxed linear network is valid on the ball of
-         * radius ε_c, hence on the smaller one, so A − εB ≤ v ≤ A⁺ + εB⁺ with the rows' A, B (docs/certified-mode.md,
-         * "Reuse across the search"), intersected with this pass' interval bounds.
-         */
-        private void reuse(int s, int size) {
-            for (int n = 0; n < samples; n++) {
-                Rows c = cached[n];
-                if (!(eps[n] <= c.eps) || c.a[s] == null) {
-                    throw new IllegalStateException("bound rows of radius " + c.eps + " reused at " + eps[n]);
-                }
-                for (int i = 0; i < size; i++) {
-                    int at = n * size + i;
-                    if (!Double.isNaN(c.a[s][i])) {
-                        lower[s][at] = Math.max(lower[s][at], Rounding.down(c.a[s][i] - Rounding.up(eps[n] * c.b[s][i])));
-                    }
-                    if (!Double.isNaN(c.aUp[s][i])) {
-                        upper[s][at] = Math.min(upper[s][at], Rounding.up(c.aUp[s][i] + Rounding.up(eps[n] * c.bUp[s][i])));
-                    }
-                }
-            }
-        }
-
-        /** Lines of nonlinear stage s on the bounds of its input. */
-        private void relax(int s) {
-            Stages.Stage st = stages.get(s);
-            double[] lo = lower[s];
-            double[] hi = upper[s];
-            if (st instanceof Stages.Act a) {
-                double[] l4 = new double[4 * lo.length];
-                for (int at = 0; at < lo.length; at++) {
-                    if (!(Double.isFinite(lo[at]) && Double.isFinite(hi[at]) && lo[at] <= hi[at])) {
-                        Arrays.fill(l4, 4 * at, 4 * at + 4, Double.NaN);
-                        continue;
-                    }
-                    Relaxation.lines(a.g, lo[at], hi[at], l4, 4 * at);
-                }
-                lines[s] = l4;
-                return;
-            }
-            // MAX pooling (docs/certified-mode.md, "MAX pooling"): y ≥ v_{i*} (i* the input with the largest lower bound);
-            // y ≤ a v_j + b, the chord of max(v_j, U') on [l_j, u_j] (j = argmax u, U' = max of the others' u);
-            // y = v_j exactly when l_j ≥ U'
-            Stages.MaxPool m = (Stages.MaxPool) st;
-            double[] p = new double[POOL_LINE * samples * m.out];
-            int window = m.size * m.size;
-            double[] wl = new double[window];
-            double[] wu = new double[window];
-            for (int n = 0; n < samples; n++) {
-                for (int o = 0; o < m.out; o++) {
-                    for (int e = 0; e < window; e++) {
-                        int i = n * m.in + m.input(o, e / m.size, e % m.size);
-                        wl[e] = lo[i];
-                        wu[e] = hi[i];
-                    }
-                    int at = POOL_LINE * (n * m.out + o);
-                    poolLine(wl, wu, window, p, at);
-                    p[at] = m.input(o, (int) p[at] / m.size, (int) p[at] % m.size);
-                    p[at + 1] = m.input(o, (int) p[at + 1] / m.size, (int) p[at + 1] % m.size);
-                }
-            }
-            lines[s] = p;
-        }
-
-        /** Rows (H_c − H_j) v_S + (h_c − h_j), j ≠ c, back-substituted; the radius is min_j A_j / B_j, at most ε. */
-        private double[][] margins() {
-            int in = head.in;
-            int rows = classes - 1;
-            double[] lam = new double[samples * rows * in];
-            double[] beta = new double[samples * rows];
-            double[] slack = new double[samples * rows];
-            double[] hw = head.weight.values;
-            for (int n = 0; n < samples; n++) {
-                int c = cls[n];
-                int r = 0;
-                for (int j = 0; j < classes; j++) {
-                    if (j == c) {
-                        continue;
-                    }
-                    int row = n * rows + r;
-                    double abs = 0;
-                    for (int i = 0; i < in; i++) {
-                        double v = hw[c * in + i] - hw[j * in + i];
-                        lam[row * in + i] = v;
-                        abs += Math.abs(v) * magnitude(depth, n * in + i);
-                    }
-                    beta[row] = head.b[c] - head.b[j];
-                    slack[row] = Rounding.inflate(Rounding.U * (abs + Math.abs(beta[row])));   // fl(H_c − H_j), fl(h_c − h_j)
-                    r++;
-                }
-            }
-            double[] rowRadius = bestBounds(depth, lam, rows, beta, slack, alphaSteps, true)[1];
-            double[] radius = new double[samples];
-            double[] estimate = new double[samples];
-            for (int n = 0; n < samples; n++) {
-                double best = Double.POSITIVE_INFINITY;
-                for (int r = 0; r < rows; r++) {
-                    best = Math.min(best, rowRadius[n * rows + r]);
-                }
-                estimate[n] = best;
-                radius[n] = Math.min(eps[n], best);
-            }
-            return new double[][] {radius, estimate};
-        }
-
-        /**
-         * alpha-CROWN on the margins (Xu et al., ICLR 2021), with the intermediate bounds fixed: projected gradient
-         * ascent on the lower slopes α ∈ [0, 1] of the unstable ReLUs, one α per margin row and unit, of the row's
-         * bound A − ε'B at ε' = its current radius (the direction of A/B). The bound is the objective evaluated
-         * through the relaxed linear network: ∂/∂Λ at a linear stage is M G + b (its forward map applied to the
-         * gradient G below), at an activation G·α_sel + β_sel, and ∂/∂α = G·Λ where the lower line is used. Every
-         * iterate's bound is a full, rounded back-substitution, so keeping the best of them is sound.
-         */
-        private double[][] bestBounds(int top, double[] lam, int rows, double[] beta, double[] slack, int steps, boolean ratio) {
-            int total = samples * rows;
-            double[] lowest = new double[total];
-            double[] rowRadius = new double[total];
-            double[] bestA = new double[total];
-            double[] bestB = new double[total];
-            Arrays.fill(lowest, Double.NEGATIVE_INFINITY);
-            Arrays.fill(bestA, Double.NaN);
-            Slope[] start = new Slope[total];
-            boolean unstable = false;
-            for (int s = 0; s < top && !unstable; s++) {
-                if (stages.get(s) instanceof Stages.Act a && a.g == Activation.RELU) {
-                    for (int i = 0; i < lower[s].length && !unstable; i++) {
-                        unstable = lower[s][i] < 0 && upper[s][i] > 0;
-                    }
-                }
-            }
-            for (Slope slope : unstable ? slopes : List.of(Slope.ADAPTIVE)) {
-                double[][] ab = backSubstitute(top, lam.clone(), rows, beta.clone(), slack.clone(), slope);
-                keep(ab, rows, lowest, rowRadius, bestA, bestB, start, slope);
-            }
-            if (steps == 0 || slopes.size() == 1 || !unstable) {
-                return new double[][] {lowest, rowRadius, bestA, bestB};
-            }
-            double[][] alpha = new double[depth][];
-            boolean any = false;
-            for (int s = 0; s < top; s++) {
-                if (stages.get(s) instanceof Stages.Act a && a.g == Activation.RELU) {
-                    int w = a.in;
-                    alpha[s] = new double[total * w];
-                    for (int row = 0; row < total; row++) {
-                        int n = row / rows;
-                        for (int i = 0; i < w; i++) {
-                            double l = lower[s][n * w + i];
-                            double u = upper[s][n * w + i];
-                            alpha[s][row * w + i] = l < 0 && u > 0 ? start[row].alpha(l, u) : Double.NaN;
-                            any |= l < 0 && u > 0;
-                        }
-                    }
-                }
-            }
-            if (!any) {
-                return new double[][] {lowest, rowRadius, bestA, bestB};
-            }
-            double step = 0.25;
-            for (int it = 0; it < steps; it++) {
-                double[][] record = new double[depth][];
-                double[][] ab = backSubstitute(top, lam.clone(), rows, beta.clone(), slack.clone(), Slope.ADAPTIVE, alpha, record);
-                keep(ab, rows, lowest, rowRadius, bestA, bestB, null, null);
-                double[] g = new double[total * inputSize];
-                for (int row = 0; row < total; row++) {
-                    double a = ab[0][row];
-                    double b = ab[2][row];
-                    int n = row / rows;
-                    double at = ratio && a > 0 && b > 0 ? Math.min(a / b, eps[n]) : eps[n];
-                    double[] l0 = ab[3];
-                    for (int i = 0; i < inputSize; i++) {
-                        g[row * inputSize + i] = x[n * inputSize + i] - (b > 0 ? at * l0[row * inputSize + i] / b : 0);
-                    }
-                }
-                if (it == steps - 1) {
-                    break;
-                }
-                // forward through the relaxed network: G over each stage's output, gradients of the α on the way
-                double[][] grad = new double[depth][];
-                double[] maxGrad = new double[total];
-                for (int s = 0; s < top; s++) {
-                    Stages.Stage st = stages.get(s);
-                    if (st instanceof Stages.Linear lin) {
-                        g = lin.forward(g, total);
-                        continue;
-                    }
-                    double[] lamOut = record[s];
-                    double[] next = new double[total * st.out];
-                    if (st instanceof Stages.Act act) {
-                        double[] lj = lines[s];
-                        int w = st.in;
-                        if (alpha[s] != null) {
-                            grad[s] = new double[total * w];
-                        }
-                        for (int row = 0; row < total; row++) {
-                            int n = row / rows;
-                            for (int i = 0; i < w; i++) {
-                                double l = lamOut[row * w + i];
-                                int unit = n * w + i;
-                                int q = 4 * unit + (l > 0 ? 0 : 2);
-                                double slopeUsed = lj[q];
-                                double opt = alpha[s] == null ? Double.NaN : alpha[s][row * w + i];
-                                if (l > 0 && !Double.isNaN(opt)) {
-                                    slopeUsed = opt;
-                                    grad[s][row * w + i] = g[row * w + i] * l;
-                                    maxGrad[row] = Math.max(maxGrad[row], Math.abs(grad[s][row * w + i]));
-                                }
-                                next[row * w + i] = g[row * w + i] * slopeUsed + lj[q + 1];
-                            }
-                        }
-                    } else {
-                        Stages.MaxPool m = (Stages.MaxPool) st;
-                        double[] p = lines[s];
-                        for (int row = 0; row < total; row++) {
-                            int n = row / rows;
-                            for (int o = 0; o < m.out; o++) {
-                                int at = POOL_LINE * (n * m.out + o);
-                                double l = lamOut[row * m.out + o];
-                                next[row * m.out + o] = l > 0 || p[at + 4] == 1 ? g[row * m.in + (int) p[at]]
-                                        : p[at + 2] * g[row * m.in + (int) p[at + 1]] + p[at + 3];
-                            }
-                        }
-                    }
-                    g = next;
-                }
-                for (int s = 0; s < top; s++) {
-                    if (grad[s] == null) {
-                        continue;
-                    }
-                    int w = stages.get(s).in;
-                    for (int row = 0; row < total; row++) {
-                        if (!(maxGrad[row] > 0)) {
-                            continue;
-                        }
-                        for (int i = 0; i < w; i++) {
-                            double v = alpha[s][row * w + i];
-                            if (!Double.isNaN(v)) {
-                                alpha[s][row * w + i] = Math.max(0, Math.min(1, v + step * Math.signum(grad[s][row * w + i])));
-                            }
-                        }
-                    }
-                }
-                step *= 0.85;
-            }
-            return new double[][] {lowest, rowRadius, bestA, bestB};
-        }
-
-        /** Per row the best proven lower bound at the pass' ε and radius A/B so far (and the slope that gave it). */
-        private void keep(double[][] ab, int rows, double[] lowest, double[] rowRadius, double[] bestA, double[] bestB, Slope[] start,
-                Slope slope) {
-            for (int row = 0; row < lowest.length; row++) {
-                double a = ab[0][row];
-                double b = ab[2][row];
-                double candidate = !(a > 0) ? 0 : b > 0 ? Rounding.down(a / b) : Double.POSITIVE_INFINITY;
-                rowRadius[row] = Math.max(rowRadius[row], candidate);
-                double lo = Rounding.down(a - Rounding.up(eps[row / rows] * b));
-                if (lo > lowest[row] || start != null && start[row] == null) {
-                    if (lo >= lowest[row]) {
-                        bestA[row] = a;
-                        bestB[row] = b;
-                    }
-                    lowest[row] = Math.max(lowest[row], lo);
-                    if (start != null) {
-                        start[row] = slope;
-                    }
-                }
-            }
-        }
-
-        /**
-         * The rounding of Λ·M̂ at linear stage s: |fl(ΛM̂) − ΛM̂|_c ≤ γ ‖Λ‖‖M[:, c]‖ and |Λ(M − M̂)|_c ≤ e ‖Λ‖‖M[:, c]‖;
-         * times |v_c| ≤ m_c, summed over c.
-         */
-        private void linearSlack(int s, Stages.Linear lin, double[] norm, int rows, double[] slack) {
-            int nIn = lin.in;
-            double g = Rounding.gamma(lin.backwardTerms()) + lin.entryError();
-            double[] cn = lin.columnNorm();
-            for (int n = 0; n < samples; n++) {
-                double spread = 0;
-                for (int c = 0; c < nIn; c++) {
-                    spread += cn[c] * magnitude(s, n * nIn + c);
-                }
-                spread = Rounding.inflate(spread);
-                for (int r = 0; r < rows; r++) {
-                    int row = n * rows + r;
-                    slack[row] += Rounding.inflate(g * norm[row] * spread);
-                }
-            }
-        }
-
-        /**
-         * Bounds of the rows Λ·v_top + β (R rows per sample) over the ball: {A, A⁺, B} per row with
-         * A − εB ≤ row ≤ A⁺ + εB for every ε up to the pass' ε (A⁺ only meaningful when no stage below relaxes).
-         */
-        private double[][] backSubstitute(int top, double[] lam, int rows, double[] beta, double[] slack, Slope slope) {
-            return backSubstitute(top, lam, rows, beta, slack, slope, null, null);
-        }
-
-        /**
-         * As above; {@code optimized[s]} (per row and unit of nonlinear stage s, NaN for none) overrides the lower slope
-         * of unstable ReLUs, and {@code record[s]} receives Λ over the output of every nonlinear stage s. The last
-         * element of the result is Λ over the input.
-         */
-        private double[][] backSubstitute(int top, double[] lam, int rows, double[] beta, double[] slack, Slope slope,
-                double[][] optimized, double[][] record) {
-            int total = samples * rows;
-            // rows a MAX pool leaves over a small-kernel convolution's output, as (index, value) lists per row: that
-            // output is wide (LeNet's conv1: 11520 per row) and the rows are sparse on it
-            int[] sparseStart = null;
-            int[] sparseIndex = null;
-            double[] sparseValue = null;
-            for (int s = top - 1; s >= 0; s--) {
-                Stages.Stage st = stages.get(s);
-                if (record != null && !(st instanceof Stages.Linear)) {
-                    record[s] = lam;
-                }
-                int nOut = st.out;
-                int nIn = st.in;
-                if (sparseStart != null) {
-                    Stages.Conv conv = (Stages.Conv) st;
-                    double[] b = conv.bias();
-                    double gb = Rounding.gamma(nOut + 1L);
-                    double[] norm = new double[total];
-                    for (int row = 0; row < total; row++) {
-                        double acc = 0;
-                        double abs = 0;
-                        double squares = 0;
-                        for (int e = sparseStart[row]; e < sparseStart[row + 1]; e++) {
-                            double l = sparseValue[e];
-                            double t = l * b[sparseIndex[e]];
-                            acc += t;
-                            abs += Math.abs(t);
-                            squares += l * l;
-                        }
-                        slack[row] += Rounding.inflate(gb * (abs + Math.abs(beta[row])));
-                        beta[row] += acc;
-                        norm[row] = Rounding.normUp(squares, nOut);
-                    }
-                    lam = conv.backwardSparse(total, sparseStart, sparseIndex, sparseValue);
-                    sparseStart = null;
-                    sparseIndex = null;
-                    sparseValue = null;
-                    linearSlack(s, conv, norm, rows, slack);
-                    continue;
-                }
-                if (st instanceof Stages.Linear lin) {
-                    double[] b = lin.bias();
-                    double[] be = lin.biasError();
-                    double gb = Rounding.gamma(nOut + 1L);
-                    double[] norm = new double[total];
-                    for (int row = 0; row < total; row++) {
-                        double acc = 0;
-                        double abs = 0;
-                        double err = 0;
-                        double squares = 0;
-                        int base = row * nOut;
-                        for (int i = 0; i < nOut; i++) {
-                            double l = lam[base + i];
-                            if (l == 0) {
-                                continue;
-                            }
-                            double t = l * b[i];
-                            acc += t;
-                            abs += Math.abs(t);
-                            squares += l * l;
-                            if (be != null) {
-                                err += Math.abs(l) * be[i];
-                            }
-                        }
-                        slack[row] += Rounding.inflate(gb * (abs + Math.abs(beta[row])) + err);
-                        beta[row] += acc;
-                        norm[row] = Rounding.normUp(squares, nOut);
-                    }
-                    lam = lin.backward(lam, total);
-                    linearSlack(s, lin, norm, rows, slack);
-                } else if (st instanceof Stages.Act act) {
-                    double[] lj = lines[s];
-                    boolean relu = act.g == Activation.RELU;
-                    double[] relaxed = new double[total * nIn];
-                    double g2 = Rounding.gamma(nOut + 1L);
-                    for (int n = 0; n < samples; n++) {
-                        for (int r = 0; r < rows; r++) {
-                            int row = n * rows + r;
-                            int base = row * nOut;
-                            double acc = 0;
-                            double abs = 0;
-                            double products = 0;
-                            for (int i = 0; i < nOut; i++) {
-                                double l = lam[base + i];
-                                if (l == 0) {
-                                    continue;
-                                }
-                                int unit = n * nOut + i;
-                                int q = 4 * unit + (l > 0 ? 0 : 2);
-                                double alpha = lj[q];
-                                if (l > 0 && relu && lower[s][unit] < 0 && upper[s][unit] > 0) {
-                                    double chosen = optimized == null || optimized[s] == null ? Double.NaN : optimized[s][base + i];
-                                    if (chosen >= 0 && chosen <= 1) {
-                                        alpha = chosen;                                   // relu(z) ≥ αz for α ∈ [0, 1]
-                                    } else if (slope != Slope.ADAPTIVE) {
-                                        alpha = slope.alpha(lower[s][unit], upper[s][unit]);
-                                    }
-                                }
-                                double p = l * alpha;
-                                double t = l * lj[q + 1];
-                                relaxed[base + i] = p;
-                                acc += t;
-                                abs += Math.abs(t);
-                                products += Math.abs(p) * magnitude(s, unit);
-                            }
-                            // Σ λ(αz + β) = Σ p z + Σ λβ + e: |fl(λα) − λα| ≤ u|p|, the constants' sum γ_{n+1}
-                            slack[row] += Rounding.inflate(g2 * (abs + Math.abs(beta[row])) + Rounding.U * products);
-                            beta[row] += acc;
-                        }
-                    }
-                    lam = relaxed;
-                } else {
-                    Stages.MaxPool m = (Stages.MaxPool) st;
-                    double[] p = lines[s];
-                    boolean overlap = m.stride < m.size;
-                    // without overlap each input gets at most one entry per row: the lists are exactly the dense rows
-                    boolean sparse = !overlap && s > 0 && stages.get(s - 1) instanceof Stages.Conv below && below.sparseBackward();
-                    double[] relaxed = sparse ? null : new double[total * nIn];
-                    if (sparse) {
-                        sparseStart = new int[total + 1];
-                        sparseIndex = new int[total * nOut * 2];
-                        sparseValue = new double[total * nOut * 2];
-                    }
-                    int entries = 0;
-                    double gs = Rounding.gamma((long) m.size * m.size);
-                    double g2 = Rounding.gamma(nOut + 1L);
-                    for (int n = 0; n < samples; n++) {
-                        for (int r = 0; r < rows; r++) {
-                            int row = n * rows + r;
-                            int base = row * nOut;
-                            double acc = 0;
-                            double abs = 0;
-                            double added = 0;
-                            double products = 0;
-                            for (int o = 0; o < nOut; o++) {
-                                double l = lam[base + o];
-                                if (l == 0) {
-                                    continue;
-                                }
-                                int at = POOL_LINE * (n * nOut + o);
-                                if (l > 0 || p[at + 4] == 1) {
-                                    int i = (int) p[at];
-                                    if (sparse) {
-                                        sparseIndex[entries] = i;
-                                        sparseValue[entries++] = l;
-                                    } else {
-                                        relaxed[row * nIn + i] += l;
-                                    }
-                                    added += Math.abs(l) * magnitude(s, n * nIn + i);
-                                } else {
-                                    // λy ≥ λ(a v_j + b): fl(λa) errs by ≤ u|λa|, times |v_j|
-                                    double t = l * p[at + 3];
-                                    acc += t;
-                                    abs += Math.abs(t);
-                                    double a = p[at + 2];
-                                    if (a != 0) {
-                                        int j = (int) p[at + 1];
-                                        double q = l * a;
-                                        if (sparse) {
-                                            sparseIndex[entries] = j;
-                                            sparseValue[entries++] = q;
-                                        } else {
-                                            relaxed[row * nIn + j] += q;
-                                        }
-                                        double v = Math.abs(q) * magnitude(s, n * nIn + j);
-                                        added += v;
-                                        products += v;
-                                    }
-                                }
-                            }
-                            // overlapping windows add several λ into one input: ≤ γ_{size²} Σ|λ||v|
-                            slack[row] += Rounding.inflate(g2 * (abs + Math.abs(beta[row])) + (overlap ? gs * added : 0)
-                                    + Rounding.U * products);
-                            beta[row] += acc;
-                            if (sparse) {
-                                sparseStart[row + 1] = entries;
-                            }
-                        }
-                    }
-                    lam = relaxed;
-                }
-            }
-            int d = inputSize;
-            double gd = Rounding.gamma(d);
-            double[] a = new double[total];
-            double[] aUp = new double[total];
-            double[] b = new double[total];
-            for (int n = 0; n < samples; n++) {
-                for (int r = 0; r < rows; r++) {
-                    int row = n * rows + r;
-                    double dot = 0;
-                    double squares = 0;
-                    for (int i = 0; i < d; i++) {
-                        double v = lam[row * d + i];
-                        dot += v * x[n * d + i];
-                        squares += v * v;
-                    }
-                    double norm = Rounding.normUp(squares, d);
-                    double s = Rounding.inflate(slack[row] + gd * norm * xNorm[n]);
-                    double magnitude = Math.abs(beta[row]) + Math.abs(dot) + s;
-                    double value = beta[row] + dot;
-                    a[row] = Rounding.lowerOf(value - s, magnitude);
-                    aUp[row] = -Rounding.lowerOf(-value - s, magnitude);
-                    b[row] = norm;
-                }
-            }
-            return new double[][] {a, aUp, b, lam};
-        }
     }
 }

@@ -2,7 +2,7 @@ package io.robustbounds.certified;
 
 /**
  * A classifier that linear-relaxation bound propagation can certify around a batch of samples (the certified bound
- * mode's strategy; {@link CrownMlp} for MLPs and linear classifiers). {@link CertifiedRadius} searches ε over it.
+ * mode's strategy; {@link Certified#of} builds one for a model). {@link CertifiedRadius} searches ε over it.
  */
 public interface LinearBoundNetwork {
 

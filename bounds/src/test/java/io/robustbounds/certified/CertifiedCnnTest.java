@@ -4,20 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.robustbounds.attack.Adversarial;
-import io.robustbounds.attack.BestOf;
-import io.robustbounds.attack.DeepFool;
-import io.robustbounds.attack.Differentiable;
-import io.robustbounds.attack.L2Search;
-import io.robustbounds.bounds.BoundMode;
 import io.robustbounds.model.BatchNorm;
 import io.robustbounds.model.Conv2d;
 import io.robustbounds.model.Flatten;
 import io.robustbounds.model.Lrn;
 import io.robustbounds.model.Pool2d;
-import io.robustbounds.eval.CnnEvaluator;
-import io.robustbounds.eval.EvalSettings;
-import io.robustbounds.eval.Networks;
 import io.robustbounds.linalg.Arrays2;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;
@@ -44,7 +35,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * most samples, exact on a CNN that is a linear classifier, independent of the memory budget.
  */
 class CertifiedCnnTest {
-    private static final EvalSettings DOUBLE = EvalSettings.defaults().withDataType(DataType.DOUBLE);
 
     static INDArray array(SplittableRandom r, double scale, long... shape) {
         long n = 1;
@@ -141,46 +131,12 @@ class CertifiedCnnTest {
         Model model = cnn(kind, 160 + kind);
         LinearBoundNetwork net = Certified.of(model);
         assertEquals(kind == 2 ? "crown+lipschitz(layers 0-1, cut at lrn)" : "crown", net.description());
-        int d = net.inputSize();
         int n = 40;
-        double[] x = samples(16 + kind, n, d);
-        CnnEvaluator evaluator = new CnnEvaluator(model, DOUBLE.withModes(List.of(BoundMode.SOUND)));
-        assertArrayEquals(evaluator.predict(x, n), net.predict(x, n), "the certified network's forward pass is the model's");
-        double[] sound = evaluator.evaluate(x, n).of(BoundMode.SOUND).bound();
-        CertifiedRadius.Result result = CertifiedRadius.search(net, x, n, null, null, CertifiedRadius.Settings.defaults());
-
-        Differentiable attacked = Networks.of(model, DOUBLE);
-        Adversarial deepFool = DeepFool.run(attacked, x, n, DeepFool.Settings.defaults());
-        double[] fallback = new double[n];
-        for (int i = 0; i < n; i++) {
-            fallback[i] = Math.max(2.0, 4 * result.radius()[i]);
-        }
-        Adversarial best = BestOf.of(List.of(deepFool, L2Search.run(attacked, x, n, deepFool, fallback, L2Search.Settings.defaults())));
-        List<Double> tightness = new ArrayList<>();
-        int aboveSound = 0;
-        for (int i = 0; i < n; i++) {
-            double radius = result.radius()[i];
-            assertTrue(radius >= 0 && Double.isFinite(radius), "sample " + i + ": radius " + radius);
-            if (best.found(i) && best.predicted()[i] == result.predicted()[i]) {
-                double[] moved = Arrays.copyOfRange(x, i * d, (i + 1) * d);
-                double[] p = best.perturbation(i);
-                for (int j = 0; j < d; j++) {
-                    moved[j] += p[j];
-                }
-                assertTrue(evaluator.predict(moved, 1)[0] != result.predicted()[i], "sample " + i + ": the attack's point does not flip the class");
-                assertTrue(radius <= best.norm()[i], "sample " + i + ": certified radius " + radius + " above the adversarial norm " + best.norm()[i]);
-                tightness.add(radius / best.norm()[i]);
-            }
-            if (radius >= sound[i] * (1 - 1e-12)) {
-                aboveSound++;
-            }
-        }
-        double[] t = tightness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        double median = t.length == 0 ? Double.NaN : t[t.length / 2];
+        AttackCheck.Summary check = AttackCheck.belowEveryAttack(model, net, samples(16 + kind, n, net.inputSize()), n);
         System.out.printf("certified cnn kind %d (%s): median tightness %.3f over %d attacked, ≥ sound on %d of %d, mean steps %.1f%n",
-                kind, net.description(), median, t.length, aboveSound, n, Arrays.stream(result.steps()).average().orElse(0));
-        assertTrue(t.length >= n / 2, "the attacks found perturbations for most samples: " + t.length);
-        assertTrue(aboveSound >= n * 9 / 10, "certified ≥ sound on most samples: " + aboveSound + " of " + n);
+                kind, net.description(), check.medianTightness(), check.attacked(), check.aboveSound(), n, check.meanSteps());
+        assertTrue(check.attacked() >= n / 2, "the attacks found perturbations for most samples: " + check.attacked());
+        assertTrue(check.aboveSound() >= n * 9 / 10, "certified ≥ sound on most samples: " + check.aboveSound() + " of " + n);
     }
 
     /**

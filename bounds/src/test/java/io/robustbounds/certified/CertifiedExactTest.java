@@ -22,7 +22,10 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Closed forms: a linear classifier's radius is δ of Theorem 3.6 (exact, BigDecimal); one ReLU unit, stable and unstable. */
+/**
+ * Closed forms through {@link Certified#of} (the production network): a linear classifier's radius is δ of Theorem 3.6
+ * (exact, BigDecimal); one ReLU unit, stable and unstable.
+ */
 class CertifiedExactTest {
     private static final MathContext MC = new MathContext(50);
     private static final CertifiedRadius.Settings FINE = CertifiedRadius.Settings.defaults().withRelativeTolerance(1e-9);
@@ -59,7 +62,7 @@ class CertifiedExactTest {
             for (int i = 0; i < classes; i++) {
                 b[i] = r.nextDouble(-1, 1);
             }
-            CrownMlp net = CrownMlp.of(model(d, List.of(), w, b));
+            LinearBoundNetwork net = Certified.of(model(d, List.of(), w, b));
             double[] x = new double[n * d];
             for (int i = 0; i < x.length; i++) {
                 x[i] = r.nextDouble(-1, 1);
@@ -123,7 +126,7 @@ class CertifiedExactTest {
     void stableReluUnitIsExact() {
         Model m = model(2, List.of(new DenseLayer(array(new double[] {3, 4}, 1, 2), array(new double[] {0}, 1), Activation.RELU)),
                 new double[] {1, 0}, new double[] {0, 2});
-        CertifiedRadius.Result r = CertifiedRadius.search(CrownMlp.of(m), new double[] {1, 1}, 1, null, null, FINE);
+        CertifiedRadius.Result r = CertifiedRadius.search(Certified.of(m), new double[] {1, 1}, 1, null, null, FINE);
         assertArrayEquals(new int[] {0}, r.predicted());
         assertTrue(r.radius()[0] <= 1.0, "radius " + r.radius()[0]);
         assertEquals(1.0, r.radius()[0], 1e-9);
@@ -138,13 +141,13 @@ class CertifiedExactTest {
     void unstableReluUnitIsExact() {
         Model m = model(2, List.of(new DenseLayer(array(new double[] {3, 4}, 1, 2), array(new double[] {0}, 1), Activation.RELU)),
                 new double[] {-1, 0}, new double[] {0, -1});
-        CertifiedRadius.Result r = CertifiedRadius.search(CrownMlp.of(m), new double[] {-1, 0}, 1, null, null, FINE);
+        CertifiedRadius.Result r = CertifiedRadius.search(Certified.of(m), new double[] {-1, 0}, 1, null, null, FINE);
         assertArrayEquals(new int[] {0}, r.predicted());
         assertTrue(r.radius()[0] <= 0.8, "radius " + r.radius()[0]);
         assertEquals(0.8, r.radius()[0], 1e-8);
         assertTrue(r.steps()[0] > 1 && r.steps()[0] <= 30, "steps " + r.steps()[0]);
-        boolean[] at = CertifiedRadius.certify(CrownMlp.of(m), new double[] {-1, 0}, 1, 0.79, 1L << 20);
-        boolean[] beyond = CertifiedRadius.certify(CrownMlp.of(m), new double[] {-1, 0}, 1, 0.81, 1L << 20);
+        boolean[] at = CertifiedRadius.certify(Certified.of(m), new double[] {-1, 0}, 1, 0.79, 1L << 20);
+        boolean[] beyond = CertifiedRadius.certify(Certified.of(m), new double[] {-1, 0}, 1, 0.81, 1L << 20);
         assertTrue(at[0] && !beyond[0], "fixed-radius certification at 0.79 and 0.81");
     }
 
@@ -152,7 +155,7 @@ class CertifiedExactTest {
     @Test
     void memoryBudgetSplitsBatchesWithoutChangingRadii() {
         io.robustbounds.random.RandomMlp spec = io.robustbounds.random.RandomMlp.of(100, 2, 48, Activation.TANH, 4, -1, 1, -1, 1);
-        CrownMlp net = CrownMlp.of(spec.model(7, 0));
+        CrownNetwork net = (CrownNetwork) Certified.of(spec.model(7, 0));
         int n = 200;
         double[] x = spec.samples(7, 0, 0, n);
         assertTrue(net.bytesPerSample() * n > (1L << 20), "the budget must force chunks");

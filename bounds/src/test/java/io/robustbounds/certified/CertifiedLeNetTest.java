@@ -4,15 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.robustbounds.attack.Adversarial;
-import io.robustbounds.attack.BestOf;
-import io.robustbounds.attack.DeepFool;
-import io.robustbounds.attack.Differentiable;
-import io.robustbounds.attack.L2Search;
-import io.robustbounds.bounds.BoundMode;
-import io.robustbounds.eval.CnnEvaluator;
-import io.robustbounds.eval.EvalSettings;
-import io.robustbounds.eval.Networks;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Conv2d;
 import io.robustbounds.model.DenseLayer;
@@ -22,13 +13,11 @@ import io.robustbounds.model.LinearHead;
 import io.robustbounds.model.Model;
 import io.robustbounds.model.Pool2d;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * A tiny LeNet-like network built here (convolutions without ReLU, MAX pools, a ReLU dense layer, as the thesis'
@@ -36,7 +25,6 @@ import org.nd4j.linalg.api.buffer.DataType;
  * below every adversarial perturbation; the MAX pool's lines hold on random boxes and touch where they should.
  */
 class CertifiedLeNetTest {
-    private static final EvalSettings DOUBLE = EvalSettings.defaults().withDataType(DataType.DOUBLE);
 
     /** [1, 14, 14] → conv 4×3×3 → MAX 2/2 → conv 8×5×5 (100 terms: the GEMM path) → MAX 2/2 → dense 10 ReLU → 4 classes. */
     static Model tinyLeNet(long seed) {
@@ -55,45 +43,12 @@ class CertifiedLeNetTest {
     void belowEveryAttackAboveSoundMode() {
         Model model = tinyLeNet(51);
         LinearBoundNetwork net = Certified.of(model);
-        int d = net.inputSize();
         int n = 30;
-        double[] x = CertifiedCnnTest.samples(52, n, d);
-        CnnEvaluator evaluator = new CnnEvaluator(model, DOUBLE.withModes(List.of(BoundMode.SOUND)));
-        assertArrayEquals(evaluator.predict(x, n), net.predict(x, n), "the certified network's forward pass is the model's");
-        double[] sound = evaluator.evaluate(x, n).of(BoundMode.SOUND).bound();
-        CertifiedRadius.Result result = CertifiedRadius.search(net, x, n, null, null, CertifiedRadius.Settings.defaults());
-
-        Differentiable attacked = Networks.of(model, DOUBLE);
-        Adversarial deepFool = DeepFool.run(attacked, x, n, DeepFool.Settings.defaults());
-        double[] fallback = new double[n];
-        for (int i = 0; i < n; i++) {
-            fallback[i] = Math.max(2.0, 4 * result.radius()[i]);
-        }
-        Adversarial best = BestOf.of(List.of(deepFool, L2Search.run(attacked, x, n, deepFool, fallback, L2Search.Settings.defaults())));
-        List<Double> tightness = new ArrayList<>();
-        int aboveSound = 0;
-        for (int i = 0; i < n; i++) {
-            double radius = result.radius()[i];
-            assertTrue(radius >= 0 && Double.isFinite(radius), "sample " + i + ": radius " + radius);
-            if (best.found(i) && best.predicted()[i] == result.predicted()[i]) {
-                double[] moved = Arrays.copyOfRange(x, i * d, (i + 1) * d);
-                double[] p = best.perturbation(i);
-                for (int j = 0; j < d; j++) {
-                    moved[j] += p[j];
-                }
-                assertTrue(evaluator.predict(moved, 1)[0] != result.predicted()[i], "sample " + i + ": the attack's point does not flip the class");
-                assertTrue(radius <= best.norm()[i], "sample " + i + ": certified radius " + radius + " above the adversarial norm " + best.norm()[i]);
-                tightness.add(radius / best.norm()[i]);
-            }
-            if (radius >= sound[i] * (1 - 1e-12)) {
-                aboveSound++;
-            }
-        }
-        double[] t = tightness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        AttackCheck.Summary check = AttackCheck.belowEveryAttack(model, net, CertifiedCnnTest.samples(52, n, net.inputSize()), n);
         System.out.printf("certified tiny LeNet: median tightness %.3f over %d attacked, ≥ sound on %d of %d, mean steps %.1f%n",
-                t.length == 0 ? Double.NaN : t[t.length / 2], t.length, aboveSound, n, Arrays.stream(result.steps()).average().orElse(0));
-        assertTrue(t.length >= n / 2, "the attacks found perturbations for most samples: " + t.length);
-        assertTrue(aboveSound >= n * 9 / 10, "certified ≥ sound on most samples: " + aboveSound + " of " + n);
+                check.medianTightness(), check.attacked(), check.aboveSound(), n, check.meanSteps());
+        assertTrue(check.attacked() >= n / 2, "the attacks found perturbations for most samples: " + check.attacked());
+        assertTrue(check.aboveSound() >= n * 9 / 10, "certified ≥ sound on most samples: " + check.aboveSound() + " of " + n);
     }
 
     /**
@@ -126,7 +81,7 @@ class CertifiedLeNetTest {
     @Test
     void maxPoolLinesHoldAndTouch() {
         SplittableRandom r = new SplittableRandom(71);
-        double[] out = new double[CrownNetwork.POOL_LINE];
+        double[] out = new double[MaxPoolStage.POOL_LINE];
         int exactSeen = 0;
         for (int box = 0; box < 2000; box++) {
             int k = 1 + r.nextInt(9);
@@ -143,7 +98,7 @@ class CertifiedLeNetTest {
                 l[0] = Arrays.stream(u).max().orElseThrow() + r.nextDouble() * scale;    // input 0 dominates
                 u[0] = l[0] + r.nextDouble() * scale;
             }
-            CrownNetwork.poolLine(l, u, k, out, 0);
+            MaxPoolStage.poolLine(l, u, k, out, 0);
             int iStar = (int) out[0];
             int j = (int) out[1];
             BigDecimal a = new BigDecimal(out[2]);

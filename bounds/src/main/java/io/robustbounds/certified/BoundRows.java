@@ -1,0 +1,40 @@
+package io.robustbounds.certified;
+
+import java.util.Arrays;
+
+/**
+ * One sample's intermediate bound rows from a propagation at radius eps: per nonlinear stage s and unit of its
+ * input, A − εB ≤ v ≤ A⁺ + εB⁺ for every ε ≤ eps (NaN: no row, the interval bounds serve). A {@link SearchSession}
+ * keeps them to reuse at smaller radii.
+ */
+final class BoundRows {
+    final double eps;
+    final double[][] a;
+    final double[][] b;
+    final double[][] aUp;
+    final double[][] bUp;
+
+    BoundRows(double eps, int depth) {
+        this.eps = eps;
+        a = new double[depth][];
+        b = new double[depth][];
+        aUp = new double[depth][];
+        bUp = new double[depth][];
+    }
+
+    void allocate(int s, int size) {
+        a[s] = new double[size];
+        b[s] = new double[size];
+        aUp[s] = new double[size];
+        bUp[s] = new double[size];
+        Arrays.fill(a[s], Double.NaN);
+        Arrays.fill(aUp[s], Double.NaN);
+    }
+
+    void set(int s, int unit, double lowA, double lowB, double upA, double upB) {
+        a[s][unit] = lowA;
+        b[s][unit] = lowB;
+        aUp[s][unit] = upA;
+        bUp[s][unit] = upB;
+    }
+}

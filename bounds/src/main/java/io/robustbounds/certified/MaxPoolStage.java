@@ -1,0 +1,128 @@
+package io.robustbounds.certified;
+
+/**
+ * MAX pooling over size×size windows, no padding, and its relaxation (docs/certified-mode.md, "MAX pooling"): per
+ * output y = max(v_window), y ≥ v_{i*} (i* the input with the largest lower bound) and y ≤ a v_j + b, the chord of
+ * max(v_j, U') on [l_j, u_j] (j = argmax u, U' = max of the others' u); y = v_j exactly when l_j ≥ U'.
+ */
+final class MaxPoolStage extends Stage {
+    final PoolWindow window;
+
+    /** Per MAX-pool output: i*, j, a, b, exact (see {@link #poolLine}). */
+    static final int POOL_LINE = 5;
+
+    MaxPoolStage(PoolWindow window) {
+        super(window.inputSize(), window.outputSize());
+        this.window = window;
+    }
+
+    /** Input index of window element (dy, dx) of output o. */
+    int input(int o, int dy, int dx) {
+        return window.input(o, dy, dx);
+    }
+
+    /** The maxima of n samples. */
+    double[] forward(double[] v, int n) {
+        double[] o = new double[n * out];
+        for (int smp = 0; smp < n; smp++) {
+            for (int at = 0; at < out; at++) {
+                double best = Double.NEGATIVE_INFINITY;
+                for (int dy = 0; dy < window.size; dy++) {
+                    for (int dx = 0; dx < window.size; dx++) {
+                        best = Math.max(best, v[smp * in + input(at, dy, dx)]);
+                    }
+                }
+                o[smp * out + at] = best;
+            }
+        }
+        return o;
+    }
+
+    /** Interval bounds of the outputs of n samples (the maxima of the inputs' lower and upper bounds), into nl, nh. */
+    void intervalBounds(double[] lo, double[] hi, int n, double[] nl, double[] nh) {
+        for (int smp = 0; smp < n; smp++) {
+            for (int o = 0; o < out; o++) {
+                double l = Double.NEGATIVE_INFINITY;
+                double h = Double.NEGATIVE_INFINITY;
+                for (int dy = 0; dy < window.size; dy++) {
+                    for (int dx = 0; dx < window.size; dx++) {
+                        int i = smp * in + input(o, dy, dx);
+                        l = Math.max(l, lo[i]);
+                        h = Math.max(h, hi[i]);
+                    }
+                }
+                nl[smp * out + o] = l;
+                nh[smp * out + o] = h;
+            }
+        }
+    }
+
+    /**
+     * The lines of every output of n samples on the bounds lo, hi of the input: {@link #POOL_LINE} values per output,
+     * those of {@link #poolLine} with i* and j as input indices.
+     */
+    double[] lines(double[] lo, double[] hi, int n) {
+        double[] p = new double[POOL_LINE * n * out];
+        int size = window.size;
+        int area = size * size;
+        double[] wl = new double[area];
+        double[] wu = new double[area];
+        for (int smp = 0; smp < n; smp++) {
+            for (int o = 0; o < out; o++) {
+                for (int e = 0; e < area; e++) {
+                    int i = smp * in + input(o, e / size, e % size);
+                    wl[e] = lo[i];
+                    wu[e] = hi[i];
+                }
+                int at = POOL_LINE * (smp * out + o);
+                poolLine(wl, wu, area, p, at);
+                p[at] = input(o, (int) p[at] / size, (int) p[at] % size);
+                p[at + 1] = input(o, (int) p[at + 1] / size, (int) p[at + 1] % size);
+            }
+        }
+        return p;
+    }
+
+    /**
+     * The lines of y = max(v₀ … v_{k−1}) for lᵢ ≤ vᵢ ≤ uᵢ (docs/certified-mode.md, "MAX pooling"), into
+     * out[at … at+4] = {i*, j, a, b, exact} (window positions): y ≥ v_{i*} with i* = argmax lᵢ; y ≤ a v_j + b, the
+     * chord of max(v_j, U') over [l_j, u_j] with j = argmax uᵢ and U' = max of the other uᵢ (b rounded up so that the
+     * line is above both ends of the chord, which makes it valid for the computed a); exact = 1 when l_j ≥ U' (then
+     * y = v_j and i* = j).
+     */
+    static void poolLine(double[] l, double[] u, int k, double[] out, int at) {
+        int best = -1;
+        double bestLow = Double.NEGATIVE_INFINITY;
+        double top = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        int topAt = -1;
+        for (int i = 0; i < k; i++) {
+            if (best < 0 || l[i] > bestLow) {
+                best = i;
+                bestLow = l[i];
+            }
+            if (topAt < 0 || u[i] > top) {
+                second = top;
+                top = u[i];
+                topAt = i;
+            } else {
+                second = Math.max(second, u[i]);
+            }
+        }
+        double lj = l[topAt];
+        boolean exact = lj >= second;                  // v_j ≥ l_j ≥ U' ≥ every other vᵢ
+        out[at] = exact ? topAt : best;
+        out[at + 1] = topAt;
+        out[at + 2] = 0;
+        out[at + 3] = top;
+        out[at + 4] = exact ? 1 : 0;
+        if (!(Double.isFinite(bestLow) && Double.isFinite(top) && Double.isFinite(lj))) {
+            out[at + 3] = Double.NaN;
+        } else if (!exact && top > second) {
+            // a = (u_j − U')/(u_j − l_j) ∈ [0, 1] (fl is monotone and U' > l_j); b ≥ U' − a l_j and ≥ u_j − a u_j
+            double a = (top - second) / (top - lj);
+            out[at + 2] = a;
+            out[at + 3] = Math.max(Rounding.up(second - Rounding.down(a * lj)), Rounding.up(top - Rounding.down(a * top)));
+        }
+    }
+}

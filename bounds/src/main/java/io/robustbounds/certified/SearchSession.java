@@ -1,0 +1,73 @@
+package io.robustbounds.certified;
+
+/**
+ * The search's propagations over fixed samples, reusing each sample's intermediate bound rows across radii
+ * (docs/certified-mode.md, "Reuse across the search"): a propagation at ε' ≤ ε of the sample's last fresh one, and
+ * at least {@link CrownNetwork#withReuse ρ}ε, recomputes only the interval bounds, the lines and the margins; the
+ * others are propagated afresh and their rows kept.
+ */
+final class SearchSession implements LinearBoundNetwork.Session {
+    private final CrownNetwork net;
+    private final double[] x;
+    private final int[] cls;
+    private final long batchMemory;
+    /** Per sample the rows of its last fresh propagation (null: none yet). */
+    private final BoundRows[] rows;
+
+    SearchSession(CrownNetwork net, double[] x, int n, int[] cls, long batchMemory) {
+        this.net = net;
+        this.x = x;
+        this.cls = cls;
+        this.batchMemory = batchMemory;
+        this.rows = new BoundRows[n];
+    }
+
+    @Override
+    public LinearBoundNetwork.Step propagate(int[] samples, double[] e) {
+        int m = samples.length;
+        int[] fresh = new int[m];
+        int[] again = new int[m];
+        int nf = 0;
+        int na = 0;
+        for (int k = 0; k < m; k++) {
+            BoundRows r = rows[samples[k]];
+            if (r != null && e[k] <= r.eps && e[k] >= net.reuse * r.eps) {
+                again[na++] = k;
+            } else {
+                fresh[nf++] = k;
+            }
+        }
+        double[] radius = new double[m];
+        double[] estimate = new double[m];
+        for (int group = 0; group < 2; group++) {
+            int[] ks = group == 0 ? fresh : again;
+            int count = group == 0 ? nf : na;
+            if (count == 0) {
+                continue;
+            }
+            double[] xs = new double[count * net.inputSize()];
+            int[] cs = new int[count];
+            double[] es = new double[count];
+            BoundRows[] use = group == 0 ? null : new BoundRows[count];
+            for (int j = 0; j < count; j++) {
+                int i = samples[ks[j]];
+                System.arraycopy(x, i * net.inputSize(), xs, j * net.inputSize(), net.inputSize());
+                cs[j] = cls[i];
+                es[j] = e[ks[j]];
+                if (use != null) {
+                    use[j] = rows[i];
+                }
+            }
+            BoundRows[] recorded = group == 0 ? new BoundRows[count] : null;
+            double[][] r = net.propagate(xs, count, cs, es, batchMemory, use, recorded);
+            for (int j = 0; j < count; j++) {
+                radius[ks[j]] = r[0][j];
+                estimate[ks[j]] = r[1][j];
+                if (recorded != null) {
+                    rows[samples[ks[j]]] = recorded[j];
+                }
+            }
+        }
+        return new LinearBoundNetwork.Step(radius, estimate);
+    }
+}
