@@ -141,21 +141,26 @@ final class Charts {
     }
 
     private static XYChart style(XYChart c) {
-        c.getStyler().setBaseFont(BASE);
-        c.getStyler().setChartTitleFont(BASE.deriveFont(Font.BOLD, 15f));
-        c.getStyler().setLegendFont(BASE);
-        c.getStyler().setAxisTitleFont(BASE);
-        c.getStyler().setAxisTickLabelsFont(TICKS);
-        c.getStyler().setChartBackgroundColor(Color.WHITE);
-        c.getStyler().setPlotBackgroundColor(Color.WHITE);
-        c.getStyler().setPlotGridLinesColor(new Color(0xdddddd));
-        c.getStyler().setLegendPosition(LegendPosition.OutsideS);
-        c.getStyler().setLegendBorderColor(Color.WHITE);
+        common(c.getStyler());
         c.getStyler().setSeriesColors(PALETTE);
         c.getStyler().setMarkerSize(6);
-        c.getStyler().setLocale(Locale.ROOT);
         c.getStyler().setAnnotationTextFont(BASE.deriveFont(12f));
         return c;
+    }
+
+    /** The look every chart with axes shares: fonts, white background, light grid, legend below. */
+    private static void common(org.knowm.xchart.style.AxesChartStyler st) {
+        st.setBaseFont(BASE);
+        st.setChartTitleFont(BASE.deriveFont(Font.BOLD, 15f));
+        st.setLegendFont(BASE);
+        st.setAxisTitleFont(BASE);
+        st.setAxisTickLabelsFont(TICKS);
+        st.setChartBackgroundColor(Color.WHITE);
+        st.setPlotBackgroundColor(Color.WHITE);
+        st.setPlotGridLinesColor(new Color(0xdddddd));
+        st.setLegendPosition(LegendPosition.OutsideS);
+        st.setLegendBorderColor(Color.WHITE);
+        st.setLocale(Locale.ROOT);
     }
 
     /**
@@ -406,17 +411,7 @@ final class Charts {
     Chart<?, ?> kappa(List<KappaProfile> profiles, Function<KappaProfile, String> name, List<String> positions, String xTitle) {
         CategoryChart c = new CategoryChartBuilder().width(width).height(height).title("Per-layer κ profile").xAxisTitle(xTitle)
                 .yAxisTitle("log10 κ").build();
-        c.getStyler().setBaseFont(BASE);
-        c.getStyler().setChartTitleFont(BASE.deriveFont(Font.BOLD, 15f));
-        c.getStyler().setLegendFont(BASE);
-        c.getStyler().setAxisTitleFont(BASE);
-        c.getStyler().setAxisTickLabelsFont(TICKS);
-        c.getStyler().setChartBackgroundColor(Color.WHITE);
-        c.getStyler().setPlotBackgroundColor(Color.WHITE);
-        c.getStyler().setPlotGridLinesColor(new Color(0xdddddd));
-        c.getStyler().setLegendPosition(LegendPosition.OutsideS);
-        c.getStyler().setLegendBorderColor(Color.WHITE);
-        c.getStyler().setLocale(Locale.ROOT);
+        common(c.getStyler());
         c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line);
         c.getStyler().setXAxisTickMarkSpacingHint(1); // every position named
         c.getStyler().setYAxisDecimalPattern("0.#");
