@@ -52,8 +52,11 @@ public final class ReportJob {
 
     /** Writes the report; its folder is claimed first ({@link OutputFolder}: refused unless absent, empty or a report). */
     public static Outcome run(SparkSession spark, Config c, Provenance provenance) throws IOException {
+        String partitions = spark.conf().get("spark.sql.shuffle.partitions");
         try (OutputFolder output = OutputFolder.claim(c.output(), OutputFolder.Kind.REPORT)) {
             return run(spark, c, provenance, output);
+        } finally {
+            spark.conf().set("spark.sql.shuffle.partitions", partitions); // a small report's ReportData sets 1
         }
     }
 
