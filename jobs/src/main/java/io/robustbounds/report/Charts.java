@@ -379,7 +379,9 @@ final class Charts {
         c.getStyler().setShowValue(k <= 12);
         c.getStyler().setValueFont(BASE.deriveFont(11f));
         c.getStyler().setHeatMapValueDecimalPattern("#");
-        c.getStyler().setRangeColors(new Color[] {new Color(0xf7fbff), new Color(0x6baed6), new Color(0x08306b)});
+        // the darkest cell stays light enough for the black counts in it (contrast ≥ 6:1 against #4292c6)
+        c.getStyler().setRangeColors(new Color[] {new Color(0xf7fbff), new Color(0x9ecae1), new Color(0x4292c6)});
+        c.getStyler().setValueFontColor(Color.BLACK);
         c.getStyler().setLegendPosition(LegendPosition.OutsideE);
         // XChart leaves out category labels it thinks crowded: a spacing hint of one pixel keeps every class
         c.getStyler().setXAxisTickMarkSpacingHint(1);
