@@ -16,6 +16,7 @@ import io.robustbounds.model.InputSpec;
 import io.robustbounds.model.Layer;
 import io.robustbounds.model.LinearHead;
 import io.robustbounds.model.Model;
+import io.robustbounds.testing.RandomArrays;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,19 +37,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class CertifiedCnnTest {
 
-    static INDArray array(SplittableRandom r, double scale, long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        double[] v = new double[(int) n];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = r.nextDouble(-scale, scale);
-        }
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return Arrays2.fromDoubles(v, DataType.DOUBLE, shape);
-        }
-    }
 
     static INDArray positive(SplittableRandom r, double from, double to, long n) {
         double[] v = new double[(int) n];
@@ -74,46 +62,46 @@ class CertifiedCnnTest {
         switch (kind) {
             case 0 -> {
                 input = new long[] {2, 8, 8};
-                layers.add(new Conv2d(array(r, 0.5, 3, 2, 3, 3), array(r, 0.1, 3), 1, 1, true));
-                layers.add(new BatchNorm(array(r, 1, 3), array(r, 0.5, 3), array(r, 0.3, 3), positive(r, 0.5, 2, 3), 1e-5));
+                layers.add(new Conv2d(RandomArrays.uniform(r, 0.5, 3, 2, 3, 3), RandomArrays.uniform(r, 0.1, 3), 1, 1, true));
+                layers.add(new BatchNorm(RandomArrays.uniform(r, 1, 3), RandomArrays.uniform(r, 0.5, 3), RandomArrays.uniform(r, 0.3, 3), positive(r, 0.5, 2, 3), 1e-5));
                 layers.add(Pool2d.max(2, 2));
-                layers.add(new Conv2d(array(r, 0.5, 4, 3, 3, 3), array(r, 0.1, 4), 1, 0, true));
+                layers.add(new Conv2d(RandomArrays.uniform(r, 0.5, 4, 3, 3, 3), RandomArrays.uniform(r, 0.1, 4), 1, 0, true));
                 layers.add(Pool2d.average(2, 1));
                 layers.add(new Flatten());
-                layers.add(new DenseLayer(array(r, 2, 8, 4), array(r, 0.5, 8), Activation.RELU));
-                layers.add(new DenseLayer(array(r, 1, 6, 8), array(r, 0.5, 6), Activation.TANH));
+                layers.add(new DenseLayer(RandomArrays.uniform(r, 2, 8, 4), RandomArrays.uniform(r, 0.5, 8), Activation.RELU));
+                layers.add(new DenseLayer(RandomArrays.uniform(r, 1, 6, 8), RandomArrays.uniform(r, 0.5, 6), Activation.TANH));
                 features = 6;
             }
             case 1 -> {
                 input = new long[] {1, 9, 9};
-                layers.add(new Conv2d(array(r, 0.7, 4, 1, 3, 3), array(r, 0.1, 4), 2, 1, true));
+                layers.add(new Conv2d(RandomArrays.uniform(r, 0.7, 4, 1, 3, 3), RandomArrays.uniform(r, 0.1, 4), 2, 1, true));
                 layers.add(Pool2d.max(3, 2));
                 layers.add(new Flatten());
-                layers.add(new DenseLayer(array(r, 1, 10, 16), array(r, 0.1, 10), Activation.RELU));
+                layers.add(new DenseLayer(RandomArrays.uniform(r, 1, 10, 16), RandomArrays.uniform(r, 0.1, 10), Activation.RELU));
                 features = 10;
             }
             case 2 -> {
                 input = new long[] {1, 7, 7};
-                layers.add(new Conv2d(array(r, 0.7, 3, 1, 3, 3), array(r, 0.1, 3), 1, 0, true));
+                layers.add(new Conv2d(RandomArrays.uniform(r, 0.7, 3, 1, 3, 3), RandomArrays.uniform(r, 0.1, 3), 1, 0, true));
                 layers.add(new Lrn(2, 3, 0.5, 0.75, true));
                 layers.add(Pool2d.average(2, 2));
                 layers.add(new Flatten());
-                layers.add(new DenseLayer(array(r, 1, 6, 12), array(r, 0.1, 6), Activation.TANH));
+                layers.add(new DenseLayer(RandomArrays.uniform(r, 1, 6, 12), RandomArrays.uniform(r, 0.1, 6), Activation.TANH));
                 features = 6;
             }
             default -> {
                 input = new long[] {2, 6, 6};
-                layers.add(new Conv2d(array(r, 0.7, 3, 2, 3, 3), array(r, 0.1, 3), 1, 0, false));
-                layers.add(new BatchNorm(array(r, 1, 3), array(r, 0.5, 3), array(r, 0.3, 3), positive(r, 0.5, 2, 3), 1e-3));
+                layers.add(new Conv2d(RandomArrays.uniform(r, 0.7, 3, 2, 3, 3), RandomArrays.uniform(r, 0.1, 3), 1, 0, false));
+                layers.add(new BatchNorm(RandomArrays.uniform(r, 1, 3), RandomArrays.uniform(r, 0.5, 3), RandomArrays.uniform(r, 0.3, 3), positive(r, 0.5, 2, 3), 1e-3));
                 layers.add(Pool2d.average(2, 1));
                 layers.add(Pool2d.max(2, 1));
                 layers.add(new Flatten());
-                layers.add(new DenseLayer(array(r, 1, 8, 12), array(r, 0.1, 8), Activation.SIGMOID));
+                layers.add(new DenseLayer(RandomArrays.uniform(r, 1, 8, 12), RandomArrays.uniform(r, 0.1, 8), Activation.SIGMOID));
                 features = 8;
             }
         }
         return new Model("cnn" + kind, new InputSpec(input, 0, 1), layers,
-                new LinearHead(array(r, 1, 4, features), array(r, 0.1, 4)), List.of(), Map.of());
+                new LinearHead(RandomArrays.uniform(r, 1, 4, features), RandomArrays.uniform(r, 0.1, 4)), List.of(), Map.of());
     }
 
     static double[] samples(long seed, int n, int d) {
@@ -147,8 +135,8 @@ class CertifiedCnnTest {
     void linearCnnRadiusIsDelta() {
         SplittableRandom r = new SplittableRandom(5);
         Model model = new Model("linear-cnn", new InputSpec(new long[] {2, 6, 6}, 0, 1),
-                List.of(new Conv2d(array(r, 0.7, 3, 2, 3, 3), array(r, 0.1, 3), 2, 1, false), new Flatten()),
-                new LinearHead(array(r, 1, 4, 27), array(r, 0.1, 4)), List.of(), Map.of());
+                List.of(new Conv2d(RandomArrays.uniform(r, 0.7, 3, 2, 3, 3), RandomArrays.uniform(r, 0.1, 3), 2, 1, false), new Flatten()),
+                new LinearHead(RandomArrays.uniform(r, 1, 4, 27), RandomArrays.uniform(r, 0.1, 4)), List.of(), Map.of());
         CrownNetwork net = CrownNetwork.of(model);
         int d = 72;
         int classes = 4;

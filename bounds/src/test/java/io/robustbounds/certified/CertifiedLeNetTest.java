@@ -12,6 +12,7 @@ import io.robustbounds.model.InputSpec;
 import io.robustbounds.model.LinearHead;
 import io.robustbounds.model.Model;
 import io.robustbounds.model.Pool2d;
+import io.robustbounds.testing.RandomArrays;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
@@ -30,13 +31,13 @@ class CertifiedLeNetTest {
     static Model tinyLeNet(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         return new Model("tiny-lenet", new InputSpec(new long[] {1, 14, 14}, 0, 1),
-                List.of(new Conv2d(CertifiedCnnTest.array(r, 0.6, 4, 1, 3, 3), CertifiedCnnTest.array(r, 0.1, 4), 1, 0, false),
+                List.of(new Conv2d(RandomArrays.uniform(r, 0.6, 4, 1, 3, 3), RandomArrays.uniform(r, 0.1, 4), 1, 0, false),
                         Pool2d.max(2, 2),
-                        new Conv2d(CertifiedCnnTest.array(r, 0.3, 8, 4, 5, 5), CertifiedCnnTest.array(r, 0.1, 8), 1, 0, false),
+                        new Conv2d(RandomArrays.uniform(r, 0.3, 8, 4, 5, 5), RandomArrays.uniform(r, 0.1, 8), 1, 0, false),
                         Pool2d.max(2, 2),
                         new Flatten(),
-                        new DenseLayer(CertifiedCnnTest.array(r, 0.8, 10, 8), CertifiedCnnTest.array(r, 0.2, 10), Activation.RELU)),
-                new LinearHead(CertifiedCnnTest.array(r, 1, 4, 10), CertifiedCnnTest.array(r, 0.1, 4)), List.of(), Map.of());
+                        new DenseLayer(RandomArrays.uniform(r, 0.8, 10, 8), RandomArrays.uniform(r, 0.2, 10), Activation.RELU)),
+                new LinearHead(RandomArrays.uniform(r, 1, 4, 10), RandomArrays.uniform(r, 0.1, 4)), List.of(), Map.of());
     }
 
     @Test

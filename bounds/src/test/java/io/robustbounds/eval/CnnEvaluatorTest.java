@@ -20,6 +20,7 @@ import io.robustbounds.model.LinearHead;
 import io.robustbounds.model.Model;
 import io.robustbounds.model.ModelException;
 import io.robustbounds.testing.ReferenceMlp;
+import io.robustbounds.testing.RandomArrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,25 +37,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class CnnEvaluatorTest {
     private static final EvalSettings DOUBLE = EvalSettings.defaults().withDataType(DataType.DOUBLE).withJacobianTolerance(1e-10);
 
-    static INDArray array(SplittableRandom r, double scale, long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        double[] v = new double[(int) n];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = r.nextDouble(-scale, scale);
-        }
-        return Arrays2.fromDoubles(v, DataType.DOUBLE, shape);
-    }
 
     /** input [1, 6, 6] → conv 2×1×3×3 + ReLU → max pool 2/2 → flatten [8] → dense 4 tanh → head 3. */
     static Model tinyCnn(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
-        List<Layer> layers = List.of(new Conv2d(array(r, 1, 2, 1, 3, 3), array(r, 0.1, 2), 1, 0, true), Pool2d.max(2, 2),
-                new Flatten(), new DenseLayer(array(r, 1, 4, 8), array(r, 0.1, 4), Activation.TANH));
+        List<Layer> layers = List.of(new Conv2d(RandomArrays.uniform(r, 1, 2, 1, 3, 3), RandomArrays.uniform(r, 0.1, 2), 1, 0, true), Pool2d.max(2, 2),
+                new Flatten(), new DenseLayer(RandomArrays.uniform(r, 1, 4, 8), RandomArrays.uniform(r, 0.1, 4), Activation.TANH));
         return new Model("tiny-cnn", new InputSpec(new long[] {1, 6, 6}, 0, 1), layers,
-                new LinearHead(array(r, 1, 3, 4), array(r, 0.1, 3)), List.of(), Map.of());
+                new LinearHead(RandomArrays.uniform(r, 1, 3, 4), RandomArrays.uniform(r, 0.1, 3)), List.of(), Map.of());
     }
 
     static double[] samples(long seed, int n, int d) {
@@ -137,12 +127,12 @@ class CnnEvaluatorTest {
     void fgsDirectionIsTheCrossEntropyGradientThroughEveryLayer() {
         SplittableRandom r = new SplittableRandom(7);
         // every trunk kind: conv (padding, stride 2, ReLU), BN, LRN (Caffe α), average and L2 pooling, flatten
-        List<Layer> layers = List.of(new Conv2d(array(r, 1, 3, 2, 3, 3), array(r, 0.1, 3), 2, 1, true),
-                new BatchNorm(array(r, 1, 3), array(r, 1, 3), array(r, 0.5, 3), array(r, 1, 3).add(1.5), 1e-5),
+        List<Layer> layers = List.of(new Conv2d(RandomArrays.uniform(r, 1, 3, 2, 3, 3), RandomArrays.uniform(r, 0.1, 3), 2, 1, true),
+                new BatchNorm(RandomArrays.uniform(r, 1, 3), RandomArrays.uniform(r, 1, 3), RandomArrays.uniform(r, 0.5, 3), RandomArrays.uniform(r, 1, 3).add(1.5), 1e-5),
                 new Lrn(2, 3, 0.5, 0.75, true), Pool2d.lp(2, 2, 1), Pool2d.average(2, 1), new Flatten(),
-                new DenseLayer(array(r, 1, 5, 12), array(r, 0.1, 5), Activation.SIGMOID));
+                new DenseLayer(RandomArrays.uniform(r, 1, 5, 12), RandomArrays.uniform(r, 0.1, 5), Activation.SIGMOID));
         Model m = new Model("kinds", new InputSpec(new long[] {2, 7, 7}, 0, 1), layers,
-                new LinearHead(array(r, 1, 4, 5), array(r, 0.1, 4)), List.of(), Map.of());
+                new LinearHead(RandomArrays.uniform(r, 1, 4, 5), RandomArrays.uniform(r, 0.1, 4)), List.of(), Map.of());
         CnnEvaluator ev = new CnnEvaluator(m, DOUBLE);
         int d = 98;
         double[] x = samples(8, 3, d);
@@ -209,8 +199,8 @@ class CnnEvaluatorTest {
     @Test
     void flattenOnlyTrunkEqualsTheMlpEvaluator() {
         SplittableRandom r = new SplittableRandom(11);
-        DenseLayer dense = new DenseLayer(array(r, 1, 6, 12), array(r, 0.1, 6), Activation.TANH);
-        LinearHead head = new LinearHead(array(r, 1, 3, 6), array(r, 0.1, 3));
+        DenseLayer dense = new DenseLayer(RandomArrays.uniform(r, 1, 6, 12), RandomArrays.uniform(r, 0.1, 6), Activation.TANH);
+        LinearHead head = new LinearHead(RandomArrays.uniform(r, 1, 3, 6), RandomArrays.uniform(r, 0.1, 3));
         Model cnn = new Model("image-mlp", new InputSpec(new long[] {3, 2, 2}, 0, 1), List.of(new Flatten(), dense), head, List.of(), Map.of());
         Model mlp = new Model("mlp", new InputSpec(new long[] {12}, 0, 1), List.of(dense), head, List.of(), Map.of());
         double[] x = samples(12, 80, 12);
@@ -227,10 +217,10 @@ class CnnEvaluatorTest {
     @Test
     void denseLayersMustFollowTheTrunk() {
         SplittableRandom r = new SplittableRandom(5);
-        List<Layer> layers = List.of(new DenseLayer(array(r, 1, 4, 4), array(r, 0.1, 4), Activation.TANH),
-                new BatchNorm(array(r, 1, 4), array(r, 1, 4), array(r, 1, 4), array(r, 1, 4).add(2), 0));
+        List<Layer> layers = List.of(new DenseLayer(RandomArrays.uniform(r, 1, 4, 4), RandomArrays.uniform(r, 0.1, 4), Activation.TANH),
+                new BatchNorm(RandomArrays.uniform(r, 1, 4), RandomArrays.uniform(r, 1, 4), RandomArrays.uniform(r, 1, 4), RandomArrays.uniform(r, 1, 4).add(2), 0));
         Model m = new Model("dense-bn", new InputSpec(new long[] {4}, 0, 1), layers,
-                new LinearHead(array(r, 1, 2, 4), array(r, 0.1, 2)), List.of(), Map.of());
+                new LinearHead(RandomArrays.uniform(r, 1, 2, 4), RandomArrays.uniform(r, 0.1, 2)), List.of(), Map.of());
         ModelException e = assertThrows(ModelException.class, () -> ModelEvaluator.of(m, DOUBLE));
         assertTrue(e.getMessage().contains("layer 0 (dense) comes before layer 1 (batchnorm)"), e.getMessage());
     }
