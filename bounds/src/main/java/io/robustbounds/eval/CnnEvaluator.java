@@ -43,6 +43,8 @@ public final class CnnEvaluator implements ModelEvaluator {
     private final int chunkRows;
     /** One per requested bound mode, in order. */
     private final List<BoundStrategy> strategies;
+    /** Whether the FGS rays reuse the second convolution's work ({@link ConvRay}). */
+    private final boolean convRay;
 
     public CnnEvaluator(Model model, EvalSettings settings) {
         this.settings = settings;
@@ -57,6 +59,7 @@ public final class CnnEvaluator implements ModelEvaluator {
         List<TrunkLayer> ops = new ArrayList<>();
         long[] shape = model.input().shape();
         long elements = 0;
+        List<Long> sizes = new ArrayList<>();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (int i = 0; i < split; i++) {
                 if (!(layers.get(i) instanceof TrunkLayer op)) {
@@ -72,6 +75,7 @@ public final class CnnEvaluator implements ModelEvaluator {
                 stored.add(op);
                 ops.add(op.withDataType(settings.dataType()));
                 shape = out;
+                sizes.add(product(out));
             }
             long[] in = model.input().shape();
             this.strategies = settings.layerwiseModes().stream()
@@ -89,6 +93,11 @@ public final class CnnEvaluator implements ModelEvaluator {
             elements += 4L * d.outputSize();
         }
         long bytesPerSample = Math.max(1, 2 * elements) * settings.dataType().width();
+        this.convRay = ConvRay.handles(trunk);
+        if (convRay) {
+            int second = trunk.get(1) instanceof Conv2d ? 1 : 2;
+            bytesPerSample += ConvRay.bytesPerSample(sizes.get(second - 1), sizes.get(second), sizes.get(0));
+        }
         this.chunkRows = (int) Math.max(1, Math.min(1 << 20, settings.batchMemory() / bytesPerSample));
     }
 
@@ -201,7 +210,8 @@ public final class CnnEvaluator implements ModelEvaluator {
         // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)) by back-propagation, then the binary search on ε
         INDArray signs = Transforms.sign(backward(acts, f, h), false);
         double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).reshape('c', n, inputSize).sum(1));
-        FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(new TrunkRay(x, signs), h.predicted(), mlp.classes,
+        Ray ray = convRay ? new ConvRay(trunk, mlp, x, signs) : new TrunkRay(x, signs);
+        FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(ray, h.predicted(), mlp.classes,
                 settings.fgsUpper(), settings.fgsTolerance());
         return SampleResults.of(n, h, chains, fgs, nonZero);
     }
@@ -229,7 +239,7 @@ public final class CnnEvaluator implements ModelEvaluator {
         INDArray g = mlp.inputGradient(f, CrossEntropy.direction(h.logits(), h.predicted(), mlp.classes))
                 .reshape('c', acts[depth].shape());
         for (int l = depth - 1; l >= 0; l--) {
-            g = trunk.get(l).inputGradient(acts[l], g);
+            g = trunk.get(l).inputGradient(acts[l], acts[l + 1], g);
         }
         return g;
     }

@@ -185,11 +185,17 @@ public record Conv2d(INDArray weight, INDArray bias, int stride, int padding, bo
      */
     @Override
     public INDArray inputGradient(INDArray x, INDArray gradOut) {
+        return inputGradient(x, relu ? nd4jConv(x) : null, gradOut);
+    }
+
+    /** With y = forward(x) at hand the ReLU mask is y > 0 (that is z > 0), without convolving again. */
+    @Override
+    public INDArray inputGradient(INDArray x, INDArray y, INDArray gradOut) {
         long[] out = checkGradient(x, gradOut);
         DataType t = x.dataType();
         INDArray g = typed(gradOut, t);
         if (relu) {
-            g = g.mul(nd4jConv(x).gt(0).castTo(t));
+            g = g.mul(y.gt(0).castTo(t));
         }
         INDArray d = Nd4j.exec(DynamicCustomOp.builder("deconv2d")
                 .addInputs(g, typed(weight, t))

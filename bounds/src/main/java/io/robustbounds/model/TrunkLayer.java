@@ -25,6 +25,14 @@ public sealed interface TrunkLayer extends Layer permits Conv2d, Pool2d, BatchNo
         }
     }
 
+    /**
+     * {@link #inputGradient(INDArray, INDArray)} when the forward output y = forward(x) is at hand: kinds that would
+     * recompute it (a convolution's ReLU mask) use it instead.
+     */
+    default INDArray inputGradient(INDArray x, INDArray y, INDArray gradOut) {
+        return inputGradient(x, gradOut);
+    }
+
     /** This layer with its tensors in the given type (the evaluator's compute type); parameter-free kinds return this. */
     @Override
     default TrunkLayer withDataType(DataType type) {
