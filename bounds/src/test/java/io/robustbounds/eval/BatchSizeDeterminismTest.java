@@ -12,6 +12,7 @@ import io.robustbounds.model.Layer;
 import io.robustbounds.model.LinearHead;
 import io.robustbounds.model.Model;
 import io.robustbounds.model.Pool2d;
+import io.robustbounds.random.RandomMlp;
 import io.robustbounds.testing.RandomArrays;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,16 +22,18 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * A CNN sample's results must be bit-identical whatever the batch it is evaluated in (README: "bit-identical whatever
- * the partitioning and batch size"): the same 200 samples in one batch, in 64 + 136, in 100 + 100 and in 7 + 193.
- * Every per-sample column of {@link SampleResults} is compared bit for bit, every mode's bound and κ chain included.
+ * A single model's results for a sample must be bit-identical whatever the batch it is evaluated in (README:
+ * "bit-identical whatever the partitioning and batch size"): the same 200 samples in one batch, in 64 + 136, in
+ * 100 + 100 and in 7 + 193. Every per-sample column of {@link SampleResults} is compared bit for bit, every mode's
+ * bound and κ chain included, for LeNet-shaped CNNs and for an MLP with ten classes (FLOAT).
  *
- * <p>Before chunks had a fixed row count this failed on both networks below (FLOAT): the logits, hence δ, the bound
- * and every κ, differed in most samples of a 100-row batch from the 200-row one. OpenBLAS (0.3.19, SkylakeX kernels)
- * computes the head's product [N, 32]·[32, 10]ᵀ with its small-matrix kernel when 10·N ≤ 1200 and with the blocked
- * one above, and the two round differently; padding to 64 rows did not reach the switch.
+ * <p>When batches were only padded to at least 64 rows this failed for all of them: δ, the bound and every κ
+ * differed in 143 of 200 CNN samples between 100 + 100 and 200 (176 of 200 MLP samples), FGS ε in 15 (2), the best
+ * attack's norm with DeepFool in 143 (200). OpenBLAS (0.3.19, SkylakeX kernels) computes the head's product [N, 32]·[32, 10]ᵀ with its
+ * small-matrix kernel when 10·N ≤ 1200 and with the blocked one above, and the two round differently. Batches now
+ * have exactly {@link Padding#BLOCK_ROWS} rows.
  */
-class CnnBatchDeterminismTest {
+class BatchSizeDeterminismTest {
     private static final int SAMPLES = 200;
     private static final int[][] SPLITS = {{SAMPLES}, {64, 136}, {100, 100}, {7, 193}};
 
@@ -121,6 +124,21 @@ class CnnBatchDeterminismTest {
             }
         }
         assertTrue(report.isEmpty(), String.join("\n", report));
+    }
+
+    /** d = 100, two tanh layers of 64, ten classes (the head [N, 64]·[64, 10]ᵀ switches kernels at N = 120). */
+    @Test
+    void mlpTenClassesDefaultModes() {
+        RandomMlp spec = RandomMlp.of(100, 2, 64, Activation.TANH, 10, -0.2, 0.2, 0, 1);
+        check(spec.model(7, 0), EvalSettings.defaults());
+    }
+
+    /** The same MLP, paper and sound modes, FGS, DeepFool and the L2 search. */
+    @Test
+    void mlpTenClassesSoundModeAndAttacks() {
+        RandomMlp spec = RandomMlp.of(100, 2, 64, Activation.TANH, 10, -0.2, 0.2, 0, 1);
+        check(spec.model(7, 0), EvalSettings.defaults().withModes(List.of(BoundMode.PAPER, BoundMode.SOUND))
+                .withAttacks(List.of("deepfool", "l2-search")));
     }
 
     /** No ReLU after the convolutions, FLOAT, the default mode (paper) and FGS. */
