@@ -28,10 +28,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * are [κ at the input (the bound), κ at the input of trunk layer 1, …, κ at the MLP's input, δ at the head]. FGS back-propagates the cross-entropy direction through
  * the MLP and then through every trunk layer's input gradient.
  *
- * <p>A batch is evaluated in chunks of at most {@link #chunkRows()} samples, chosen from
- * {@link EvalSettings#batchMemory()} and the network's activation sizes, so working memory is bounded whatever
- * the batch size. Every chunk has at least {@link Padding#MIN_ROWS} rows (padded with zeros whose results
- * are dropped): OpenBLAS rounds small products differently, and a sample's result must not depend on its batch.
+ * <p>A batch is evaluated in chunks of exactly {@link Padding#BLOCK_ROWS} rows (the last padded with zeros whose
+ * results are dropped), so working memory is bounded whatever the batch size and every product has the same shape:
+ * OpenBLAS picks its kernel, and so the rounding, from the product's shape, and a sample's result must not depend
+ * on its batch. {@link #chunkRows()} is what {@link EvalSettings#batchMemory()} would allow.
  */
 public final class CnnEvaluator implements ModelEvaluator {
     private final EvalSettings settings;
@@ -114,7 +114,7 @@ public final class CnnEvaluator implements ModelEvaluator {
         return inputSize;
     }
 
-    /** Most samples evaluated at once. */
+    /** Most samples {@link EvalSettings#batchMemory()} would allow at once; chunks have {@link Padding#BLOCK_ROWS} rows. */
     public int chunkRows() {
         return chunkRows;
     }
@@ -157,14 +157,14 @@ public final class CnnEvaluator implements ModelEvaluator {
         return out;
     }
 
-    /** Runs work on consecutive chunks of at most chunkRows samples, each padded to MIN_ROWS, in a batch workspace. */
+    /** Runs work on consecutive chunks of BLOCK_ROWS samples, the last padded to BLOCK_ROWS, in a batch workspace. */
     private void chunks(double[] samples, int n, java.util.function.ObjIntConsumer<INDArray> work) {
         if (samples.length != (long) n * inputSize) {
             throw new IllegalArgumentException("expected " + n + " samples of " + inputSize + " values, got " + samples.length + " values");
         }
-        for (int start = 0; start < n; start += chunkRows) {
-            int rows = Math.min(chunkRows, n - start);
-            int padded = Math.max(rows, Padding.MIN_ROWS);
+        for (int start = 0; start < n; start += Padding.BLOCK_ROWS) {
+            int rows = Math.min(Padding.BLOCK_ROWS, n - start);
+            int padded = Padding.BLOCK_ROWS;
             double[] x = new double[padded * inputSize];
             System.arraycopy(samples, start * inputSize, x, 0, rows * inputSize);
             try (MemoryWorkspace ignored = Workspaces.batch()) {

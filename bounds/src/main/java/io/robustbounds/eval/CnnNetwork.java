@@ -11,7 +11,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A convolutional network ({@link CnnEvaluator}'s trunk of {@link TrunkLayer}s, then its MLP) for the attacks:
  * forward through the trunk and the MLP; backward through the MLP's input gradient, then every trunk layer's.
- * Batches are split to the evaluator's chunk size, so working memory stays under its batch memory.
+ * Batches have exactly {@link Padding#BLOCK_ROWS} rows, as the evaluator's chunks (padded or split), so every product
+ * has one shape and a sample's result does not depend on the others in its batch.
  *
  * <p>A convolution followed by ReLU is back-propagated as its ReLU mask (output &gt; 0, taken from the forward
  * pass, the same mask as z &gt; 0) then the convolution's linear part: {@link Conv2d#inputGradient} would
@@ -22,7 +23,6 @@ public final class CnnNetwork implements Differentiable {
     private final DenseStack mlp;
     private final long[] inputShape;
     private final int inputSize;
-    private final int maxRows;
     /** Per trunk layer: the convolution without its ReLU where the layer is a convolution + ReLU, else null. */
     private final Conv2d[] linearConv;
 
@@ -31,7 +31,6 @@ public final class CnnNetwork implements Differentiable {
         this.mlp = evaluator.mlp();
         this.inputShape = evaluator.inputShape();
         this.inputSize = evaluator.inputSize();
-        this.maxRows = evaluator.chunkRows();
         this.linearConv = new Conv2d[trunk.size()];
         for (int l = 0; l < trunk.size(); l++) {
             if (trunk.get(l) instanceof Conv2d c && c.relu()) {
@@ -61,12 +60,12 @@ public final class CnnNetwork implements Differentiable {
 
     @Override
     public int minRows() {
-        return Padding.MIN_ROWS;
+        return Padding.BLOCK_ROWS;
     }
 
     @Override
     public int maxRows() {
-        return maxRows;
+        return Padding.BLOCK_ROWS;
     }
 
     @Override

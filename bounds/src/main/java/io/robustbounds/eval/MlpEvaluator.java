@@ -29,8 +29,16 @@ public final class MlpEvaluator {
         return settings;
     }
 
-    /** Samples as a Java array [m·N·d] in C order (model-major). */
+    /**
+     * Samples as a Java array [m·N·d] in C order (model-major). A single model's samples run in blocks of exactly
+     * {@link Padding#BLOCK_ROWS} rows (the last padded), so a sample's result does not depend on its batch.
+     */
     public SampleResults evaluate(DenseStack net, double[] samples, int samplesPerModel) {
+        if (net.models == 1 && samplesPerModel > Padding.BLOCK_ROWS) {
+            List<SampleResults> parts = new ArrayList<>();
+            forEachBlock(net, samples, samplesPerModel, (block, rows) -> parts.add(evaluate(net, block, rows)));
+            return SampleResults.concat(parts);
+        }
         return padded(net, samples, samplesPerModel, (x, padded) -> {
             SampleResults r = evaluateInWorkspace(net, x);
             return padded == samplesPerModel ? r : r.keepFirst(samplesPerModel);
@@ -39,6 +47,15 @@ public final class MlpEvaluator {
 
     /** The predicted classes [m·N] of samples given as in {@link #evaluate}. */
     public int[] predict(DenseStack net, double[] samples, int samplesPerModel) {
+        if (net.models == 1 && samplesPerModel > Padding.BLOCK_ROWS) {
+            int[] out = new int[samplesPerModel];
+            int[] at = {0};
+            forEachBlock(net, samples, samplesPerModel, (block, rows) -> {
+                System.arraycopy(predict(net, block, rows), 0, out, at[0], rows);
+                at[0] += rows;
+            });
+            return out;
+        }
         return padded(net, samples, samplesPerModel, (x, padded) -> {
             int[] all = Classes.argmax(net.forward(x).logits(), net.classes);
             int[] out = new int[net.models * samplesPerModel];
@@ -49,9 +66,20 @@ public final class MlpEvaluator {
         });
     }
 
-    /** Runs work on the samples as an [m, N', d] array in a batch workspace, N' ≥ Padding.MIN_ROWS for a single model. */
+    /** A single model's samples in consecutive blocks of at most BLOCK_ROWS: work(block, rows). */
+    private static void forEachBlock(DenseStack net, double[] samples, int samplesPerModel, java.util.function.ObjIntConsumer<double[]> work) {
+        for (int start = 0; start < samplesPerModel; start += Padding.BLOCK_ROWS) {
+            int rows = Math.min(Padding.BLOCK_ROWS, samplesPerModel - start);
+            work.accept(java.util.Arrays.copyOfRange(samples, start * net.inputSize, (start + rows) * net.inputSize), rows);
+        }
+    }
+
+    /**
+     * Runs work on the samples as an [m, N', d] array in a batch workspace: N' = BLOCK_ROWS for a single model (at most
+     * that many samples), N' = N for a stack (whose samples per model the sweep fixes).
+     */
     private static <T> T padded(DenseStack net, double[] samples, int samplesPerModel, java.util.function.BiFunction<INDArray, Integer, T> work) {
-        int padded = net.models == 1 ? Math.max(samplesPerModel, Padding.MIN_ROWS) : samplesPerModel;
+        int padded = net.models == 1 ? Padding.BLOCK_ROWS : samplesPerModel;
         double[] x0 = samples;
         if (padded != samplesPerModel) {
             x0 = new double[net.models * padded * net.inputSize];

@@ -37,13 +37,13 @@ public final class MlpNetwork implements Differentiable {
 
     @Override
     public int minRows() {
-        return Padding.MIN_ROWS;
+        return Padding.BLOCK_ROWS;
     }
 
-    /** No split: the caller's batch is the unit of memory, as in {@link MlpEvaluator}. */
+    /** Batches of exactly {@link Padding#BLOCK_ROWS} rows, as in {@link MlpEvaluator}: every product has one shape. */
     @Override
     public int maxRows() {
-        return Integer.MAX_VALUE;
+        return Padding.BLOCK_ROWS;
     }
 
     @Override

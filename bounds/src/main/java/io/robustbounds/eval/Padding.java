@@ -1,17 +1,27 @@
 package io.robustbounds.eval;
 
-/** The smallest batch the evaluators and the attacks' networks compute with (shared by every evaluator). */
+/** The row count a single model's batches are computed with (shared by every evaluator and the attacks' networks). */
 final class Padding {
     private Padding() {
     }
 
     /**
-     * Fewest rows a single model's batch is evaluated with; smaller batches are padded with zero rows whose
-     * results are dropped. OpenBLAS rounds a row of a product differently when the product is small (its
-     * small-matrix and GEMV paths: [N,40]·[40,30] differs for N ≤ 32, [N,784]·[784,256] for N = 1, and
-     * agrees for every N ≥ 48 tried up to 8192), so without this a sample's result would depend on how many
-     * others share its batch, i.e. on partitioning. Stacks of several models keep their samples per model,
-     * which a sweep fixes, so they are not padded.
+     * Rows of every batch a single model computes with: the evaluators' chunks and the attacks' batches, MLP or
+     * CNN. A batch of fewer samples is padded with zero rows whose results are dropped, a larger one is split. A
+     * minimum row count is not enough: OpenBLAS picks its kernel from a product's whole shape (0.3.19, SkylakeX:
+     * the small-matrix kernel when M·N·K ≤ 100³, with a transposed A only when also M·N ≤ 1200), and the kernels round
+     * a row differently. A head [N, 500]·[500, 10]ᵀ switches at N = 120 (Sandybridge kernels: at N = 52), so with a
+     * minimum of 64 rows a sample's logits, δ and bound depended on how many samples shared its batch
+     * (BatchSizeDeterminismTest). With one shape every product takes one kernel, and a row's result
+     * does not depend on its position (measured on that head for N = 1 … 300 at several offsets) except in the
+     * small kernel's last N mod 4 rows, which a multiple of 64 does not have. Stacks of several models keep
+     * their samples per model, which a sweep fixes, so they are not padded.
      */
-    static final int MIN_ROWS = 64;
+    static final int BLOCK_ROWS = 64;
+
+    /**
+     * Fewest rows Lanczos compaction keeps ({@link JacobianNorm}). Single-model batches have exactly
+     * {@link #BLOCK_ROWS} rows, so it does not compact them.
+     */
+    static final int MIN_ROWS = BLOCK_ROWS;
 }
