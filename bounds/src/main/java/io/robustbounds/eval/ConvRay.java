@@ -68,6 +68,8 @@ final class ConvRay implements Ray {
     private final double[] kernel;
     /** Most changed windows a sample's update takes sparsely; above, its convolution is dense. */
     private final int sparseLimit;
+    /** Fewest samples a dense convolution runs with (see {@link #convolveDense}). */
+    private final int denseRows;
 
     private final double[][] slotEps;
     private final double[][][] slotP;
@@ -125,9 +127,11 @@ final class ConvRay implements Ray {
         this.kw = (int) second.weight().size(3);
         this.kernel = Arrays2.toDoubles(second.weight());
         // a changed window costs outChannels·kh·kw scattered multiply-adds, a dense convolution outSize·channels·kh·kw
-        // in a GEMM that runs many times faster per multiply-add; LeNet-5's samples change ~20 windows per step once
-        // the bracket is short (docs/benchmarks.md)
-        this.sparseLimit = Math.max(1, pooled / 16);
+        // in a GEMM that runs many times faster per multiply-add: on LeNet-5 a sample's interpolated steps change ~20
+        // windows, and a limit of 1/64 of them ran 0.86× the CPU time of 1/16 (docs/benchmarks.md)
+        this.sparseLimit = Math.max(1, pooled / 64);
+        long mnk = (long) outSize * channels * kh * kw;
+        this.denseRows = (int) Math.min(Padding.BLOCK_ROWS, 1_000_000L / mnk + 1);
         this.slotEps = new double[n][SLOTS];
         this.slotP = new double[n][SLOTS][pooled];
         this.slotC = new double[n][SLOTS][outSize];
@@ -289,9 +293,13 @@ final class ConvRay implements Ray {
         return true;
     }
 
-    /** The second convolution's pre-activation of the listed samples in one call (padded to the evaluators' minimum). */
+    /**
+     * The second convolution's pre-activation of the listed samples in one call, padded to {@link #denseRows} samples:
+     * enough that its product's M·N·K passes 100³, where OpenBLAS always takes its blocked kernel, whose rows do not
+     * depend on their position or count ({@link Padding#BLOCK_ROWS}); one LeNet-5 sample is already past it.
+     */
     private void convolveDense(int[] samples, double[] p, int[] target) {
-        int rows = Math.max(samples.length, Padding.MIN_ROWS);
+        int rows = Math.max(samples.length, denseRows);
         double[] in = new double[rows * pooled];
         for (int j = 0; j < samples.length; j++) {
             System.arraycopy(p, samples[j] * pooled, in, j * pooled, pooled);

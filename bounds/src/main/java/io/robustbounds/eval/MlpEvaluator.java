@@ -30,65 +30,63 @@ public final class MlpEvaluator {
     }
 
     /**
-     * Samples as a Java array [m·N·d] in C order (model-major). A single model's samples run in blocks of exactly
-     * {@link Padding#BLOCK_ROWS} rows (the last padded), so a sample's result does not depend on its batch.
+     * A stack's samples as a Java array [m·N·d] in C order (model-major), as the sweeps give them: computed as they
+     * come, one [m, N, d] tensor. A sweep fixes N, so every model's products have the same shape whatever the number of
+     * models per stack, and so do its results. One model's batches of any size go through {@link #evaluateSingle}.
      */
     public SampleResults evaluate(DenseStack net, double[] samples, int samplesPerModel) {
-        if (net.models == 1 && samplesPerModel > Padding.BLOCK_ROWS) {
-            List<SampleResults> parts = new ArrayList<>();
-            forEachBlock(net, samples, samplesPerModel, (block, rows) -> parts.add(evaluate(net, block, rows)));
-            return SampleResults.concat(parts);
-        }
-        return padded(net, samples, samplesPerModel, (x, padded) -> {
-            SampleResults r = evaluateInWorkspace(net, x);
-            return padded == samplesPerModel ? r : r.keepFirst(samplesPerModel);
-        });
+        return inWorkspace(net, samples, samplesPerModel, x -> evaluateInWorkspace(net, x));
     }
 
     /** The predicted classes [m·N] of samples given as in {@link #evaluate}. */
     public int[] predict(DenseStack net, double[] samples, int samplesPerModel) {
-        if (net.models == 1 && samplesPerModel > Padding.BLOCK_ROWS) {
-            int[] out = new int[samplesPerModel];
-            int[] at = {0};
-            forEachBlock(net, samples, samplesPerModel, (block, rows) -> {
-                System.arraycopy(predict(net, block, rows), 0, out, at[0], rows);
-                at[0] += rows;
-            });
-            return out;
-        }
-        return padded(net, samples, samplesPerModel, (x, padded) -> {
-            int[] all = Classes.argmax(net.forward(x).logits(), net.classes);
-            int[] out = new int[net.models * samplesPerModel];
-            for (int k = 0; k < net.models; k++) {
-                System.arraycopy(all, k * padded, out, k * samplesPerModel, samplesPerModel);
-            }
-            return out;
-        });
-    }
-
-    /** A single model's samples in consecutive blocks of at most BLOCK_ROWS: work(block, rows). */
-    private static void forEachBlock(DenseStack net, double[] samples, int samplesPerModel, java.util.function.ObjIntConsumer<double[]> work) {
-        for (int start = 0; start < samplesPerModel; start += Padding.BLOCK_ROWS) {
-            int rows = Math.min(Padding.BLOCK_ROWS, samplesPerModel - start);
-            work.accept(java.util.Arrays.copyOfRange(samples, start * net.inputSize, (start + rows) * net.inputSize), rows);
-        }
+        return inWorkspace(net, samples, samplesPerModel, x -> Classes.argmax(net.forward(x).logits(), net.classes));
     }
 
     /**
-     * Runs work on the samples as an [m, N', d] array in a batch workspace: N' = BLOCK_ROWS for a single model (at most
-     * that many samples), N' = N for a stack (whose samples per model the sweep fixes).
+     * One model's n samples [n·d], in blocks of exactly {@link Padding#MLP_BLOCK_ROWS} rows (the last padded with zero
+     * rows whose results are dropped), so that a sample's result does not depend on its batch.
      */
-    private static <T> T padded(DenseStack net, double[] samples, int samplesPerModel, java.util.function.BiFunction<INDArray, Integer, T> work) {
-        int padded = net.models == 1 ? Padding.BLOCK_ROWS : samplesPerModel;
-        double[] x0 = samples;
-        if (padded != samplesPerModel) {
-            x0 = new double[net.models * padded * net.inputSize];
-            for (int k = 0; k < net.models; k++) {
-                System.arraycopy(samples, k * samplesPerModel * net.inputSize, x0, k * padded * net.inputSize, samplesPerModel * net.inputSize);
-            }
+    public SampleResults evaluateSingle(DenseStack net, double[] samples, int n) {
+        List<SampleResults> parts = new ArrayList<>();
+        forEachBlock(net, samples, n, (block, rows) -> {
+            SampleResults r = evaluate(net, block, Padding.MLP_BLOCK_ROWS);
+            parts.add(rows == Padding.MLP_BLOCK_ROWS ? r : r.keepFirst(rows));
+        });
+        return parts.size() == 1 ? parts.get(0) : SampleResults.concat(parts);
+    }
+
+    /** The predicted classes of one model's samples, blocked as in {@link #evaluateSingle}. */
+    public int[] predictSingle(DenseStack net, double[] samples, int n) {
+        int[] out = new int[n];
+        int[] at = {0};
+        forEachBlock(net, samples, n, (block, rows) -> {
+            System.arraycopy(predict(net, block, Padding.MLP_BLOCK_ROWS), 0, out, at[0], rows);
+            at[0] += rows;
+        });
+        return out;
+    }
+
+    /** One model's samples in consecutive blocks of MLP_BLOCK_ROWS rows, the last padded with zeros: work(block, rows). */
+    private static void forEachBlock(DenseStack net, double[] samples, int n, java.util.function.ObjIntConsumer<double[]> work) {
+        if (net.models != 1) {
+            throw new IllegalArgumentException("one model's samples expected, the stack has " + net.models);
         }
+        if (samples.length != (long) n * net.inputSize) {
+            throw new IllegalArgumentException("expected " + n + " samples of " + net.inputSize + " values, got " + samples.length + " values");
+        }
+        for (int start = 0; start < n; start += Padding.MLP_BLOCK_ROWS) {
+            int rows = Math.min(Padding.MLP_BLOCK_ROWS, n - start);
+            double[] block = new double[Padding.MLP_BLOCK_ROWS * net.inputSize];
+            System.arraycopy(samples, start * net.inputSize, block, 0, rows * net.inputSize);
+            work.accept(block, rows);
+        }
+    }
+
+    /** Runs work on the samples as an [m, N, d] array in a batch workspace. */
+    private static <T> T inWorkspace(DenseStack net, double[] samples, int samplesPerModel, java.util.function.Function<INDArray, T> work) {
         try (MemoryWorkspace ignored = Workspaces.batch()) {
-            return work.apply(Arrays2.fromDoubles(x0, net.dataType, net.models, padded, net.inputSize), padded);
+            return work.apply(Arrays2.fromDoubles(samples, net.dataType, net.models, samplesPerModel, net.inputSize));
         }
     }
 

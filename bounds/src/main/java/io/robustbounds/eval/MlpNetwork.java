@@ -37,13 +37,13 @@ public final class MlpNetwork implements Differentiable {
 
     @Override
     public int minRows() {
-        return Padding.BLOCK_ROWS;
+        return Padding.MLP_BLOCK_ROWS;
     }
 
-    /** Batches of exactly {@link Padding#BLOCK_ROWS} rows, as in {@link MlpEvaluator}: every product has one shape. */
+    /** Batches of exactly {@link Padding#MLP_BLOCK_ROWS} rows, as in {@link MlpEvaluator}: every product has one shape. */
     @Override
     public int maxRows() {
-        return Padding.BLOCK_ROWS;
+        return Padding.MLP_BLOCK_ROWS;
     }
 
     @Override

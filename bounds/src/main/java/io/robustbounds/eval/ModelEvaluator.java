@@ -48,12 +48,12 @@ public interface ModelEvaluator {
 
                 @Override
                 public SampleResults evaluate(double[] samples, int n) {
-                    return evaluator.evaluate(net, samples, n);
+                    return evaluator.evaluateSingle(net, samples, n);
                 }
 
                 @Override
                 public int[] predict(double[] samples, int n) {
-                    return evaluator.predict(net, samples, n);
+                    return evaluator.predictSingle(net, samples, n);
                 }
             };
         }

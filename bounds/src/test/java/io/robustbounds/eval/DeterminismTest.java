@@ -55,9 +55,10 @@ class DeterminismTest {
 
     /**
      * Evaluates MODELS models in stacks of {@code modelsPerStack}, the first {@code samples} samples of each in
-     * batches of {@code samplesPerBatch}.
+     * batches of {@code samplesPerBatch}; {@code single}: one model at a time through the evaluators' path
+     * ({@link MlpEvaluator#evaluateSingle}, fixed blocks) instead of a sweep's stacks.
      */
-    private static Columns evaluate(RandomMlp spec, DataType type, int modelsPerStack, int samplesPerBatch, int samples) {
+    private static Columns evaluate(RandomMlp spec, DataType type, int modelsPerStack, int samplesPerBatch, int samples, boolean single) {
         MlpEvaluator evaluator = new MlpEvaluator(EvalSettings.defaults().withDataType(type));
         int d = spec.inputSize();
         Columns out = new Columns();
@@ -72,7 +73,7 @@ class DeterminismTest {
                 for (int k = 0; k < modelsPerStack; k++) {
                     System.arraycopy(spec.samples(99, k0 + k, i0, samplesPerBatch), 0, x, k * samplesPerBatch * d, samplesPerBatch * d);
                 }
-                out.put(evaluator.evaluate(net, x, samplesPerBatch), k0, i0);
+                out.put(single ? evaluator.evaluateSingle(net, x, samplesPerBatch) : evaluator.evaluate(net, x, samplesPerBatch), k0, i0);
             }
         }
         return out;
@@ -120,14 +121,22 @@ class DeterminismTest {
      * A grouping: models per DenseStack and samples per batch (per model); batches of one sample cover only the
      * first 10 samples of each model, to keep the number of evaluations small.
      */
-    private record Grouping(int modelsPerStack, int samplesPerBatch) {
+    private record Grouping(int modelsPerStack, int samplesPerBatch, boolean single) {
+        Grouping(int modelsPerStack, int samplesPerBatch) {
+            this(modelsPerStack, samplesPerBatch, false);
+        }
+
+        static Grouping single(int samplesPerBatch) {
+            return new Grouping(1, samplesPerBatch, true);
+        }
+
         int samples() {
             return samplesPerBatch == 1 ? 10 : SAMPLES;
         }
 
         @Override
         public String toString() {
-            return "stacks of " + modelsPerStack + ", batches of " + samplesPerBatch + (samples() < SAMPLES ? " (samples 0–9)" : "");
+            return (single ? "one model at a time" : "stacks of " + modelsPerStack) + ", batches of " + samplesPerBatch + (samples() < SAMPLES ? " (samples 0–9)" : "");
         }
     }
 
@@ -137,11 +146,15 @@ class DeterminismTest {
 
     /** Every grouping against one stack of 6 with one batch of 100 (the first: the same grouping run twice). */
     private static void check(RandomMlp spec, DataType type, List<Grouping> groupings) {
-        Columns reference = evaluate(spec, type, REFERENCE.modelsPerStack(), REFERENCE.samplesPerBatch(), SAMPLES);
+        check(spec, type, REFERENCE, groupings);
+    }
+
+    private static void check(RandomMlp spec, DataType type, Grouping against, List<Grouping> groupings) {
+        Columns reference = evaluate(spec, type, against.modelsPerStack(), against.samplesPerBatch(), SAMPLES, against.single());
         List<String> report = new ArrayList<>();
         for (Grouping g : groupings) {
-            for (String line : differences(reference, evaluate(spec, type, g.modelsPerStack(), g.samplesPerBatch(), g.samples()))) {
-                report.add(type + " " + spec + ": " + REFERENCE + " vs " + g + ": " + line);
+            for (String line : differences(reference, evaluate(spec, type, g.modelsPerStack(), g.samplesPerBatch(), g.samples(), g.single()))) {
+                report.add(type + " " + spec + ": " + against + " vs " + g + ": " + line);
             }
         }
         assertTrue(report.isEmpty(), String.join("\n", report));
@@ -183,14 +196,14 @@ class DeterminismTest {
     }
 
     /**
-     * d = 40, n₁ = 30 in FLOAT, a single model split into batches of 25 or 1: identical to batches of 100.
-     * Without padding this failed (δ differed in 494/600 samples, ‖J‖ in 600/600, FGS ε in 35/600): OpenBLAS
-     * rounds a row of [N,40]·[40,30] differently for N ≤ 32 (and any product for N = 1). A single model's batch is
-     * now padded to Padding.MIN_ROWS rows, and Lanczos compaction never goes below that.
+     * d = 40, n₁ = 30 in FLOAT, one model at a time (the evaluators' path) split into batches of 25 or 1: identical to
+     * batches of 100. Without padding this failed (δ differed in 494/600 samples, ‖J‖ in 600/600, FGS ε in 35/600):
+     * OpenBLAS rounds a row of [N,40]·[40,30] differently for N ≤ 32 (and any product for N = 1). A single model's
+     * samples now run in blocks of exactly Padding.MLP_BLOCK_ROWS rows (BatchSizeDeterminismTest has the CNN case).
      */
     @Test
     void wideFloatBatchSplit() {
-        check(wide(), DataType.FLOAT, List.of(new Grouping(1, 25), new Grouping(1, 1)));
+        check(wide(), DataType.FLOAT, Grouping.single(SAMPLES), List.of(Grouping.single(25), Grouping.single(1)));
     }
 
     /**
@@ -200,7 +213,7 @@ class DeterminismTest {
      */
     @Test
     void tableFourTwoDoubleSingleSampleBatches() {
-        check(tableFourTwo(), DataType.DOUBLE, List.of(new Grouping(1, 1)));
+        check(tableFourTwo(), DataType.DOUBLE, Grouping.single(SAMPLES), List.of(Grouping.single(1)));
     }
 
     /**
