@@ -4,6 +4,7 @@ import io.robustbounds.model.Activation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * One propagation of a {@link CrownNetwork} over N samples, each at its own ε (docs/certified-mode.md): per stage the
@@ -240,44 +241,64 @@ final class Propagation {
                 units.add(i);
             }
         }
-        for (int from = 0; from < units.size(); from += CrownNetwork.ROW_BLOCK) {
-            int rows = Math.min(CrownNetwork.ROW_BLOCK, units.size() - from);
-            double[] lam = new double[samples * rows * size];
-            for (int n = 0; n < samples; n++) {
-                for (int r = 0; r < rows; r++) {
-                    lam[(n * rows + r) * size + units.get(from + r)] = side == Side.UPPER ? -1 : 1;
-                }
+        // blocks of ROW_BLOCK / THREADS rows, THREADS at a time: the memory of one ROW_BLOCK; a row's bound does not
+        // depend on the other rows of its block, so neither do the radii
+        int block = Math.max(1, CrownNetwork.ROW_BLOCK / THREADS);
+        int blocks = (units.size() + block - 1) / block;
+        if (THREADS == 1 || blocks == 1) {
+            for (int b = 0; b < blocks; b++) {
+                boundBlock(s, size, want, side, units, b * block, Math.min(block, units.size() - b * block));
             }
-            double[] beta = new double[samples * rows];
-            double[] slack = new double[samples * rows];
-            double[][] best = side == Side.BOTH ? null
-                    : alphaCrown.bestBounds(s, lam, rows, beta, slack, net.intermediateAlphaSteps, false);
-            double[][] ab = side == Side.BOTH
-                    ? backSubstitution.run(s, lam, rows, beta, slack, CrownNetwork.Slope.ADAPTIVE, null, null) : null;
-            for (int n = 0; n < samples; n++) {
-                for (int r = 0; r < rows; r++) {
-                    int unit = units.get(from + r);
-                    int at = n * size + unit;
-                    if (!want[at]) {
-                        continue;
+        } else {
+            IntStream.range(0, blocks).parallel()
+                    .forEach(b -> boundBlock(s, size, want, side, units, b * block, Math.min(block, units.size() - b * block)));
+        }
+    }
+
+    /**
+     * Threads the bound rows of one propagation run on: -Drobustbounds.certified.threads, default min(2, cores)
+     * (the common fork-join pool's).
+     */
+    static final int THREADS = Math.max(1, Integer.getInteger("robustbounds.certified.threads",
+            Math.min(2, Runtime.getRuntime().availableProcessors())));
+
+    /** Rows from … from + rows − 1 of {@code units} ({@link #boundRows}); writes only their own units' bounds. */
+    private void boundBlock(int s, int size, boolean[] want, Side side, List<Integer> units, int from, int rows) {
+        double[] lam = new double[samples * rows * size];
+        for (int n = 0; n < samples; n++) {
+            for (int r = 0; r < rows; r++) {
+                lam[(n * rows + r) * size + units.get(from + r)] = side == Side.UPPER ? -1 : 1;
+            }
+        }
+        double[] beta = new double[samples * rows];
+        double[] slack = new double[samples * rows];
+        double[][] best = side == Side.BOTH ? null
+                : alphaCrown.bestBounds(s, lam, rows, beta, slack, net.intermediateAlphaSteps, false);
+        double[][] ab = side == Side.BOTH
+                ? backSubstitution.run(s, lam, rows, beta, slack, CrownNetwork.Slope.ADAPTIVE, null, null) : null;
+        for (int n = 0; n < samples; n++) {
+            for (int r = 0; r < rows; r++) {
+                int unit = units.get(from + r);
+                int at = n * size + unit;
+                if (!want[at]) {
+                    continue;
+                }
+                int row = n * rows + r;
+                switch (side) {
+                    case BOTH -> {
+                        recorded[n].setLower(s, unit, ab[0][row], ab[2][row]);
+                        recorded[n].setUpper(s, unit, ab[1][row], ab[2][row]);
+                        lower[s][at] = Math.max(lower[s][at], Rounding.down(ab[0][row] - Rounding.up(eps[n] * ab[2][row])));
+                        upper[s][at] = Math.min(upper[s][at], Rounding.up(ab[1][row] + Rounding.up(eps[n] * ab[2][row])));
                     }
-                    int row = n * rows + r;
-                    switch (side) {
-                        case BOTH -> {
-                            recorded[n].setLower(s, unit, ab[0][row], ab[2][row]);
-                            recorded[n].setUpper(s, unit, ab[1][row], ab[2][row]);
-                            lower[s][at] = Math.max(lower[s][at], Rounding.down(ab[0][row] - Rounding.up(eps[n] * ab[2][row])));
-                            upper[s][at] = Math.min(upper[s][at], Rounding.up(ab[1][row] + Rounding.up(eps[n] * ab[2][row])));
-                        }
-                        case LOWER -> {
-                            recorded[n].setLower(s, unit, best[2][row], best[3][row]);
-                            lower[s][at] = Math.max(lower[s][at], best[0][row]);
-                        }
-                        case UPPER -> {
-                            // −v ≥ A' − εB' is v ≤ −A' + εB'
-                            recorded[n].setUpper(s, unit, -best[2][row], best[3][row]);
-                            upper[s][at] = Math.min(upper[s][at], -best[0][row]);
-                        }
+                    case LOWER -> {
+                        recorded[n].setLower(s, unit, best[2][row], best[3][row]);
+                        lower[s][at] = Math.max(lower[s][at], best[0][row]);
+                    }
+                    case UPPER -> {
+                        // −v ≥ A' − εB' is v ≤ −A' + εB'
+                        recorded[n].setUpper(s, unit, -best[2][row], best[3][row]);
+                        upper[s][at] = Math.min(upper[s][at], -best[0][row]);
                     }
                 }
             }
