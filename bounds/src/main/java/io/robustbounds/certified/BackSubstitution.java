@@ -279,8 +279,15 @@ final class BackSubstitution {
             this.sparse = !overlap && s > 0 && stages.get(s - 1) instanceof ConvStage below && below.sparseBackward();
             this.relaxed = sparse ? null : new double[total * nIn];
             this.start = sparse ? new int[total + 1] : null;
-            this.index = sparse ? new int[total * nOut * 2] : null;
-            this.value = sparse ? new double[total * nOut * 2] : null;
+            // each nonzero λ_o gives one entry (v_{i*} or v_j)
+            int nonzero = 0;
+            for (int e = 0; sparse && e < total * nOut; e++) {
+                if (lam[e] != 0) {
+                    nonzero++;
+                }
+            }
+            this.index = sparse ? new int[nonzero] : null;
+            this.value = sparse ? new double[nonzero] : null;
         }
 
         private void add(int row, int i, double v) {

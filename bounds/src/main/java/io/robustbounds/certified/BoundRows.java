@@ -31,9 +31,12 @@ final class BoundRows {
         Arrays.fill(aUp[s], Double.NaN);
     }
 
-    void set(int s, int unit, double lowA, double lowB, double upA, double upB) {
+    void setLower(int s, int unit, double lowA, double lowB) {
         a[s][unit] = lowA;
         b[s][unit] = lowB;
+    }
+
+    void setUpper(int s, int unit, double upA, double upB) {
         aUp[s][unit] = upA;
         bUp[s][unit] = upB;
     }

@@ -3,8 +3,8 @@ package io.robustbounds.certified;
 import java.util.Arrays;
 
 /**
- * 2-D convolution (cross-correlation) with zero padding; forward in Java loops, backward (transposed) by a gathered
- * GEMM or, for rows given as lists, a Java scatter.
+ * 2-D convolution (cross-correlation) with zero padding; forward and backward (transposed) in Java loops, rows given
+ * as lists by a scatter of the kernel.
  */
 final class ConvStage extends LinearStage {
     final int k;
@@ -21,12 +21,14 @@ final class ConvStage extends LinearStage {
     final double[] channelBias;
     private final double[] absKernel;
     /**
-     * Kernels of fewer terms take list rows (measured on LeNet-5: conv2's 500-term kernel is 2× faster by the
-     * gathered GEMM than by the scatter, conv1's 25-term one by the scatter).
+     * Kernels of fewer terms take list rows (LeNet-5's conv1, 25 terms, after a MAX pool); larger ones dense rows,
+     * whose products per output position are summed over the kernel row by row ({@link #backward}).
      */
     static final int SPARSE_TERMS = 64;
-    /** The kernel as a [k × c·q·q'] matrix. */
-    private final Gemm.Matrix matrix;
+    /** Per kernel entry (ci, dy, dx) its offset in the input from the window's corner. */
+    private final int[] windowOffset;
+    /** Per output position its window's corner in the input, -1 where padding clips the window. */
+    private final int[] windowOrigin;
 
     ConvStage(double[] kernel, double[] bias, long[] kernelShape, long[] inShape, int stride, int padding) {
         this(kernel, bias, (int) kernelShape[0], (int) kernelShape[1], (int) kernelShape[2], (int) kernelShape[3], (int) inShape[1],
@@ -54,7 +56,20 @@ final class ConvStage extends LinearStage {
             abs[i] = Math.abs(kernel[i]);
         }
         absKernel = abs;
-        matrix = new Gemm.Matrix(kernel, k, c * q * q2);
+        windowOffset = new int[c * q * q2];
+        for (int ci = 0; ci < c; ci++) {
+            for (int dy = 0; dy < q; dy++) {
+                for (int dx = 0; dx < q2; dx++) {
+                    windowOffset[(ci * q + dy) * q2 + dx] = (ci * h + dy) * w + dx;
+                }
+            }
+        }
+        windowOrigin = new int[th * tw];
+        for (int p = 0; p < windowOrigin.length; p++) {
+            int y0 = (p / tw) * stride - padding;
+            int x0 = (p % tw) * stride - padding;
+            windowOrigin[p] = y0 >= 0 && x0 >= 0 && y0 + q <= h && x0 + q2 <= w ? y0 * w + x0 : -1;
+        }
     }
 
     /** Output positions along a side of the given input length and kernel length. */
@@ -166,52 +181,58 @@ final class ConvStage extends LinearStage {
 
     /**
      * The transposed convolution, skipping zeros: a bound row of a unit is nonzero only on its receptive field
-     * (CNN-Cert's locality). The output positions where a row has any nonzero coefficient are gathered into one
-     * matrix [positions × k], multiplied by W [k × c·q·q'] in one GEMM ({@link Gemm}: ND4J for large kernels),
-     * and each position's c·q·q' products are added into the input window it came from (col2im). Input entry
-     * (cᵢ, y, x) thus sums λ(o, ty, tx)·W[o, cᵢ, dy, dx] over the windows covering it, each (o, dy, dx) at most
-     * once: at most k·q·q' products, in whatever order (γ_{k·q·q'}).
+     * (CNN-Cert's locality). Per row and output position with a nonzero coefficient, the products Σ_o λ(o, p)·W[o, :]
+     * over the c·q·q' kernel entries are summed in a small buffer (the nonzero channels only: after a MAX pool most
+     * are zero), then added into the input window of p (col2im). Input entry (cᵢ, y, x) thus sums λ(o, ty, tx)·W[o,
+     * cᵢ, dy, dx] over the windows covering it, each (o, dy, dx) at most once: at most k·q·q' products (γ_{k·q·q'}).
+     * Java loops only: a row's result never depends on the other rows.
      */
     @Override
     double[] backward(double[] lam, int rows) {
         int plane = th * tw;
         int kernelSize = c * q * q2;
-        int[] at = new int[rows * plane];
-        int count = 0;
+        double[] o = new double[rows * in];
+        double[] sum = new double[kernelSize];
         for (int r = 0; r < rows; r++) {
+            int rowIn = r * in;
             for (int p = 0; p < plane; p++) {
+                boolean any = false;
                 for (int ko = 0; ko < k; ko++) {
-                    if (lam[r * out + ko * plane + p] != 0) {
-                        at[count++] = r * plane + p;
-                        break;
+                    double l = lam[r * out + ko * plane + p];
+                    if (l == 0) {
+                        continue;
+                    }
+                    if (!any) {
+                        Arrays.fill(sum, 0);
+                        any = true;
+                    }
+                    int kBase = ko * kernelSize;
+                    for (int t = 0; t < kernelSize; t++) {
+                        sum[t] += l * kernel[kBase + t];
                     }
                 }
-            }
-        }
-        double[] gathered = new double[count * k];
-        for (int j = 0; j < count; j++) {
-            int r = at[j] / plane;
-            int p = at[j] % plane;
-            for (int ko = 0; ko < k; ko++) {
-                gathered[j * k + ko] = lam[r * out + ko * plane + p];
-            }
-        }
-        double[] products = Gemm.multiply(gathered, count, matrix);
-        double[] o = new double[rows * in];
-        for (int j = 0; j < count; j++) {
-            int r = at[j] / plane;
-            int p = at[j] % plane;
-            int y0 = (p / tw) * stride - padding;
-            int x0 = (p % tw) * stride - padding;
-            int dxFrom = Math.max(0, -x0);
-            int dxTo = Math.min(q2, w - x0);
-            int rowIn = r * in;
-            for (int ci = 0; ci < c; ci++) {
-                for (int dy = Math.max(0, -y0); dy < q && y0 + dy < h; dy++) {
-                    int dst = rowIn + (ci * h + y0 + dy) * w + x0;
-                    int src = j * kernelSize + (ci * q + dy) * q2;
-                    for (int dx = dxFrom; dx < dxTo; dx++) {
-                        o[dst + dx] += products[src + dx];
+                if (!any) {
+                    continue;
+                }
+                int origin = windowOrigin[p];
+                if (origin >= 0) {
+                    int at = rowIn + origin;
+                    for (int t = 0; t < kernelSize; t++) {
+                        o[at + windowOffset[t]] += sum[t];
+                    }
+                    continue;
+                }
+                int y0 = (p / tw) * stride - padding;
+                int x0 = (p % tw) * stride - padding;
+                int dxFrom = Math.max(0, -x0);
+                int dxTo = Math.min(q2, w - x0);
+                for (int ci = 0; ci < c; ci++) {
+                    for (int dy = Math.max(0, -y0); dy < q && y0 + dy < h; dy++) {
+                        int dst = rowIn + (ci * h + y0 + dy) * w + x0;
+                        int src = (ci * q + dy) * q2;
+                        for (int dx = dxFrom; dx < dxTo; dx++) {
+                            o[dst + dx] += sum[src + dx];
+                        }
                     }
                 }
             }
@@ -242,6 +263,16 @@ final class ConvStage extends LinearStage {
                 }
                 int ko = index[e] / plane;
                 int p = index[e] % plane;
+                int origin = windowOrigin[p];
+                if (origin >= 0) {
+                    // the window inside the input: the kernel's entries in their (ci, dy, dx) order, as below
+                    int at = rowIn + origin;
+                    int kBase = ko * kernelSize;
+                    for (int t = 0; t < kernelSize; t++) {
+                        o[at + windowOffset[t]] += l * kernel[kBase + t];
+                    }
+                    continue;
+                }
                 int y0 = (p / tw) * stride - padding;
                 int x0 = (p % tw) * stride - padding;
                 int dxFrom = Math.max(0, -x0);

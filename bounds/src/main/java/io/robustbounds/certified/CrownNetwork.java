@@ -244,7 +244,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         return head.forward(v, n);
     }
 
-    private static double[] apply(Stage s, double[] v, int n) {
+    static double[] apply(Stage s, double[] v, int n) {
         if (s instanceof LinearStage l) {
             return l.forward(v, n);
         }

@@ -57,6 +57,51 @@ final class MaxPoolStage extends Stage {
         }
     }
 
+    /** Per sample and input, whether it holds the largest of {@code v} (n samples) in some window (first on ties). */
+    boolean[] largestAt(double[] v, int n) {
+        boolean[] mark = new boolean[n * in];
+        int size = window.size;
+        for (int smp = 0; smp < n; smp++) {
+            for (int o = 0; o < out; o++) {
+                int best = -1;
+                for (int e = 0; e < size * size; e++) {
+                    int i = smp * in + input(o, e / size, e % size);
+                    if (best < 0 || v[i] > v[best]) {
+                        best = i;
+                    }
+                }
+                mark[best] = true;
+            }
+        }
+        return mark;
+    }
+
+    /**
+     * Per sample and input, whether some window holds it undominated: u_i ≥ max_k l_k over that window. A dominated
+     * input (u_i &lt; l_m for some m of the window, so for every tighter bounds of either) is neither the argmax of
+     * the lower nor of the upper ends, and its upper end is below l_j whenever it would be U' (the window is then
+     * exact, which needs no U'), so {@link #poolLine} gives the same lines with any tighter bounds of it: its bound
+     * rows would change nothing.
+     */
+    boolean[] undominated(double[] lo, double[] hi, int n) {
+        boolean[] open = new boolean[n * in];
+        int size = window.size;
+        int area = size * size;
+        for (int smp = 0; smp < n; smp++) {
+            for (int o = 0; o < out; o++) {
+                double maxLow = Double.NEGATIVE_INFINITY;
+                for (int e = 0; e < area; e++) {
+                    maxLow = Math.max(maxLow, lo[smp * in + input(o, e / size, e % size)]);
+                }
+                for (int e = 0; e < area; e++) {
+                    int i = smp * in + input(o, e / size, e % size);
+                    open[i] |= !(hi[i] < maxLow);
+                }
+            }
+        }
+        return open;
+    }
+
     /**
      * The lines of every output of n samples on the bounds lo, hi of the input: {@link #POOL_LINE} values per output,
      * those of {@link #poolLine} with i* and j as input indices.

@@ -4,6 +4,7 @@ import io.robustbounds.model.Activation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * One propagation of a {@link CrownNetwork} over N samples, each at its own ε (docs/certified-mode.md): per stage the
@@ -157,7 +158,12 @@ final class Propagation {
         }
     }
 
-    /** CROWN bounds of vₛ (the input of nonlinear stage s), intersected with the IBP ones. */
+    /**
+     * CROWN bounds of vₛ (the input of nonlinear stage s), intersected with the IBP ones, for the units whose bounds
+     * can change the stage's lines (docs/certified-mode.md, "Which bound rows"): a ReLU's upper rows first, then lower
+     * rows only where the upper bound stays positive; a MAX pool's lower row of each window's largest value at x₀
+     * first, then both rows of the units no window proves dominated.
+     */
     private void tighten(int s) {
         if (s == 0) {
             return;                          // the input's own box
@@ -177,65 +183,135 @@ final class Propagation {
         for (int j = 0; j < s; j++) {
             linearBelow &= stages.get(j) instanceof LinearStage;
         }
-        // units to bound: all, except ReLU units stable in every sample (their lines are exact whatever the bounds)
-        List<Integer> units = new ArrayList<>();
         Stage st = stages.get(s);
+        if ((long) (linearBelow ? 1 : 2) * size > net.crownRowLimit) {
+            return;                          // interval bounds only (the network's row limit)
+        }
+        boolean[] want = new boolean[samples * size];
+        if (ActivationStage.isRelu(st)) {
+            // a ReLU unit stable in a sample keeps its interval bounds there (its lines are exact whatever the bounds)
+            for (int at = 0; at < want.length; at++) {
+                want[at] = lower[s][at] < 0 && upper[s][at] > 0;
+            }
+        } else {
+            Arrays.fill(want, true);
+        }
+        if (linearBelow) {
+            boundRows(s, size, want, Side.BOTH);
+        } else if (ActivationStage.isRelu(st)) {
+            boundRows(s, size, want, Side.UPPER);
+            // u ≤ 0: the lines are 0 whatever l is (and so is every product of l's magnitude): no lower row needed
+            for (int at = 0; at < want.length; at++) {
+                want[at] &= upper[s][at] > 0;
+            }
+            boundRows(s, size, want, Side.LOWER);
+        } else if (st instanceof MaxPoolStage pool) {
+            boolean[] top = pool.largestAt(valueAtCenter(s), samples);
+            boundRows(s, size, top, Side.LOWER);
+            boolean[] open = pool.undominated(lower[s], upper[s], samples);
+            for (int at = 0; at < want.length; at++) {
+                want[at] = open[at] && !top[at];
+            }
+            boundRows(s, size, want, Side.LOWER);
+            boundRows(s, size, open, Side.UPPER);
+        } else {
+            boundRows(s, size, want, Side.LOWER);
+            boundRows(s, size, want, Side.UPPER);
+        }
+    }
+
+    /** Which ends of a unit a bound row gives: LOWER (row +e), UPPER (row −e), BOTH (+e, nothing relaxed below). */
+    private enum Side {
+        LOWER, UPPER, BOTH
+    }
+
+    /**
+     * The rows ±e_unit of stage s's input for the units some sample wants ({@code want[n · size + unit]}), in blocks
+     * of {@link CrownNetwork#ROW_BLOCK} per sample, each intersected into the bounds of the samples that want it
+     * only (so a sample's bounds do not depend on its chunk) and recorded for reuse.
+     */
+    private void boundRows(int s, int size, boolean[] want, Side side) {
+        List<Integer> units = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            boolean needed = !ActivationStage.isRelu(st);
+            boolean needed = false;
             for (int n = 0; n < samples && !needed; n++) {
-                needed = lower[s][n * size + i] < 0 && upper[s][n * size + i] > 0;
+                needed = want[n * size + i];
             }
             if (needed) {
                 units.add(i);
             }
         }
-        int sides = linearBelow ? 1 : 2;
-        if ((long) sides * size > net.crownRowLimit) {
-            return;                          // interval bounds only (the network's row limit)
+        // blocks of ROW_BLOCK / THREADS rows, THREADS at a time: the memory of one ROW_BLOCK; a row's bound does not
+        // depend on the other rows of its block, so neither do the radii
+        int block = Math.max(1, CrownNetwork.ROW_BLOCK / THREADS);
+        int blocks = (units.size() + block - 1) / block;
+        if (THREADS == 1 || blocks == 1) {
+            for (int b = 0; b < blocks; b++) {
+                boundBlock(s, size, want, side, units, b * block, Math.min(block, units.size() - b * block));
+            }
+        } else {
+            IntStream.range(0, blocks).parallel()
+                    .forEach(b -> boundBlock(s, size, want, side, units, b * block, Math.min(block, units.size() - b * block)));
         }
-        int block = Math.max(1, CrownNetwork.ROW_BLOCK / sides);
-        for (int from = 0; from < units.size(); from += block) {
-            int count = Math.min(block, units.size() - from);
-            int rows = sides * count;
-            double[] lam = new double[samples * rows * size];
-            for (int n = 0; n < samples; n++) {
-                for (int r = 0; r < count; r++) {
-                    int unit = units.get(from + r);
-                    lam[(n * rows + r) * size + unit] = 1;
-                    if (sides == 2) {
-                        lam[(n * rows + count + r) * size + unit] = -1;
+    }
+
+    /**
+     * Threads the bound rows of one propagation run on: -Drobustbounds.certified.threads, default min(2, cores)
+     * (the common fork-join pool's).
+     */
+    static final int THREADS = Math.max(1, Integer.getInteger("robustbounds.certified.threads",
+            Math.min(2, Runtime.getRuntime().availableProcessors())));
+
+    /** Rows from … from + rows − 1 of {@code units} ({@link #boundRows}); writes only their own units' bounds. */
+    private void boundBlock(int s, int size, boolean[] want, Side side, List<Integer> units, int from, int rows) {
+        double[] lam = new double[samples * rows * size];
+        for (int n = 0; n < samples; n++) {
+            for (int r = 0; r < rows; r++) {
+                lam[(n * rows + r) * size + units.get(from + r)] = side == Side.UPPER ? -1 : 1;
+            }
+        }
+        double[] beta = new double[samples * rows];
+        double[] slack = new double[samples * rows];
+        double[][] best = side == Side.BOTH ? null
+                : alphaCrown.bestBounds(s, lam, rows, beta, slack, net.intermediateAlphaSteps, false);
+        double[][] ab = side == Side.BOTH
+                ? backSubstitution.run(s, lam, rows, beta, slack, CrownNetwork.Slope.ADAPTIVE, null, null) : null;
+        for (int n = 0; n < samples; n++) {
+            for (int r = 0; r < rows; r++) {
+                int unit = units.get(from + r);
+                int at = n * size + unit;
+                if (!want[at]) {
+                    continue;
+                }
+                int row = n * rows + r;
+                switch (side) {
+                    case BOTH -> {
+                        recorded[n].setLower(s, unit, ab[0][row], ab[2][row]);
+                        recorded[n].setUpper(s, unit, ab[1][row], ab[2][row]);
+                        lower[s][at] = Math.max(lower[s][at], Rounding.down(ab[0][row] - Rounding.up(eps[n] * ab[2][row])));
+                        upper[s][at] = Math.min(upper[s][at], Rounding.up(ab[1][row] + Rounding.up(eps[n] * ab[2][row])));
+                    }
+                    case LOWER -> {
+                        recorded[n].setLower(s, unit, best[2][row], best[3][row]);
+                        lower[s][at] = Math.max(lower[s][at], best[0][row]);
+                    }
+                    case UPPER -> {
+                        // −v ≥ A' − εB' is v ≤ −A' + εB'
+                        recorded[n].setUpper(s, unit, -best[2][row], best[3][row]);
+                        upper[s][at] = Math.min(upper[s][at], -best[0][row]);
                     }
                 }
             }
-            double[][] best = linearBelow ? null
-                    : alphaCrown.bestBounds(s, lam, rows, new double[samples * rows], new double[samples * rows], net.intermediateAlphaSteps, false);
-            double[][] ab = linearBelow ? backSubstitution.run(s, lam, rows, new double[samples * rows], new double[samples * rows], CrownNetwork.Slope.ADAPTIVE, null, null)
-                    : null;
-            for (int n = 0; n < samples; n++) {
-                for (int r = 0; r < count; r++) {
-                    int at = n * size + units.get(from + r);
-                    int row = n * rows + r;
-                    double lo;
-                    double hi;
-                    if (linearBelow) {
-                        lo = Rounding.down(ab[0][row] - Rounding.up(eps[n] * ab[2][row]));
-                        hi = Rounding.up(ab[1][row] + Rounding.up(eps[n] * ab[2][row]));
-                    } else {
-                        lo = best[0][row];
-                        hi = -best[0][row + count];
-                    }
-                    boolean relu = ActivationStage.isRelu(st);
-                    if (relu && !(lower[s][at] < 0 && upper[s][at] > 0)) {
-                        continue;                    // stable in this sample: its bounds stay as they are (chunk-independent)
-                    }
-                    // −v ≥ A' − εB' is v ≤ −A' + εB'
-                    recorded[n].set(s, at - n * size, linearBelow ? ab[0][row] : best[2][row], linearBelow ? ab[2][row] : best[3][row],
-                            linearBelow ? ab[1][row] : -best[2][row + count], linearBelow ? ab[2][row] : best[3][row + count]);
-                    lower[s][at] = Math.max(lower[s][at], lo);
-                    upper[s][at] = Math.min(upper[s][at], hi);
-                }
-            }
         }
+    }
+
+    /** The computed values of vₛ at the samples' centers x₀ (a double forward pass through stages 0 … s − 1). */
+    private double[] valueAtCenter(int s) {
+        double[] v = x;
+        for (int j = 0; j < s; j++) {
+            v = CrownNetwork.apply(stages.get(j), v, samples);
+        }
+        return v;
     }
 
     /**

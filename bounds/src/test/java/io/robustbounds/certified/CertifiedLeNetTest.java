@@ -128,4 +128,47 @@ class CertifiedLeNetTest {
         }
         assertTrue(exactSeen >= 300, "exact windows: " + exactSeen);
     }
+
+    /**
+     * The rows skipped at a MAX pool's input cannot matter: for random windows (1–9 inputs of a 3×3 pool), tightening
+     * the bounds of every input {@link MaxPoolStage#undominated} calls dominated to a random sub-interval leaves the
+     * lines ({@link MaxPoolStage#poolLine}: i*, j, a, b, exact) and the interval bounds of the output unchanged.
+     */
+    @Test
+    void dominatedPoolInputsDoNotChangeTheLines() {
+        SplittableRandom r = new SplittableRandom(73);
+        MaxPoolStage pool = new MaxPoolStage(new PoolWindow(new long[] {1, 3, 3}, 3, 3));
+        int dominatedSeen = 0;
+        for (int box = 0; box < 3000; box++) {
+            double[] l = new double[9];
+            double[] u = new double[9];
+            double scale = Math.pow(10, r.nextInt(-2, 3));
+            for (int i = 0; i < 9; i++) {
+                double c = r.nextDouble(-1, 1) * scale;
+                double w = r.nextDouble() * scale * (box % 3 == 0 ? 0.05 : 0.5);
+                l[i] = c - w;
+                u[i] = c + w;
+            }
+            boolean[] open = pool.undominated(l, u, 1);
+            double[] tl = l.clone();
+            double[] tu = u.clone();
+            for (int i = 0; i < 9; i++) {
+                if (!open[i]) {
+                    dominatedSeen++;
+                    double a = l[i] + r.nextDouble() * (u[i] - l[i]);
+                    double b = l[i] + r.nextDouble() * (u[i] - l[i]);
+                    tl[i] = Math.min(a, b);
+                    tu[i] = Math.max(a, b);
+                }
+            }
+            assertArrayEquals(pool.lines(l, u, 1), pool.lines(tl, tu, 1), "box " + box + ": lines");
+            double[][] before = new double[2][1];
+            double[][] after = new double[2][1];
+            pool.intervalBounds(l, u, 1, before[0], before[1]);
+            pool.intervalBounds(tl, tu, 1, after[0], after[1]);
+            assertArrayEquals(before[0], after[0], "box " + box + ": output lower bound");
+            assertArrayEquals(before[1], after[1], "box " + box + ": output upper bound");
+        }
+        assertTrue(dominatedSeen >= 3000, "dominated inputs: " + dominatedSeen);
+    }
 }
