@@ -217,7 +217,7 @@ final class BackSubstitution {
             for (int i = 0; i < nOut; i++) {
                 double l = lam[base + i];
                 int unit = n * nOut + i;
-                if (relu && optimized != null && optimized[base + i] > 0 && !(lower[unit] < 0 && upper[unit] > 0)) {
+                if (relu && optimized != null && optimized[base + i] > 0 && (lower[unit] >= 0 || upper[unit] <= 0)) {
                     // β > 0 on a unit with z ≥ 0 (resp. z ≤ 0) on the pass' domain: λ·relu(z) ≥ (λ − β)z (resp. βz)
                     double p = lower[unit] >= 0 ? l - optimized[base + i] : optimized[base + i];
                     relaxed[base + i] = p;
