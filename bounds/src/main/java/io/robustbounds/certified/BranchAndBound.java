@@ -13,12 +13,14 @@ import java.util.List;
  * [0, ∞) resp. (−∞, 0] right after CROWN's ({@link Splits#apply}): every bound of that pass then holds on the leaf
  * (the bounds below the split hold on all of B, the split's by definition, and everything above is derived from
  * them), the split unit's relaxation is exact (identity resp. 0), and the units above get tighter bounds. A leaf whose
- * bounds cross (lower > upper somewhere) is empty. A leaf's margins hold with A − ε'B for every ε' ≤ ε (the
- * propagation's radius argument, on the leaf), so min over leaves of min(ε, A/B) is a proven radius of B; the split
- * constraints enter only through the bounds (no Lagrange multipliers: beta-CROWN's β terms are not built).
+ * bounds cross (lower > upper somewhere) is empty. The split constraints also enter every bound row as beta-CROWN's
+ * Lagrange multipliers (Wang et al., NeurIPS 2021): λ·relu(z) ≥ (λ − β)z where z ≥ 0 on the leaf, ≥ βz where z ≤ 0,
+ * for any β ≥ 0 ({@code BackSubstitution}), optimized with the slopes ({@link AlphaCrown}). A leaf's margins hold with
+ * A − ε'B for every ε' ≤ ε (the propagation's radius argument, on the leaf), so min over leaves of min(ε, A/B) is a
+ * proven radius of B.
  *
- * <p>Per ε: every sample's root (no split) is propagated; while a sample has leaves whose radius is below ε and fewer
- * than {@code maxSubdomains} leaves, its lowest such leaves are split on the unstable unit with the largest score
+ * <p>Per ε: every sample's root (no split) is propagated; then while the sample has leaves whose radius is below ε and
+ * fewer than {@code maxSubdomains} leaves, its lowest such leaves are split on the unstable unit with the largest score
  * |λ_i|·u_i(−l_i)/(u_i − l_i) (λ: the coefficient of the unit's output in the leaf's worst margin row under CROWN's
  * lines; the fraction: the upper line's intercept, the relaxation's height — BaBSR's idea, Bunel et al., JMLR 2020).
  * All children of all samples go through the propagation in one batched call per round, chunked by the memory
