@@ -20,8 +20,10 @@ final class AlphaCrown {
     private final double[][] lower;
     private final double[][] upper;
     private final double[][] lines;
+    private final Propagation pass;
 
     AlphaCrown(Propagation pass, BackSubstitution backSubstitution, List<Slope> slopes) {
+        this.pass = pass;
         this.backSubstitution = backSubstitution;
         this.stages = pass.stages;
         this.slopes = slopes;
@@ -68,7 +70,9 @@ final class AlphaCrown {
             double[][] ab = backSubstitution.run(top, lam.clone(), rows, beta.clone(), slack.clone(), slope, null, null);
             keep(ab, rows, lowest, rowRadius, bestA, bestB, start, slope);
         }
-        if (steps == 0 || slopes.size() == 1 || !unstable) {
+        // branch and bound: beta-CROWN multipliers β ≥ 0 of the subdomains' split units, optimized with the slopes
+        boolean split = pass.splits != null && pass.splits.below(top);
+        if (steps == 0 || slopes.size() == 1 || !unstable && !split) {
             return new double[][] {lowest, rowRadius, bestA, bestB};
         }
         double[][] alpha = new double[depth][];
@@ -82,8 +86,9 @@ final class AlphaCrown {
                     for (int i = 0; i < w; i++) {
                         double l = lower[s][n * w + i];
                         double u = upper[s][n * w + i];
-                        alpha[s][row * w + i] = l < 0 && u > 0 ? start[row].alpha(l, u) : Double.NaN;
-                        any |= l < 0 && u > 0;
+                        boolean fixed = split && !(l < 0 && u > 0) && pass.splits.has(n, s, i);
+                        alpha[s][row * w + i] = l < 0 && u > 0 ? start[row].alpha(l, u) : fixed ? 0 : Double.NaN;
+                        any |= l < 0 && u > 0 || fixed;
                     }
                 }
             }
@@ -113,6 +118,7 @@ final class AlphaCrown {
             // forward through the relaxed network: G over each stage's output, gradients of the α on the way
             double[][] grad = new double[depth][];
             double[] maxGrad = new double[total];
+            double[][] scale = new double[depth][];
             for (int s = 0; s < top; s++) {
                 Stage st = stages.get(s);
                 if (st instanceof LinearStage lin) {
@@ -126,6 +132,7 @@ final class AlphaCrown {
                     int w = st.in;
                     if (alpha[s] != null) {
                         grad[s] = new double[total * w];
+                        scale[s] = new double[total];
                     }
                     for (int row = 0; row < total; row++) {
                         int n = row / rows;
@@ -135,10 +142,18 @@ final class AlphaCrown {
                             int q = 4 * unit + (l > 0 ? 0 : 2);
                             double slopeUsed = lj[q];
                             double opt = alpha[s] == null ? Double.NaN : alpha[s][row * w + i];
-                            if (l > 0 && !Double.isNaN(opt)) {
+                            boolean crossing = lower[s][unit] < 0 && upper[s][unit] > 0;
+                            if (l > 0 && !Double.isNaN(opt) && crossing) {
                                 slopeUsed = opt;
                                 grad[s][row * w + i] = g[row * w + i] * l;
                                 maxGrad[row] = Math.max(maxGrad[row], Math.abs(grad[s][row * w + i]));
+                            } else if (!Double.isNaN(opt) && !crossing) {
+                                // a split unit's β: the row gains −βz (active) or +βz (inactive), z = g here
+                                grad[s][row * w + i] = lower[s][unit] >= 0 ? -g[row * w + i] : g[row * w + i];
+                                maxGrad[row] = Math.max(maxGrad[row], Math.abs(grad[s][row * w + i]));
+                            }
+                            if (scale[s] != null) {
+                                scale[s][row] = Math.max(scale[s][row], Math.abs(l));
                             }
                             next[row * w + i] = g[row * w + i] * slopeUsed + lj[q + 1];
                         }
@@ -169,8 +184,14 @@ final class AlphaCrown {
                     }
                     for (int i = 0; i < w; i++) {
                         double v = alpha[s][row * w + i];
-                        if (!Double.isNaN(v)) {
+                        int unit = (row / rows) * w + i;
+                        if (Double.isNaN(v)) {
+                            continue;
+                        }
+                        if (lower[s][unit] < 0 && upper[s][unit] > 0) {
                             alpha[s][row * w + i] = Math.max(0, Math.min(1, v + step * Math.signum(grad[s][row * w + i])));
+                        } else {
+                            alpha[s][row * w + i] = Math.max(0, v + step * scale[s][row] * Math.signum(grad[s][row * w + i]));
                         }
                     }
                 }

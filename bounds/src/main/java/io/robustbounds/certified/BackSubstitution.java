@@ -216,10 +216,17 @@ final class BackSubstitution {
             int base = row * nOut;
             for (int i = 0; i < nOut; i++) {
                 double l = lam[base + i];
+                int unit = n * nOut + i;
+                if (relu && optimized != null && optimized[base + i] > 0 && (lower[unit] >= 0 || upper[unit] <= 0)) {
+                    // β > 0 on a unit with z ≥ 0 (resp. z ≤ 0) on the pass' domain: λ·relu(z) ≥ (λ − β)z (resp. βz)
+                    double p = lower[unit] >= 0 ? l - optimized[base + i] : optimized[base + i];
+                    relaxed[base + i] = p;
+                    products += Math.abs(p) * pass.magnitude(s, unit);     // fl(λ − β) errs by ≤ u|p|
+                    continue;
+                }
                 if (l == 0) {
                     continue;
                 }
-                int unit = n * nOut + i;
                 int q = 4 * unit + (l > 0 ? 0 : 2);
                 double alpha = lines[q];
                 if (l > 0 && relu && lower[unit] < 0 && upper[unit] > 0) {

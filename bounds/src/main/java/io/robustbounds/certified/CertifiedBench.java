@@ -69,7 +69,16 @@ public final class CertifiedBench {
                     int units = layers == 2 ? 20 : 16;
                     RandomMlp spec = RandomMlp.of(10, layers, units, a, 4, -1, 1, -1, 1);
                     Model m = spec.model(1616, 0);
-                    out.put(a.id() + "-" + layers + "x" + units, run(m, Certified.of(m), spec.samples(1616, 0, 0, mlpSamples), mlpSamples, false));
+                    double[] x = spec.samples(1616, 0, 0, mlpSamples);
+                    String key = a.id() + "-" + layers + "x" + units;
+                    out.put(key, run(m, Certified.of(m), x, mlpSamples, false));
+                    // -Dcertified.branching=8,16,...: the ReLU MLPs again with at most that many subdomains (same attacks)
+                    for (String b : System.getProperty("certified.branching", "").split(",")) {
+                        if (!b.isBlank() && a == Activation.RELU) {
+                            out.put(key + "-bab" + b.trim(), run(m, ((CrownNetwork) Certified.of(m)).withBranching(Integer.parseInt(b.trim())),
+                                    x, mlpSamples, false));
+                        }
+                    }
                 }
             }
         }
@@ -78,8 +87,16 @@ public final class CertifiedBench {
         System.out.println(json(out));
     }
 
+    /** The last model's attacks (the ReLU MLPs run once per -Dcertified.branching budget). */
+    private static Model attackedModel;
+    private static double[][] lastAttacks;
+
     private static Map<String, Object> run(Model model, LinearBoundNetwork net, double[] x, int n, boolean timed) throws IOException {
-        double[][] attacks = attacks(model, x, n, timed);
+        if (model != attackedModel) {
+            lastAttacks = attacks(model, x, n, timed);
+            attackedModel = model;
+        }
+        double[][] attacks = lastAttacks;
         double[] attackNorm = attacks[0];
         double[] sound = attacks[1];
         double[] attackPredicted = attacks[2];

@@ -33,6 +33,8 @@ final class Propagation {
     final BoundRows[] recorded;
     private final BackSubstitution backSubstitution;
     private final AlphaCrown alphaCrown;
+    /** Branch and bound: the ReLU splits of each sample's subdomain, applied to the bounds after CROWN's (null: none). */
+    BranchAndBound.Splits splits;
 
     Propagation(CrownNetwork net, double[] x, int samples, int[] cls, double[] eps, BoundRows[] cached) {
         this.net = net;
@@ -76,6 +78,9 @@ final class Propagation {
             Stage st = stages.get(s);
             if (!(st instanceof LinearStage)) {
                 tighten(s);
+                if (splits != null) {
+                    splits.apply(this, s);
+                }
                 relax(s);
             }
             forwardBounds(s);
