@@ -21,10 +21,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class FloatRay implements io.robustbounds.attack.Ray {
     /**
-     * Widths up to which the Java loops beat ND4J's batched products (measured, docs/benchmarks.md, issue 18):
-     * the loops cost ~n² per sample, ND4J's ops a fixed overhead that small widths cannot amortize.
+     * Widths up to which the Java loops beat ND4J's batched products (docs/benchmarks.md, issue 18; thread CPU per
+     * sample and pass, 100 samples per model, under load): 3 tanh layers of 10 → 101 ns against 340, of 32 → 532
+     * against 855, of 64 → 1020 against 1663; 2 ReLU layers of 128 → 1270–2080 against 1870–2620, of 256 → 6170
+     * against 4370 (ND4J's products amortize their overhead there).
      */
-    static final int MAX_WIDTH = 64;
+    static final int MAX_WIDTH = 128;
 
     /**
      * Whether C2 compiles this JVM's hot loops: C1 alone (-XX:TieredStopAtLevel=1, the launcher's choice for the
@@ -35,10 +37,11 @@ final class FloatRay implements io.robustbounds.attack.Ray {
 
     private final DenseStack net;
     private final int samplesPerModel;
-    private final float[] pre;
-    private final float[] direction;
-    private final float[] h;
-    private final float[] next;
+    /** V₁x + c₁ and V₁s per model and feature: [k][j] → the model's samples. */
+    private final float[][][] pre;
+    private final float[][][] direction;
+    private final float[][] h;
+    private final float[][] next;
     private final float[] eps;
 
     /** f: the forward pass at x; signs: s as [m, N, d]. */
@@ -57,8 +60,8 @@ final class FloatRay implements io.robustbounds.attack.Ray {
         for (int w : net.widths) {
             widest = Math.max(widest, w);
         }
-        this.h = new float[widest * samplesPerModel];
-        this.next = new float[widest * samplesPerModel];
+        this.h = new float[widest][samplesPerModel];
+        this.next = new float[widest][samplesPerModel];
         this.eps = new float[samplesPerModel];
     }
 
@@ -89,14 +92,19 @@ final class FloatRay implements io.robustbounds.attack.Ray {
         }
     }
 
-    /** [m, N, n] in C order to [m, n, N]. */
-    static float[] featureMajor(float[] a, int models, int samples, int n) {
-        float[] out = new float[a.length];
+    /**
+     * [m, N, n] in C order to one array per model and feature, [k][j][i]. Rows as separate arrays, not offsets into
+     * one: C2's SuperWord (JDK 17) vectorizes y[i] += a·x[i] over two arrays, but not y[at + i] += a·x[from + i]
+     * with different offsets, which could overlap if x and y were the same array (measured: 0.06 against 0.31 ns per
+     * multiply-add, 32×32 products over 100 samples).
+     */
+    static float[][][] featureMajor(float[] a, int models, int samples, int n) {
+        float[][][] out = new float[models][n][samples];
         for (int k = 0; k < models; k++) {
             int base = k * samples * n;
             for (int i = 0; i < samples; i++) {
                 for (int j = 0; j < n; j++) {
-                    out[base + j * samples + i] = a[base + i * n + j];
+                    out[k][j][i] = a[base + i * n + j];
                 }
             }
         }
@@ -114,73 +122,87 @@ final class FloatRay implements io.robustbounds.attack.Ray {
             throw new IllegalArgumentException("expected " + models * samples + " step sizes, got " + epsilon.length);
         }
         double[] out = new double[models * samples * classes];
-        float[] a = h;
-        float[] b = next;
+        float[][] a = h;
+        float[][] b = next;
         for (int k = 0; k < models; k++) {
             for (int i = 0; i < samples; i++) {
                 eps[i] = (float) epsilon[k * samples + i];
             }
             int width = net.widths[0];
-            int base = k * width * samples;
             for (int j = 0; j < width; j++) {
-                shift(a, j * samples, pre, direction, base + j * samples, eps, samples);
+                shift(a[j], pre[k][j], direction[k][j], eps, samples);
             }
-            activate(net.activations[0], a, width * samples);
+            activate(net.activations[0], a, width, samples);
             for (int l = 1; l < depth; l++) {
                 int rows = net.widths[l];
                 affine(p.weights()[l], p.biases()[l], k, rows, width, a, b, samples);
-                activate(net.activations[l], b, rows * samples);
-                float[] t = a;
+                activate(net.activations[l], b, rows, samples);
+                float[][] t = a;
                 a = b;
                 b = t;
                 width = rows;
             }
             affine(p.head(), p.headBias(), k, classes, width, a, b, samples);
             for (int c = 0; c < classes; c++) {
+                float[] row = b[c];
                 for (int i = 0; i < samples; i++) {
-                    out[(k * samples + i) * classes + c] = b[c * samples + i];
+                    out[(k * samples + i) * classes + c] = row[i];
                 }
             }
         }
         return out;
     }
 
-    /** a[at + i] = z[from + i] + ε_i d[from + i]: one feature of layer 1 along the ray. */
-    private static void shift(float[] a, int at, float[] z, float[] d, int from, float[] e, int samples) {
+    /** a[i] = z[i] + ε_i d[i]: one feature of layer 1 along the ray. */
+    private static void shift(float[] a, float[] z, float[] d, float[] e, int samples) {
         for (int i = 0; i < samples; i++) {
-            a[at + i] = z[from + i] + e[i] * d[from + i];
+            a[i] = z[i] + e[i] * d[i];
         }
     }
 
-    /** out[r][·] = c_r + Σ_j W[k][r][j]·in[j][·] for r < rows, feature-major over samples; W is [m, rows, cols]. */
-    private static void affine(float[] w, float[] bias, int k, int rows, int cols, float[] in, float[] out, int samples) {
-        int wk = k * rows * cols;
+    /** out[r][·] = c_r + Σ_j W[k][r][j]·in[j][·] for r < rows, over the samples; W is [m, rows, cols] in C order. */
+    private static void affine(float[] w, float[] bias, int k, int rows, int cols, float[][] in, float[][] out, int samples) {
         for (int r = 0; r < rows; r++) {
-            int o = r * samples;
-            java.util.Arrays.fill(out, o, o + samples, bias[k * rows + r]);
-            for (int j = 0; j < cols; j++) {
-                axpy(w[wk + r * cols + j], in, j * samples, out, o, samples);
+            float[] y = out[r];
+            java.util.Arrays.fill(y, 0, samples, bias[k * rows + r]);
+            int at = (k * rows + r) * cols;
+            int j = 0;
+            for (; j + 4 <= cols; j += 4) { // four inputs per sweep over the row: a quarter of the row's loads and stores
+                axpy4(w[at + j], w[at + j + 1], w[at + j + 2], w[at + j + 3], in[j], in[j + 1], in[j + 2], in[j + 3], y, samples);
+            }
+            for (; j < cols; j++) {
+                axpy(w[at + j], in[j], y, samples);
             }
         }
     }
 
-    private static void axpy(float alpha, float[] x, int from, float[] y, int at, int n) {
+    /** y[i] += a₀x₀[i] + a₁x₁[i] + a₂x₂[i] + a₃x₃[i]. */
+    private static void axpy4(float a0, float a1, float a2, float a3, float[] x0, float[] x1, float[] x2, float[] x3, float[] y, int n) {
         for (int i = 0; i < n; i++) {
-            y[at + i] += alpha * x[from + i];
+            y[i] += a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
         }
     }
 
-    private static void activate(Activation g, float[] a, int n) {
-        switch (g) {
-            case TANH -> FastTanh.tanh(a, 0, n);
-            case SIGMOID -> FastTanh.sigmoid(a, 0, n);
-            case RELU -> relu(a, n);
-            case SOFTPLUS -> {
-                for (int i = 0; i < n; i++) {
-                    a[i] = (float) Activation.SOFTPLUS.value(a[i]);
+    private static void axpy(float alpha, float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            y[i] += alpha * x[i];
+        }
+    }
+
+    private static void activate(Activation g, float[][] a, int rows, int n) {
+        for (int r = 0; r < rows; r++) {
+            float[] row = a[r];
+            switch (g) {
+                case TANH -> FastTanh.tanh(row, 0, n);
+                case SIGMOID -> FastTanh.sigmoid(row, 0, n);
+                case RELU -> relu(row, n);
+                case SOFTPLUS -> {
+                    for (int i = 0; i < n; i++) {
+                        row[i] = (float) Activation.SOFTPLUS.value(row[i]);
+                    }
                 }
-            }
-            case IDENTITY -> {
+                case IDENTITY -> {
+                }
             }
         }
     }
