@@ -456,8 +456,8 @@ public final class DenseStack {
 
     // ---------------------------------------------------------------- rays x + ε s
 
-    /** The weights and biases as Java floats in their C order ([m, n_i, n_{i−1}], [m, n_i]), for {@link FloatRay}. */
-    record FloatParameters(float[][] weights, float[][] biases, float[] head, float[] headBias) {
+    /** Weights, biases and V₁V₁ᵀ as Java floats in their C order ([m, n_i, n_{i−1}], [m, n_i], [m, n₁, n₁]), for FloatRay and FloatLanczos. */
+    record FloatParameters(float[][] weights, float[][] biases, float[] head, float[] headBias, float[] firstGram) {
     }
 
     private volatile FloatParameters floatParameters;
@@ -471,7 +471,8 @@ public final class DenseStack {
                 w[i] = Arrays2.toFloats(weights[i]);
                 b[i] = Arrays2.toFloats(biases[i]);
             }
-            p = new FloatParameters(w, b, Arrays2.toFloats(headWeight), Arrays2.toFloats(headBias));
+            p = new FloatParameters(w, b, Arrays2.toFloats(headWeight), Arrays2.toFloats(headBias),
+                    firstGram == null ? null : Arrays2.toFloats(firstGram));
             floatParameters = p;
         }
         return p;

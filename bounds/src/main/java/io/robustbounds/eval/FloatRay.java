@@ -160,11 +160,11 @@ final class FloatRay implements io.robustbounds.attack.Ray {
         }
     }
 
-    /** out[r][·] = c_r + Σ_j W[k][r][j]·in[j][·] for r < rows, over the samples; W is [m, rows, cols] in C order. */
-    private static void affine(float[] w, float[] bias, int k, int rows, int cols, float[][] in, float[][] out, int samples) {
+    /** out[r][·] = c_r + Σ_j W[k][r][j]·in[j][·] for r < rows, over the samples; W is [m, rows, cols] in C order; no c: 0. */
+    static void affine(float[] w, float[] bias, int k, int rows, int cols, float[][] in, float[][] out, int samples) {
         for (int r = 0; r < rows; r++) {
             float[] y = out[r];
-            java.util.Arrays.fill(y, 0, samples, bias[k * rows + r]);
+            java.util.Arrays.fill(y, 0, samples, bias == null ? 0.0f : bias[k * rows + r]);
             int at = (k * rows + r) * cols;
             int j = 0;
             for (; j + 4 <= cols; j += 4) { // four inputs per sweep over the row: a quarter of the row's loads and stores
@@ -172,6 +172,23 @@ final class FloatRay implements io.robustbounds.attack.Ray {
             }
             for (; j < cols; j++) {
                 axpy(w[at + j], in[j], y, samples);
+            }
+        }
+    }
+
+    /** out[c][·] = Σ_r W[k][r][c]·in[r][·] for c < cols (Wᵀ in), over the samples; W is [m, rows, cols] in C order. */
+    static void affineTransposed(float[] w, int k, int rows, int cols, float[][] in, float[][] out, int samples) {
+        int wk = k * rows * cols;
+        for (int c = 0; c < cols; c++) {
+            float[] y = out[c];
+            java.util.Arrays.fill(y, 0, samples, 0.0f);
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                axpy4(w[wk + r * cols + c], w[wk + (r + 1) * cols + c], w[wk + (r + 2) * cols + c], w[wk + (r + 3) * cols + c],
+                        in[r], in[r + 1], in[r + 2], in[r + 3], y, samples);
+            }
+            for (; r < rows; r++) {
+                axpy(w[wk + r * cols + c], in[r], y, samples);
             }
         }
     }
