@@ -456,6 +456,40 @@ public final class DenseStack {
 
     // ---------------------------------------------------------------- rays x + ε s
 
+    /** Weights, biases and V₁V₁ᵀ as Java floats in their C order ([m, n_i, n_{i−1}], [m, n_i], [m, n₁, n₁]), for FloatRay and FloatLanczos. */
+    record FloatParameters(float[][] weights, float[][] biases, float[] head, float[] headBias, float[] firstGram) {
+    }
+
+    private volatile FloatParameters floatParameters;
+
+    FloatParameters floatParameters() {
+        FloatParameters p = floatParameters;
+        if (p == null) {
+            float[][] w = new float[widths.length][];
+            float[][] b = new float[widths.length][];
+            for (int i = 0; i < widths.length; i++) {
+                w[i] = Arrays2.toFloats(weights[i]);
+                b[i] = Arrays2.toFloats(biases[i]);
+            }
+            p = new FloatParameters(w, b, Arrays2.toFloats(headWeight), Arrays2.toFloats(headBias),
+                    firstGram == null ? null : Arrays2.toFloats(firstGram));
+            floatParameters = p;
+        }
+        return p;
+    }
+
+    /**
+     * The classifier along x + ε s for the batch of f, s = {@code signs} [m, N, d]: in Java float loops for stacks of
+     * small widths under C2 ({@link FloatRay#applies}), else in ND4J ops.
+     */
+    io.robustbounds.attack.Ray ray(Forward f, INDArray signs) {
+        if (FloatRay.applies(this)) {
+            floatParameters();
+            return new FloatRay(this, f, signs);
+        }
+        return new Ray(f, signs);
+    }
+
     /**
      * The classifier along rays x + ε s for a batch: the first affine map is precomputed as
      * z₁(ε) = (V₁x + c₁) + ε (V₁s), so each evaluation skips the widest product.

@@ -41,6 +41,15 @@ final class JacobianNorm {
 
     static Result compute(DenseStack net, DenseStack.Forward f, double tolerance, int maxSteps) {
         int dim = net.featureSize();
+        if (dim <= EXACT_DIMENSION && maxSteps >= dim && FloatLanczos.applies(net)) {
+            return FloatLanczos.compute(net, f);
+        }
+        return withNd4j(net, f, tolerance, maxSteps);
+    }
+
+    /** {@link #compute} in ND4J ops, whatever the stack. */
+    static Result withNd4j(DenseStack net, DenseStack.Forward f, double tolerance, int maxSteps) {
+        int dim = net.featureSize();
         int count = net.models * f.samplesPerModel;
         int steps = Math.min(dim, maxSteps);
         boolean exhaust = dim <= EXACT_DIMENSION && steps == dim;
@@ -184,6 +193,17 @@ final class JacobianNorm {
 
     /** The same fixed unit vector for every sample (a Weyl sequence, so it is unlikely to be orthogonal to any eigenvector). */
     private static INDArray startVectors(DenseStack net, int samplesPerModel, int dim) {
+        double[] v = startVector(dim);
+        int count = net.models * samplesPerModel;
+        double[] all = new double[count * dim];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(v, 0, all, i * dim, dim);
+        }
+        return Arrays2.fromDoubles(all, net.dataType, net.models, samplesPerModel, dim);
+    }
+
+    /** The start vector of {@link #startVectors}: unit, entries 0.5 + frac((k + 1)·φ⁻¹). */
+    static double[] startVector(int dim) {
         double[] v = new double[dim];
         double norm = 0;
         for (int k = 0; k < dim; k++) {
@@ -192,14 +212,10 @@ final class JacobianNorm {
             norm += v[k] * v[k];
         }
         norm = Math.sqrt(norm);
-        int count = net.models * samplesPerModel;
-        double[] all = new double[count * dim];
-        for (int i = 0; i < count; i++) {
-            for (int k = 0; k < dim; k++) {
-                all[i * dim + k] = v[k] / norm;
-            }
+        for (int k = 0; k < dim; k++) {
+            v[k] /= norm;
         }
-        return Arrays2.fromDoubles(all, net.dataType, net.models, samplesPerModel, dim);
+        return v;
     }
 
     /**

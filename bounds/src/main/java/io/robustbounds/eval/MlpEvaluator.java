@@ -106,7 +106,7 @@ public final class MlpEvaluator {
         // Algorithm 2.1: s = sign(∇ₓ CE(softmax(logits), c)), then the binary search on ε
         INDArray signs = Transforms.sign(net.inputGradient(f, CrossEntropy.direction(h.logits(), h.predicted(), net.classes)), false);
         double[] nonZero = Arrays2.toDoubles(Transforms.abs(signs, true).sum(2));
-        FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(net.new Ray(f, signs), h.predicted(), net.classes,
+        FastGradientSign.Result fgs = FastGradientSign.minimalEpsilon(net.ray(f, signs), h.predicted(), net.classes,
                 settings.fgsUpper(), settings.fgsTolerance());
         return SampleResults.of(perModel, h, chains, fgs, nonZero);
     }
