@@ -171,6 +171,21 @@ public final class DenseStack {
         return dataType;
     }
 
+    /**
+     * Fewest rows with which every product of {@link #jacobianGram} has M·N·K above 100³, where OpenBLAS always takes
+     * its blocked kernel, whose rows do not depend on how many rows share the product ({@link Padding#BLOCK_ROWS}).
+     */
+    int blockedKernelRows() {
+        long smallest = Long.MAX_VALUE;
+        for (int i = 1; i < widths.length; i++) {
+            smallest = Math.min(smallest, (long) widths[i] * widths[i - 1]);
+        }
+        if (widths.length > 0) {
+            smallest = Math.min(smallest, (long) widths[0] * (firstGram != null ? widths[0] : inputSize));
+        }
+        return (int) Math.min(Integer.MAX_VALUE, 1_000_000L / Math.max(1, smallest) + 1);
+    }
+
     /** Features of the last hidden layer (n in Theorem 4.2); the input size for a linear classifier. */
     public int featureSize() {
         return widths.length == 0 ? inputSize : widths[widths.length - 1];

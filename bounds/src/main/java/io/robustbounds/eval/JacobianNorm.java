@@ -54,6 +54,7 @@ final class JacobianNorm {
         int steps = Math.min(dim, maxSteps);
         boolean exhaust = dim <= EXACT_DIMENSION && steps == dim;
         boolean compactable = net.models == 1 && !exhaust;
+        int floor = Math.max(Padding.BLOCK_ROWS, net.blockedKernelRows());
         double breakdown = net.dataType == DataType.FLOAT ? 1e-5 : 1e-12;
 
         double[][] alpha = new double[steps][count];
@@ -134,10 +135,11 @@ final class JacobianNorm {
                     break;
                 }
                 INDArray next = w.muli(net.perSample(inverse, rowsPerModel));
-                int keepCount = Math.max(running, Math.min(rows, Padding.MIN_ROWS));
+                int keepCount = Math.max(running, Math.min(rows, floor));
                 if (compactable && check && running <= COMPACT_BELOW * rows && keepCount < rows) {
-                    // converged rows fill the batch up to MIN_ROWS, so no product gets small enough to round
-                    // differently (see Padding.MIN_ROWS); their q is 0 from here on
+                    // converged rows fill the batch up to the floor, so every product stays in OpenBLAS's blocked
+                    // kernel, where a row's result does not depend on the row count (see Padding.BLOCK_ROWS); their q
+                    // is 0 from here on
                     int[] keep = new int[keepCount];
                     int[] kept = new int[keepCount];
                     int padding = keepCount - running;

@@ -26,11 +26,4 @@ final class Padding {
      * jobs' 8192-row batches; 1024 keeps a 2000-sample batch within 2.4 % of padding.
      */
     static final int MLP_BLOCK_ROWS = 1024;
-
-    /**
-     * Fewest rows Lanczos compaction keeps ({@link JacobianNorm}). Single-model batches have exactly
-     * {@link #BLOCK_ROWS} or {@link #MLP_BLOCK_ROWS} rows, so it does not compact them (a compacted product's shape
-     * would depend on how many of a block's samples had converged).
-     */
-    static final int MIN_ROWS = MLP_BLOCK_ROWS;
 }
