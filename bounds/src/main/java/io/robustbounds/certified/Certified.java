@@ -24,6 +24,15 @@ public final class Certified {
     private Certified() {
     }
 
+    /**
+     * {@link #of(Model)} with branch and bound on the unstable ReLUs of an MLP at up to {@code branching} subdomains per
+     * sample and ε (0: plain CROWN); networks with a convolution or a Lipschitz prefix keep their default (none).
+     */
+    public static LinearBoundNetwork of(Model model, int branching) {
+        LinearBoundNetwork net = of(model);
+        return model.isMlp() && net instanceof CrownNetwork c ? c.withBranching(branching) : net;
+    }
+
     public static LinearBoundNetwork of(Model model) {
         List<Layer> layers = model.layers();
         int cut = -1;

@@ -30,7 +30,8 @@ public final class Certification {
 
     /** For the models of a batch, in the order of their samples (one architecture: the batch's rows share a method). */
     public static Certification of(List<Model> models, EvalSettings settings) {
-        return new Certification(models.stream().map(Certified::of).toList(), settings);
+        int branching = settings.certification().branching();
+        return new Certification(models.stream().map(m -> Certified.of(m, branching)).toList(), settings);
     }
 
     public static Certification of(Model model, EvalSettings settings) {

@@ -33,7 +33,7 @@ public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, d
      * @param radius    0: search the largest certified radius; r > 0: one propagation at r per sample, the bound is the
      *                  radius proven at r (≥ r exactly where the ball of radius r is certified: certified accuracy at r)
      */
-    public record Certification(double tolerance, int maxSteps, double radius) {
+    public record Certification(double tolerance, int maxSteps, double radius, int branching) {
         public Certification {
             if (!(tolerance > 0 && tolerance < 1)) {
                 throw new IllegalArgumentException("certified tolerance must be in (0, 1), got " + tolerance);
@@ -44,9 +44,17 @@ public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, d
             if (!(radius >= 0 && Double.isFinite(radius))) {
                 throw new IllegalArgumentException("certified radius must be >= 0 and finite, got " + radius);
             }
+            if (branching < 0) {
+                throw new IllegalArgumentException("certified branching must be >= 0, got " + branching);
+            }
         }
 
-        /** Radii to 1 %, at most 30 propagations, searched. */
+        /** With the default branch-and-bound budget ({@link io.robustbounds.certified.CrownNetwork#DEFAULT_BRANCHING}). */
+        public Certification(double tolerance, int maxSteps, double radius) {
+            this(tolerance, maxSteps, radius, io.robustbounds.certified.CrownNetwork.DEFAULT_BRANCHING);
+        }
+
+        /** Radii to 1 %, at most 30 propagations, searched, 16 subdomains per ReLU MLP sample. */
         public static Certification defaults() {
             return new Certification(1e-2, 30, 0);
         }

@@ -54,7 +54,7 @@ public final class EvaluationSettings {
             throw s.invalid("evaluation.certified.radius", "must be 0 (search the radius) or a positive radius to certify");
         }
         EvalSettings.Certification certification = new EvalSettings.Certification(s.getDouble("evaluation.certified.tolerance", 0, 1),
-                s.getInt("evaluation.certified.max-steps", 1), radius);
+                s.getInt("evaluation.certified.max-steps", 1), radius, s.getInt("evaluation.certified.branching", 0));
         return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
                 s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks,
                 certification);

@@ -74,6 +74,18 @@ class SettingsTest {
         assertTrue(m.startsWith("unknown key cluster.nodes (from --set); known sections: aggregate, evaluate, evaluation, import-caffe"), m);
     }
 
+    /** The certified mode's branch-and-bound budget: read, defaulted from the shipped file, refused below 0 by name. */
+    @Test
+    void certifiedBranchingIsReadAndChecked() {
+        Path conf = CONF.resolve("robustbounds.conf");
+        assertEquals(16, EvaluationSettings.read(Settings.load(conf, List.of(), ConfigSchemas.main())).certification().branching());
+        assertEquals(0, EvaluationSettings.read(Settings.load(conf, List.of("evaluation.certified.branching=0"), ConfigSchemas.main()))
+                .certification().branching());
+        ConfigException e = assertThrows(ConfigException.class, () -> EvaluationSettings.read(
+                Settings.load(conf, List.of("evaluation.certified.branching=-2"), ConfigSchemas.main())));
+        assertTrue(e.getMessage().contains("evaluation.certified.branching") && e.getMessage().contains("-2"), e.getMessage());
+    }
+
     @Test
     void unknownKeyInAFileNamesFileAndLine(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("mine.conf");
