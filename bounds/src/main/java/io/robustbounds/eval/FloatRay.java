@@ -79,8 +79,6 @@ final class FloatRay implements io.robustbounds.attack.Ray {
         return true;
     }
 
-    }
-
     /**
      * [m, N, n] in C order to one array per model and feature, [k][j][i]. Rows as separate arrays, not offsets into
      * one: C2's SuperWord (JDK 17) vectorizes y[i] += a·x[i] over two arrays, but not y[at + i] += a·x[from + i]
