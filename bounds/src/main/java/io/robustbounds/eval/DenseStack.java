@@ -40,9 +40,17 @@ public final class DenseStack {
     final double[][] headRowDistances;
     /** Algorithm 4.1's M per model, with the thesis' B for ReLU. */
     final double[] paperM;
+    /**
+     * Whether the FGS ray and the exhaustive Lanczos may run in Java float loops ({@link FloatRay#applies}): for stacks
+     * (the sweeps' path, {@link #of(List, DataType)}), not for one model compiled alone ({@link #of(Model, DataType)}, the
+     * evaluators' path). The evaluate and pipeline commands run on C1, where the loops are not vectorized and 2–3×
+     * slower than ND4J's (the 10⁶-row pipeline fell from ~0.78 to 0.33 of the library's speed with them). The choice
+     * follows the path only, never the JVM, so a local run and a cluster's executors compute the same bits.
+     */
+    final boolean javaLoops;
 
-    private DenseStack(List<Model> stack, DataType dataType) {
-        this(stack.size(), dataType, architecture(stack), raw(stack, m -> m.denseLayers().stream().map(l -> l.weight()).toList()),
+    private DenseStack(List<Model> stack, DataType dataType, boolean javaLoops) {
+        this(stack.size(), dataType, javaLoops, architecture(stack), raw(stack, m -> m.denseLayers().stream().map(l -> l.weight()).toList()),
                 raw(stack, m -> m.denseLayers().stream().map(l -> l.bias()).toList()),
                 raw(stack, m -> List.of(m.head().weight()))[0], raw(stack, m -> List.of(m.head().bias()))[0]);
     }
@@ -82,9 +90,10 @@ public final class DenseStack {
         return out;
     }
 
-    private DenseStack(int models, DataType dataType, Architecture a, double[][] weightValues, double[][] biasValues,
+    private DenseStack(int models, DataType dataType, boolean javaLoops, Architecture a, double[][] weightValues, double[][] biasValues,
                        double[] headWeightValues, double[] headBiasValues) {
         this.models = models;
+        this.javaLoops = javaLoops;
         this.dataType = dataType;
         this.inputSize = a.inputSize();
         this.classes = a.classes();
@@ -131,13 +140,13 @@ public final class DenseStack {
         io.robustbounds.random.RandomMlp spec = s.spec();
         Activation[] acts = new Activation[spec.hidden().length];
         Arrays.fill(acts, spec.activation());
-        return new DenseStack(s.count(), dataType, new Architecture(spec.inputSize(), spec.classes(), spec.hidden(), acts),
+        return new DenseStack(s.count(), dataType, true, new Architecture(spec.inputSize(), spec.classes(), spec.hidden(), acts),
                 s.weights(), s.biases(), s.headWeight(), s.headBias());
     }
 
-    /** Compiles one model. */
+    /** Compiles one model, alone (the evaluators' path: ND4J ops throughout, see {@link #javaLoops}). */
     public static DenseStack of(Model model, DataType dataType) {
-        return new DenseStack(List.of(model), dataType);
+        return new DenseStack(List.of(model), dataType, false);
     }
 
     /** Compiles models that share one architecture (same input size, widths, activations, classes). */
@@ -148,7 +157,7 @@ public final class DenseStack {
         if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
             throw new IllegalArgumentException("data type must be FLOAT or DOUBLE, got " + dataType);
         }
-        return new DenseStack(models, dataType);
+        return new DenseStack(models, dataType, true);
     }
 
     public int models() {
@@ -495,7 +504,7 @@ public final class DenseStack {
 
     /**
      * The classifier along x + ε s for the batch of f, s = {@code signs} [m, N, d]: in Java float loops for stacks of
-     * small widths under C2 ({@link FloatRay#applies}), else in ND4J ops.
+     * small widths ({@link FloatRay#applies}), else in ND4J ops.
      */
     io.robustbounds.attack.Ray ray(Forward f, INDArray signs) {
         if (FloatRay.applies(this)) {

@@ -66,9 +66,9 @@ final class FloatRay implements io.robustbounds.attack.Ray {
         this.eps = new float[samplesPerModel];
     }
 
-    /** Whether the stack qualifies: FLOAT, hidden layers all at most MAX_WIDTH wide (and the switch on). */
+    /** Whether the stack qualifies: a stack (not a model compiled alone), FLOAT, hidden layers all at most MAX_WIDTH wide (and the switch on). */
     static boolean applies(DenseStack net) {
-        if (!ENABLED || net.dataType != DataType.FLOAT || net.depth() == 0) {
+        if (!ENABLED || !net.javaLoops || net.dataType != DataType.FLOAT || net.depth() == 0) {
             return false;
         }
         for (int w : net.widths) {

@@ -44,14 +44,15 @@ public final class MlpEvaluator {
     }
 
     /**
-     * One model's n samples [n·d], in blocks of exactly {@link Padding#MLP_BLOCK_ROWS} rows (the last padded with zero
+     * One model's n samples [n·d], in blocks of exactly {@link Padding#mlpBlockRows} rows (the last padded with zero
      * rows whose results are dropped), so that a sample's result does not depend on its batch.
      */
     public SampleResults evaluateSingle(DenseStack net, double[] samples, int n) {
         List<SampleResults> parts = new ArrayList<>();
+        int blockRows = Padding.mlpBlockRows(net);
         forEachBlock(net, samples, n, (block, rows) -> {
-            SampleResults r = evaluate(net, block, Padding.MLP_BLOCK_ROWS);
-            parts.add(rows == Padding.MLP_BLOCK_ROWS ? r : r.keepFirst(rows));
+            SampleResults r = evaluate(net, block, blockRows);
+            parts.add(rows == blockRows ? r : r.keepFirst(rows));
         });
         return parts.size() == 1 ? parts.get(0) : SampleResults.concat(parts);
     }
@@ -61,13 +62,13 @@ public final class MlpEvaluator {
         int[] out = new int[n];
         int[] at = {0};
         forEachBlock(net, samples, n, (block, rows) -> {
-            System.arraycopy(predict(net, block, Padding.MLP_BLOCK_ROWS), 0, out, at[0], rows);
+            System.arraycopy(predict(net, block, Padding.mlpBlockRows(net)), 0, out, at[0], rows);
             at[0] += rows;
         });
         return out;
     }
 
-    /** One model's samples in consecutive blocks of MLP_BLOCK_ROWS rows, the last padded with zeros: work(block, rows). */
+    /** One model's samples in consecutive blocks of {@link Padding#mlpBlockRows} rows, the last padded with zeros: work(block, rows). */
     private static void forEachBlock(DenseStack net, double[] samples, int n, java.util.function.ObjIntConsumer<double[]> work) {
         if (net.models != 1) {
             throw new IllegalArgumentException("one model's samples expected, the stack has " + net.models);
@@ -75,9 +76,10 @@ public final class MlpEvaluator {
         if (samples.length != (long) n * net.inputSize) {
             throw new IllegalArgumentException("expected " + n + " samples of " + net.inputSize + " values, got " + samples.length + " values");
         }
-        for (int start = 0; start < n; start += Padding.MLP_BLOCK_ROWS) {
-            int rows = Math.min(Padding.MLP_BLOCK_ROWS, n - start);
-            double[] block = new double[Padding.MLP_BLOCK_ROWS * net.inputSize];
+        int blockRows = Padding.mlpBlockRows(net);
+        for (int start = 0; start < n; start += blockRows) {
+            int rows = Math.min(blockRows, n - start);
+            double[] block = new double[blockRows * net.inputSize];
             System.arraycopy(samples, start * net.inputSize, block, 0, rows * net.inputSize);
             work.accept(block, rows);
         }

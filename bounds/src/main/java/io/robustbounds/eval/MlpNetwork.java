@@ -37,13 +37,13 @@ public final class MlpNetwork implements Differentiable {
 
     @Override
     public int minRows() {
-        return Padding.MLP_BLOCK_ROWS;
+        return Padding.MLP_ATTACK_ROWS;
     }
 
-    /** Batches of exactly {@link Padding#MLP_BLOCK_ROWS} rows, as in {@link MlpEvaluator}: every product has one shape. */
+    /** Batches of exactly {@link Padding#MLP_ATTACK_ROWS} rows: every product has one shape. */
     @Override
     public int maxRows() {
-        return Padding.MLP_BLOCK_ROWS;
+        return Padding.MLP_ATTACK_ROWS;
     }
 
     @Override

@@ -16,14 +16,31 @@ final class Padding {
      * does not depend on its position (measured on that head for N = 1 … 300 at several offsets) except in the
      * small kernel's last N mod 4 rows, which a multiple of 64 does not have. Stacks of several models keep
      * their samples per model, which a sweep fixes, so they are not padded. This is a CNN's block (its products are
-     * large per row already); a single MLP's is {@link #MLP_BLOCK_ROWS}.
+     * large per row already); a single MLP's is {@link #mlpBlockRows}.
      */
     static final int BLOCK_ROWS = 64;
 
     /**
-     * Rows of every batch a single MLP computes with, for the same reason as {@link #BLOCK_ROWS}: an MLP's products are
-     * small per row, so 64-row blocks would multiply the ND4J calls per sample (~25 µs each) by up to 128 against the
-     * jobs' 8192-row batches; 1024 keeps a 2000-sample batch within 2.4 % of padding.
+     * Rows of every batch a single MLP computes with, for the same reason as {@link #BLOCK_ROWS}, chosen from the model
+     * alone: 8192 when a row costs at most 16384 multiply-adds through the layers (a small MLP, whose block is mostly
+     * ND4J's ~25 µs per call: 1024-row blocks cost the 10⁶-row pipeline ~7 µs per row), else 1024 (a 2000-sample batch
+     * of a 784-256-256 net then pads 2.4 %).
      */
-    static final int MLP_BLOCK_ROWS = 1024;
+    static int mlpBlockRows(DenseStack net) {
+        long macs = 0;
+        int in = net.inputSize;
+        for (int w : net.widths) {
+            macs += (long) in * w;
+            in = w;
+        }
+        macs += (long) in * net.classes;
+        return macs <= 16384 ? 8192 : 1024;
+    }
+
+    /**
+     * Rows of every batch the attacks (DeepFool, the L2 search) run a single MLP with: fixed, so a sample's attack does
+     * not depend on its batch, and 1024 whatever the model, because an attack runs hundreds of passes per batch and a
+     * small batch padded to 8192 rows would pay them for 8192 (`BatchSizeDeterminismTest`'s attack case: 44 s → 9 s).
+     */
+    static final int MLP_ATTACK_ROWS = 1024;
 }

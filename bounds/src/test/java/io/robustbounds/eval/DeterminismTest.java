@@ -199,7 +199,7 @@ class DeterminismTest {
      * d = 40, n₁ = 30 in FLOAT, one model at a time (the evaluators' path) split into batches of 25 or 1: identical to
      * batches of 100. Without padding this failed (δ differed in 494/600 samples, ‖J‖ in 600/600, FGS ε in 35/600):
      * OpenBLAS rounds a row of [N,40]·[40,30] differently for N ≤ 32 (and any product for N = 1). A single model's
-     * samples now run in blocks of exactly Padding.MLP_BLOCK_ROWS rows (BatchSizeDeterminismTest has the CNN case).
+     * samples now run in blocks of exactly Padding.mlpBlockRows rows (BatchSizeDeterminismTest has the CNN case).
      */
     @Test
     void wideFloatBatchSplit() {
