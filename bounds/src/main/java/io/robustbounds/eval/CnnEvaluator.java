@@ -59,7 +59,6 @@ public final class CnnEvaluator implements ModelEvaluator {
         List<TrunkLayer> ops = new ArrayList<>();
         long[] shape = model.input().shape();
         long elements = 0;
-        List<Long> sizes = new ArrayList<>();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (int i = 0; i < split; i++) {
                 if (!(layers.get(i) instanceof TrunkLayer op)) {
@@ -75,7 +74,6 @@ public final class CnnEvaluator implements ModelEvaluator {
                 stored.add(op);
                 ops.add(op.withDataType(settings.dataType()));
                 shape = out;
-                sizes.add(product(out));
             }
             long[] in = model.input().shape();
             this.strategies = settings.layerwiseModes().stream()
@@ -94,10 +92,6 @@ public final class CnnEvaluator implements ModelEvaluator {
         }
         long bytesPerSample = Math.max(1, 2 * elements) * settings.dataType().width();
         this.convRay = ConvRay.handles(trunk);
-        if (convRay) {
-            int second = trunk.get(1) instanceof Conv2d ? 1 : 2;
-            bytesPerSample += ConvRay.bytesPerSample(sizes.get(second - 1), sizes.get(second), sizes.get(0));
-        }
         this.chunkRows = (int) Math.max(1, Math.min(1 << 20, settings.batchMemory() / bytesPerSample));
     }
 

@@ -1,7 +1,6 @@
 package io.robustbounds.eval;
 
 import io.robustbounds.attack.Differentiable;
-import io.robustbounds.model.Conv2d;
 import io.robustbounds.model.TrunkLayer;
 import io.robustbounds.model.Model;
 import java.util.List;
@@ -14,29 +13,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Batches have exactly {@link Padding#BLOCK_ROWS} rows, as the evaluator's chunks (padded or split), so every product
  * has one shape and a sample's result does not depend on the others in its batch.
  *
- * <p>A convolution followed by ReLU is back-propagated as its ReLU mask (output &gt; 0, taken from the forward
- * pass, the same mask as z &gt; 0) then the convolution's linear part: {@link Conv2d#inputGradient} would
- * recompute the convolution for the mask on every backward pass, and DeepFool makes one per class.
+ * <p>Backward passes hand every trunk layer its forward output ({@link TrunkLayer#inputGradient(INDArray, INDArray,
+ * INDArray)}): a convolution followed by ReLU takes its mask from it (output &gt; 0, the same mask as z &gt; 0) instead
+ * of convolving again on every backward pass, and DeepFool makes one per class.
  */
 public final class CnnNetwork implements Differentiable {
     private final List<TrunkLayer> trunk;
     private final DenseStack mlp;
     private final long[] inputShape;
     private final int inputSize;
-    /** Per trunk layer: the convolution without its ReLU where the layer is a convolution + ReLU, else null. */
-    private final Conv2d[] linearConv;
 
     public CnnNetwork(CnnEvaluator evaluator) {
         this.trunk = evaluator.trunk();
         this.mlp = evaluator.mlp();
         this.inputShape = evaluator.inputShape();
         this.inputSize = evaluator.inputSize();
-        this.linearConv = new Conv2d[trunk.size()];
-        for (int l = 0; l < trunk.size(); l++) {
-            if (trunk.get(l) instanceof Conv2d c && c.relu()) {
-                linearConv[l] = new Conv2d(c.weight(), c.bias(), c.stride(), c.padding(), false);
-            }
-        }
     }
 
     public static CnnNetwork of(Model model, EvalSettings settings) {
@@ -79,12 +70,6 @@ public final class CnnNetwork implements Differentiable {
         for (int l = 0; l < trunk.size(); l++) {
             acts[l + 1] = trunk.get(l).forward(acts[l]);
         }
-        INDArray[] masks = new INDArray[trunk.size()];  // in the pass's workspace: backward passes may run in inner ones
-        for (int l = 0; l < trunk.size(); l++) {
-            if (linearConv[l] != null) {
-                masks[l] = acts[l + 1].gt(0).castTo(acts[l + 1].dataType());
-            }
-        }
         INDArray out = acts[trunk.size()];
         DenseStack.Forward f = mlp.forward(out.reshape('c', 1, rows, out.length() / rows));
         return new Pass() {
@@ -97,8 +82,7 @@ public final class CnnNetwork implements Differentiable {
             public INDArray backward(double[] outputWeights) {
                 INDArray g = mlp.inputGradient(f, outputWeights).reshape('c', out.shape());
                 for (int l = trunk.size() - 1; l >= 0; l--) {
-                    g = linearConv[l] != null ? linearConv[l].inputGradient(acts[l], g.mul(masks[l]))
-                            : trunk.get(l).inputGradient(acts[l], g);
+                    g = trunk.get(l).inputGradient(acts[l], acts[l + 1], g);
                 }
                 return g.reshape('c', rows, inputSize);
             }

@@ -81,16 +81,16 @@ final class ConvRay implements Ray {
 
     /** Whether {@code trunk} starts with the shape this ray handles (conv, optional MAX pool, conv). */
     static boolean handles(List<TrunkLayer> trunk) {
-        if (trunk.size() < 2 || !(trunk.get(0) instanceof Conv2d)) {
-            return false;
-        }
-        int next = trunk.get(1) instanceof Pool2d p && p.method() == Pool2d.Method.MAX ? 2 : 1;
-        return trunk.size() > next && trunk.get(next) instanceof Conv2d;
+        return secondConvolution(trunk) > 0;
     }
 
-    /** Bytes of per-sample state this ray keeps for a trunk of these sizes (for the chunk's memory estimate). */
-    static long bytesPerSample(long pooled, long outSize, long firstOutput) {
-        return (SLOTS + 2) * (pooled + outSize) * Double.BYTES + 4 * firstOutput * Double.BYTES;
+    /** The index of the second convolution when the trunk starts conv, optional MAX pool, conv; else −1. */
+    private static int secondConvolution(List<TrunkLayer> trunk) {
+        if (trunk.size() < 2 || !(trunk.get(0) instanceof Conv2d)) {
+            return -1;
+        }
+        int next = trunk.get(1) instanceof Pool2d p && p.method() == Pool2d.Method.MAX ? 2 : 1;
+        return trunk.size() > next && trunk.get(next) instanceof Conv2d ? next : -1;
     }
 
     /**
@@ -100,7 +100,10 @@ final class ConvRay implements Ray {
         this.trunk = trunk;
         this.mlp = mlp;
         this.first = (Conv2d) trunk.get(0);
-        this.secondIndex = trunk.get(1) instanceof Pool2d ? 2 : 1;
+        this.secondIndex = secondConvolution(trunk);
+        if (secondIndex < 0) {
+            throw new IllegalArgumentException("ConvRay needs a trunk that starts conv, optional MAX pool, conv");
+        }
         this.between = List.copyOf(trunk.subList(1, secondIndex)).stream()
                 .map(l -> l.withDataType(DataType.DOUBLE)).toList();
         this.second = (Conv2d) trunk.get(secondIndex);
@@ -130,8 +133,7 @@ final class ConvRay implements Ray {
         // in a GEMM that runs many times faster per multiply-add: on LeNet-5 a sample's interpolated steps change ~20
         // windows, and a limit of 1/64 of them ran 0.86× the CPU time of 1/16 (docs/benchmarks.md)
         this.sparseLimit = Math.max(1, pooled / 64);
-        long mnk = (long) outSize * channels * kh * kw;
-        this.denseRows = (int) Math.min(Padding.BLOCK_ROWS, 1_000_000L / mnk + 1);
+        this.denseRows = Math.min(Padding.BLOCK_ROWS, Padding.rowsPastSmallKernel((long) outSize * channels * kh * kw));
         this.slotEps = new double[n][SLOTS];
         this.slotP = new double[n][SLOTS][pooled];
         this.slotC = new double[n][SLOTS][outSize];
@@ -172,9 +174,15 @@ final class ConvRay implements Ray {
         int[] dense = new int[n];
         int denseCount = 0;
         for (int i = 0; i < n; i++) {
-            target[i] = freeSlot(i, eps[i]);
-            System.arraycopy(p, i * pooled, slotP[i][target[i]], 0, pooled);
-            if (!interpolate(i, eps[i], target[i])) {
+            int a = nearest(i, eps[i], true);
+            int b = nearest(i, eps[i], false);
+            int free = 0;
+            while (free == a || free == b) { // q's state goes to the slot that is neither bracket end
+                free++;
+            }
+            target[i] = free;
+            System.arraycopy(p, i * pooled, slotP[i][free], 0, pooled);
+            if (!interpolate(i, eps[i], a, b, free)) {
                 dense[denseCount++] = i;
             }
         }
@@ -199,17 +207,6 @@ final class ConvRay implements Ray {
         return mlp.forward(h.reshape('c', 1, n, h.length() / n)).logits();
     }
 
-    /** The slot q's state goes to: neither the kept ε nearest below q nor the one nearest above. */
-    private int freeSlot(int i, double q) {
-        int a = nearest(i, q, true);
-        int b = nearest(i, q, false);
-        int free = 0;
-        while (free == a || free == b) {
-            free++;
-        }
-        return free;
-    }
-
     /** The slot of the kept ε nearest below (or above) q, −1 if none. */
     private int nearest(int i, double q, boolean below) {
         int best = -1;
@@ -226,12 +223,10 @@ final class ConvRay implements Ray {
     }
 
     /**
-     * c(q) into slot {@code to} from the kept ends a ≤ q ≤ b (both with c), when at most {@link #sparseLimit} windows
-     * have r ≠ 0; false when it cannot.
+     * c(q) into slot {@code to} from the kept ends a ≤ q ≤ b (slots, −1 for none; both need c), when at most
+     * {@link #sparseLimit} windows have r ≠ 0; false when it cannot.
      */
-    private boolean interpolate(int i, double q, int to) {
-        int a = nearest(i, q, true);
-        int b = nearest(i, q, false);
+    private boolean interpolate(int i, double q, int a, int b, int to) {
         if (a < 0 || b < 0 || !slotHasC[i][a] || !slotHasC[i][b]) {
             return false;
         }

@@ -192,7 +192,7 @@ public final class DenseStack {
         if (widths.length > 0) {
             smallest = Math.min(smallest, (long) widths[0] * (firstGram != null ? widths[0] : inputSize));
         }
-        return (int) Math.min(Integer.MAX_VALUE, 1_000_000L / Math.max(1, smallest) + 1);
+        return Padding.rowsPastSmallKernel(smallest);
     }
 
     /** Features of the last hidden layer (n in Theorem 4.2); the input size for a linear classifier. */

@@ -50,7 +50,7 @@ public final class MlpEvaluator {
     public SampleResults evaluateSingle(DenseStack net, double[] samples, int n) {
         List<SampleResults> parts = new ArrayList<>();
         int blockRows = Padding.mlpBlockRows(net);
-        forEachBlock(net, samples, n, (block, rows) -> {
+        forEachBlock(net, samples, n, blockRows, (block, rows) -> {
             SampleResults r = evaluate(net, block, blockRows);
             parts.add(rows == blockRows ? r : r.keepFirst(rows));
         });
@@ -61,22 +61,22 @@ public final class MlpEvaluator {
     public int[] predictSingle(DenseStack net, double[] samples, int n) {
         int[] out = new int[n];
         int[] at = {0};
-        forEachBlock(net, samples, n, (block, rows) -> {
-            System.arraycopy(predict(net, block, Padding.mlpBlockRows(net)), 0, out, at[0], rows);
+        int blockRows = Padding.mlpBlockRows(net);
+        forEachBlock(net, samples, n, blockRows, (block, rows) -> {
+            System.arraycopy(predict(net, block, blockRows), 0, out, at[0], rows);
             at[0] += rows;
         });
         return out;
     }
 
-    /** One model's samples in consecutive blocks of {@link Padding#mlpBlockRows} rows, the last padded with zeros: work(block, rows). */
-    private static void forEachBlock(DenseStack net, double[] samples, int n, java.util.function.ObjIntConsumer<double[]> work) {
+    /** One model's samples in consecutive blocks of blockRows rows, the last padded with zeros: work(block, rows). */
+    private static void forEachBlock(DenseStack net, double[] samples, int n, int blockRows, java.util.function.ObjIntConsumer<double[]> work) {
         if (net.models != 1) {
             throw new IllegalArgumentException("one model's samples expected, the stack has " + net.models);
         }
         if (samples.length != (long) n * net.inputSize) {
             throw new IllegalArgumentException("expected " + n + " samples of " + net.inputSize + " values, got " + samples.length + " values");
         }
-        int blockRows = Padding.mlpBlockRows(net);
         for (int start = 0; start < n; start += blockRows) {
             int rows = Math.min(blockRows, n - start);
             double[] block = new double[blockRows * net.inputSize];

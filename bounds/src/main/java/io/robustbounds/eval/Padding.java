@@ -43,4 +43,12 @@ final class Padding {
      * small batch padded to 8192 rows would pay them for 8192 (`BatchSizeDeterminismTest`'s attack case: 44 s → 9 s).
      */
     static final int MLP_ATTACK_ROWS = 1024;
+
+    /**
+     * Fewest rows with which a product of {@code macsPerRow} multiply-adds per row has M·N·K above 100³, where OpenBLAS
+     * always takes its blocked kernel, whose rows do not depend on how many rows share the product ({@link #BLOCK_ROWS}).
+     */
+    static int rowsPastSmallKernel(long macsPerRow) {
+        return (int) Math.min(Integer.MAX_VALUE, 1_000_000L / Math.max(1, macsPerRow) + 1);
+    }
 }
