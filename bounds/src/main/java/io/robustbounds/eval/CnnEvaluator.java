@@ -104,6 +104,11 @@ public final class CnnEvaluator implements ModelEvaluator {
     }
 
     @Override
+    public int blockRows() {
+        return Padding.BLOCK_ROWS;
+    }
+
+    @Override
     public int inputSize() {
         return inputSize;
     }

@@ -21,6 +21,9 @@ public interface ModelEvaluator {
 
     SampleResults evaluate(double[] samples, int n);
 
+    /** Rows of the fixed blocks a batch is computed in ({@link Padding}): splitting a batch at multiples of it adds no padding. */
+    int blockRows();
+
     /** The predicted class of each of n samples (forward pass only). */
     int[] predict(double[] samples, int n);
 
@@ -55,6 +58,11 @@ public interface ModelEvaluator {
                 public int[] predict(double[] samples, int n) {
                     return evaluator.predictSingle(net, samples, n);
                 }
+
+                @Override
+                public int blockRows() {
+                    return Padding.mlpBlockRows(net);
+                }
             };
         }
         ModelEvaluator attacked = network != null ? new WithAttacks(base, network, settings.attacks(), settings.fgsUpper()) : base;
@@ -66,6 +74,11 @@ public interface ModelEvaluator {
         @Override
         public int inputSize() {
             return base.inputSize();
+        }
+
+        @Override
+        public int blockRows() {
+            return base.blockRows();
         }
 
         @Override
@@ -99,6 +112,11 @@ public interface ModelEvaluator {
         @Override
         public int inputSize() {
             return base.inputSize();
+        }
+
+        @Override
+        public int blockRows() {
+            return base.blockRows();
         }
 
         @Override

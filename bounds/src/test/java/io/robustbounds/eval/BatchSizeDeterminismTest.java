@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A single model's results for a sample must be bit-identical whatever the batch it is evaluated in (README:
  * "bit-identical whatever the partitioning and batch size"): the same 200 samples in one batch, in 64 + 136, in
- * 100 + 100 and in 7 + 193. Every per-sample column of {@link SampleResults} is compared bit for bit, every mode's
+ * 100 + 100 and in 7 + 193, and in one batch split across 2 and 3 workers ({@link ParallelEvaluator}). Every per-sample column of {@link SampleResults} is compared bit for bit, every mode's
  * bound and κ chain included, for LeNet-shaped CNNs and for an MLP with ten classes (FLOAT).
  *
  * <p>When batches were only padded to at least 64 rows this failed for all of them: δ, the bound and every κ
@@ -100,27 +100,57 @@ class BatchSizeDeterminismTest {
      * differing column with the number of differing entries and the first one.
      */
     private static void check(Model model, EvalSettings settings) {
+        io.robustbounds.linalg.Threads.limit(1); // as ParallelEvaluator sets it: bits depend on the ops' thread count
         ModelEvaluator evaluator = ModelEvaluator.of(model, settings);
         int d = evaluator.inputSize();
         double[] x = CnnEvaluatorTest.samples(11, SAMPLES, d);
         Map<String, double[]> whole = columns(evaluate(evaluator, x, d, SPLITS[0]));
         List<String> report = new ArrayList<>();
         for (int[] split : SPLITS) {
-            Map<String, double[]> parts = columns(evaluate(evaluator, x, d, split));
-            for (Map.Entry<String, double[]> e : whole.entrySet()) {
-                double[] a = e.getValue();
-                double[] b = parts.get(e.getKey());
-                int count = 0;
-                int first = -1;
-                for (int j = 0; j < a.length; j++) {
-                    if (Double.doubleToLongBits(a[j]) != Double.doubleToLongBits(b[j])) {
-                        first = count++ == 0 ? j : first;
-                    }
+            compare(whole, columns(evaluate(evaluator, x, d, split)), model.name() + " " + settings.modes() + ", batches " + Arrays.toString(split), report);
+        }
+        for (int workers : new int[] {2, 3}) { // one batch in parts side by side (ParallelEvaluator)
+            try (ParallelEvaluator parallel = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
+                compare(whole, columns(parallel.evaluate(x, SAMPLES)), model.name() + " " + settings.modes() + ", " + workers + " workers", report);
+                assertTrue(Arrays.equals(evaluator.predict(x, SAMPLES), parallel.predict(x, SAMPLES)), model.name() + ": predict with " + workers + " workers");
+            }
+        }
+        assertTrue(report.isEmpty(), String.join("\n", report));
+    }
+
+    /** Adds to report each column of {@code parts} that differs from {@code whole}: entries differing, the first one. */
+    private static void compare(Map<String, double[]> whole, Map<String, double[]> parts, String what, List<String> report) {
+        for (Map.Entry<String, double[]> e : whole.entrySet()) {
+            double[] a = e.getValue();
+            double[] b = parts.get(e.getKey());
+            int count = 0;
+            int first = -1;
+            for (int j = 0; j < a.length; j++) {
+                if (Double.doubleToLongBits(a[j]) != Double.doubleToLongBits(b[j])) {
+                    first = count++ == 0 ? j : first;
                 }
-                if (count > 0) {
-                    report.add(model.name() + " " + settings.modes() + ", batches " + Arrays.toString(split) + ": " + e.getKey() + " differs in "
-                            + count + " of " + a.length + " (first at " + first + ": " + a[first] + " vs " + b[first] + ")");
-                }
+            }
+            if (count > 0) {
+                report.add(what + ": " + e.getKey() + " differs in " + count + " of " + a.length + " (first at " + first + ": " + a[first] + " vs " + b[first] + ")");
+            }
+        }
+    }
+
+    /** More samples than one MLP block (4096 rows): the parallel evaluator's parts are blocks 1–2 and 3. */
+    @Test
+    void mlpAcrossBlocksOnWorkers() {
+        io.robustbounds.linalg.Threads.limit(1);
+        Model model = RandomMlp.of(20, 2, 16, Activation.TANH, 5, -1, 1, -1, 1).model(3, 0);
+        EvalSettings settings = EvalSettings.defaults().withModes(List.of(BoundMode.PAPER, BoundMode.SOUND));
+        ModelEvaluator single = ModelEvaluator.of(model, settings);
+        assertTrue(single.blockRows() == 4096, "block rows " + single.blockRows());
+        int n = 2 * 4096 + 300;
+        double[] x = CnnEvaluatorTest.samples(5, n, 20);
+        Map<String, double[]> whole = columns(single.evaluate(x, n));
+        List<String> report = new ArrayList<>();
+        for (int workers : new int[] {2, 3}) {
+            try (ParallelEvaluator parallel = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
+                compare(whole, columns(parallel.evaluate(x, n)), workers + " workers", report);
             }
         }
         assertTrue(report.isEmpty(), String.join("\n", report));

@@ -8,6 +8,7 @@ import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
 import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.ModelEvaluator;
+import io.robustbounds.eval.ParallelEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
@@ -31,24 +32,27 @@ public final class Workloads {
     /** The settings every workload starts from (paper mode unless {@link #run(String, int, int, List)} asks otherwise). */
     private static EvalSettings base = EvalSettings.defaults();
 
-    /** Runs a workload and returns its figures (samples, seconds, samples/s, mean bound, mean ε, rate). */
+    /** Runs a workload on one thread and returns its figures (samples, seconds, samples/s, mean bound, mean ε, rate). */
     public static Map<String, Object> run(String name, int batchModels, int repeats) {
-        return run(name, batchModels, repeats, List.of(BoundMode.PAPER));
+        return run(name, batchModels, repeats, List.of(BoundMode.PAPER), 1);
     }
 
-    /** As {@link #run(String, int, int)}, with the bounds of the given modes (paper, sound or both). */
-    public static Map<String, Object> run(String name, int batchModels, int repeats, List<BoundMode> modes) {
+    /**
+     * As {@link #run(String, int, int)}, with the bounds of the given modes (paper, sound or both), on {@code workers}
+     * threads: a sweep's stacks side by side, one model's batch split into parts ({@link ParallelEvaluator}).
+     */
+    public static Map<String, Object> run(String name, int batchModels, int repeats, List<BoundMode> modes, int workers) {
         base = EvalSettings.defaults().withModes(modes);
         return switch (name) {
-            case "sweep" -> sweep(batchModels, repeats);
-            case "wide" -> wide(batchModels, repeats);
-            case "lenet" -> lenet(batchModels, repeats);
+            case "sweep" -> sweep(batchModels, repeats, workers);
+            case "wide" -> wide(batchModels, repeats, workers);
+            case "lenet" -> lenet(batchModels, repeats, workers);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "', expected sweep | wide | lenet");
         };
     }
 
     /** 1000 random MLPs × 100 samples, d = 20, 3×10 tanh, 5 classes, parameters and samples in [−1, 1], U = 2. */
-    static Map<String, Object> sweep(int batchModels, int repeats) {
+    static Map<String, Object> sweep(int batchModels, int repeats, int workers) {
         RandomMlp spec = RandomMlp.of(20, 3, 10, Activation.TANH, 5, -1, 1, -1, 1);
         int models = 1000;
         int perModel = 100;
@@ -61,34 +65,53 @@ public final class Workloads {
             stacks.add(DenseStack.of(chunk.models(), settings.dataType()));
             samples.add(chunk.samples());
         }
-        return timed("sweep", repeats, () -> {
-            List<SampleResults> out = new ArrayList<>();
-            for (int b = 0; b < stacks.size(); b++) {
-                out.add(evaluator.evaluate(stacks.get(b), samples.get(b), perModel));
-            }
-            return out;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "sweep-worker");
+            t.setDaemon(true);
+            return t;
         });
+        try {
+            return timed("sweep", repeats, () -> {
+                List<java.util.concurrent.Future<SampleResults>> futures = new ArrayList<>();
+                for (int b = 0; b < stacks.size(); b++) {
+                    DenseStack stack = stacks.get(b);
+                    double[] x = samples.get(b);
+                    futures.add(pool.submit(() -> evaluator.evaluate(stack, x, perModel)));
+                }
+                List<SampleResults> out = new ArrayList<>();
+                for (java.util.concurrent.Future<SampleResults> f : futures) {
+                    try {
+                        out.add(f.get());
+                    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return out;
+            });
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** One 784-256-256-10 ReLU MLP (He-scaled uniform weights), 2000 samples in [0, 1]^784 in batches of 250, U = 1. */
-    static Map<String, Object> wide(int batchSize, int repeats) {
+    static Map<String, Object> wide(int batchSize, int repeats, int workers) {
         RandomMlp spec = RandomMlp.of(784, 2, 256, Activation.RELU, 10, -1, 1, 0, 1);
         Model raw = spec.model(7, 0);
         Model model = HeScaling.apply(raw);
         EvalSettings settings = base.withFgsUpper(1.0);
-        MlpEvaluator evaluator = new MlpEvaluator(settings);
-        DenseStack net = DenseStack.of(model, settings.dataType());
         List<double[]> batches = new ArrayList<>();
         for (int first = 0; first < 2000; first += batchSize) {
             batches.add(spec.samples(7, 0, first, Math.min(batchSize, 2000 - first)));
         }
-        return timed("wide", repeats, () -> {
-            List<SampleResults> out = new ArrayList<>();
-            for (double[] x : batches) {
-                out.add(evaluator.evaluateSingle(net, x, x.length / 784));
-            }
-            return out;
-        });
+        try (ParallelEvaluator evaluator = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
+            return timed("wide", repeats, () -> {
+                List<SampleResults> out = new ArrayList<>();
+                for (double[] x : batches) {
+                    out.add(evaluator.evaluate(x, x.length / 784));
+                }
+                return out;
+            });
+        }
     }
 
     /**
@@ -96,9 +119,9 @@ public final class Workloads {
      * ReLU, head 10; Gaussian weights scaled by sqrt(2 / fan-in) (the first kernel also by 1/255), zero biases;
      * 500 samples uniform in [0, 255]^{1×28×28} in batches of {@code batchSize}, U = 100.
      */
-    static Map<String, Object> lenet(int batchSize, int repeats) {
+    static Map<String, Object> lenet(int batchSize, int repeats, int workers) {
         Model model = lenetModel(7);
-        ModelEvaluator evaluator = ModelEvaluator.of(model, base.withFgsUpper(100));
+        EvalSettings settings = base.withFgsUpper(100);
         java.util.SplittableRandom r = new java.util.SplittableRandom(7);
         List<double[]> batches = new ArrayList<>();
         for (int first = 0; first < 500; first += batchSize) {
@@ -108,13 +131,15 @@ public final class Workloads {
             }
             batches.add(x);
         }
-        return timed("lenet", repeats, () -> {
-            List<SampleResults> out = new ArrayList<>();
-            for (double[] x : batches) {
-                out.add(evaluator.evaluate(x, x.length / 784));
-            }
-            return out;
-        });
+        try (ParallelEvaluator evaluator = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
+            return timed("lenet", repeats, () -> {
+                List<SampleResults> out = new ArrayList<>();
+                for (double[] x : batches) {
+                    out.add(evaluator.evaluate(x, x.length / 784));
+                }
+                return out;
+            });
+        }
     }
 
     /** A LeNet-5-shaped model with the peer's initialization (see {@link #lenet}). */
@@ -153,9 +178,10 @@ public final class Workloads {
      * One model file's own throughput in process: {@code samples} seeded uniform samples in its input range,
      * evaluated in batches of {@code batchSize} (the figure the Spark jobs' overhead is measured against).
      */
-    public static Map<String, Object> model(Model model, long samples, int batchSize, double fgsUpper, int repeats, List<BoundMode> modes) {
+    public static Map<String, Object> model(Model model, long samples, int batchSize, double fgsUpper, int repeats, List<BoundMode> modes,
+                                            int workers) {
         int d = (int) model.input().size();
-        ModelEvaluator evaluator = ModelEvaluator.of(model, EvalSettings.defaults().withModes(modes).withFgsUpper(fgsUpper));
+        EvalSettings settings = EvalSettings.defaults().withModes(modes).withFgsUpper(fgsUpper);
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
         List<double[]> batches = new ArrayList<>();
         for (long first = 0; first < samples; first += batchSize) {
@@ -165,13 +191,15 @@ public final class Workloads {
             }
             batches.add(x);
         }
-        return timed("model:" + model.name(), repeats, () -> {
-            List<SampleResults> out = new ArrayList<>();
-            for (double[] x : batches) {
-                out.add(evaluator.evaluate(x, x.length / d));
-            }
-            return out;
-        });
+        try (ParallelEvaluator evaluator = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
+            return timed("model:" + model.name(), repeats, () -> {
+                List<SampleResults> out = new ArrayList<>();
+                for (double[] x : batches) {
+                    out.add(evaluator.evaluate(x, x.length / d));
+                }
+                return out;
+            });
+        }
     }
 
     private static Map<String, Object> timed(String name, int repeats, java.util.function.Supplier<List<SampleResults>> work) {
@@ -181,7 +209,9 @@ public final class Workloads {
         for (int r = 0; r < Math.max(1, repeats); r++) {
             long t0 = System.nanoTime();
             results = work.get();
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            System.err.printf("%s repeat %d: %.3f s%n", name, r + 1, seconds);
+            best = Math.min(best, seconds);
         }
         long n = 0;
         double boundSum = 0;

@@ -33,24 +33,33 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "paper", description = "bound modes: paper, sound, certified, both, all or a list (default: ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--threads", description = "ND4J intra-op threads (default: ND4J's own choice)")
+    @Option(names = "--threads", description = "ND4J intra-op threads (default: 1 with more than one worker, else ND4J's own choice)")
     Integer threads;
+
+    @Option(names = "--workers", description = "evaluation threads side by side: a sweep's stacks, one model's batch in parts (default: the available processors)")
+    Integer workers;
 
     @Override
     public Integer call() throws Exception {
+        int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        if (w < 1) {
+            throw new IllegalArgumentException("--workers must be >= 1, got " + w);
+        }
         if (threads != null) {
             io.robustbounds.linalg.Threads.limit(threads);
+        } else if (w > 1) {
+            io.robustbounds.linalg.Threads.limit(1); // the workers are the parallelism (see ParallelEvaluator)
         }
         if ("model".equals(workload)) {
             if (model == null) {
                 throw new IllegalArgumentException("time-workload model needs --model PATH");
             }
             int b = batch != null ? batch : 1024;
-            System.out.println(new ObjectMapper().writeValueAsString(Workloads.model(io.robustbounds.format.ModelFormat.read(model), samples, b, fgsUpper, repeats, io.robustbounds.bounds.BoundMode.parseList(mode))));
+            System.out.println(new ObjectMapper().writeValueAsString(Workloads.model(io.robustbounds.format.ModelFormat.read(model), samples, b, fgsUpper, repeats, io.robustbounds.bounds.BoundMode.parseList(mode), w)));
             return 0;
         }
         int b = batch != null ? batch : "wide".equals(workload) ? 2000 : 500; // lenet: all 500 at once, chunked by batch memory
-        System.out.println(new ObjectMapper().writeValueAsString(Workloads.run(workload, b, repeats, io.robustbounds.bounds.BoundMode.parseList(mode))));
+        System.out.println(new ObjectMapper().writeValueAsString(Workloads.run(workload, b, repeats, io.robustbounds.bounds.BoundMode.parseList(mode), w)));
         return 0;
     }
 }
