@@ -14,10 +14,9 @@ import java.util.function.Supplier;
  * ({@link ModelEvaluator#blockRows()}), and a sample's results do not depend on its batch (fixed row blocks, see
  * {@link Padding}), so the results are bit-identical to one evaluator's whatever the number of workers.
  *
- * <p>ND4J ops then run single-threaded ({@link io.robustbounds.linalg.Threads#limit}): on 2 cores, LeNet-5's
- * FGS search took 3.3 s per 500 samples with two threads per op and one evaluator, 3.0 s with one thread per op, and
- * the 784-256-256-10 MLP's 0.35–0.88 s per 2000 samples (one thread: a steady 0.47–0.55 s), most of the difference
- * in system time (threads woken per op).
+ * <p>ND4J ops then run single-threaded ({@link io.robustbounds.linalg.Threads#limit}). On 2 cores two workers beat
+ * one evaluator with two threads per op: LeNet-5's FGS search and bounds for 500 samples 1.3–1.5 s against 3.1–3.5 s,
+ * the 784-256-256-10 MLP's 2000 samples 0.23–0.28 s against 0.32–0.43 s.
  */
 public final class ParallelEvaluator implements ModelEvaluator, AutoCloseable {
     private final List<ModelEvaluator> evaluators = new ArrayList<>();
