@@ -103,15 +103,7 @@ public final class Workloads {
         for (int first = 0; first < 2000; first += batchSize) {
             batches.add(spec.samples(7, 0, first, Math.min(batchSize, 2000 - first)));
         }
-        try (ParallelEvaluator evaluator = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
-            return timed("wide", repeats, () -> {
-                List<SampleResults> out = new ArrayList<>();
-                for (double[] x : batches) {
-                    out.add(evaluator.evaluate(x, x.length / 784));
-                }
-                return out;
-            });
-        }
+        return timedOnWorkers("wide", model, settings, batches, repeats, workers);
     }
 
     /**
@@ -131,15 +123,7 @@ public final class Workloads {
             }
             batches.add(x);
         }
-        try (ParallelEvaluator evaluator = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
-            return timed("lenet", repeats, () -> {
-                List<SampleResults> out = new ArrayList<>();
-                for (double[] x : batches) {
-                    out.add(evaluator.evaluate(x, x.length / 784));
-                }
-                return out;
-            });
-        }
+        return timedOnWorkers("lenet", model, settings, batches, repeats, workers);
     }
 
     /** A LeNet-5-shaped model with the peer's initialization (see {@link #lenet}). */
@@ -191,8 +175,15 @@ public final class Workloads {
             }
             batches.add(x);
         }
+        return timedOnWorkers("model:" + model.name(), model, settings, batches, repeats, workers);
+    }
+
+    /** One model's batches evaluated on {@code workers} threads ({@link ParallelEvaluator}), timed. */
+    private static Map<String, Object> timedOnWorkers(String name, Model model, EvalSettings settings, List<double[]> batches, int repeats,
+                                                      int workers) {
+        int d = (int) model.input().size();
         try (ParallelEvaluator evaluator = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
-            return timed("model:" + model.name(), repeats, () -> {
+            return timed(name, repeats, () -> {
                 List<SampleResults> out = new ArrayList<>();
                 for (double[] x : batches) {
                     out.add(evaluator.evaluate(x, x.length / d));
