@@ -41,7 +41,10 @@ import org.apache.spark.sql.types.StructType;
  * model name comes from several result folders). FGS columns are the same in every bound mode's row of a
  * sample, so FGS statistics (ε, ‖η‖, transitions) read one mode's rows per model ("the FGS view"); bounds,
  * deviations, violations and κ are per mode. Quartiles are Spark's percentile_approx with the configured
- * accuracy A: the rank error is at most n/A (exact for n ≤ A, as nearest-rank quantiles).
+ * accuracy A: the rank error is at most n/A (exact for n ≤ A, as nearest-rank quantiles). The medians of the summary
+ * tables are exact for results of up to {@link #LOCAL_ROWS} rows (Spark's percentile: the mean of the two middle values
+ * of an even count, the aggregate table's definition, so the report and {@code aggregate} print the same median), and
+ * percentile_approx above.
  */
 public final class ReportData {
     static final String GROUP = "_group";
@@ -83,6 +86,8 @@ public final class ReportData {
 
     private final SparkSession spark;
     private final int accuracy;
+    /** The summaries' median as a SQL format with one %s (the column): exact for small results, else approximate. */
+    private final String median;
     private final Dataset<Row> all;
     private final Dataset<Row> fgs;
     private final Inputs inputs;
@@ -125,6 +130,7 @@ public final class ReportData {
             d = spark.createDataFrame(d.collectAsList(), d.schema());
             spark.conf().set("spark.sql.shuffle.partitions", "1");
         }
+        this.median = rows <= LOCAL_ROWS ? "percentile(%s, 0.5D)" : "percentile_approx(%s, 0.5D, " + accuracy + ")";
         this.spark = spark;
         this.all = d;
         StructType firstModes = DataTypes.createStructType(List.of(DataTypes.createStructField("_r", DataTypes.StringType, false),
@@ -187,7 +193,7 @@ public final class ReportData {
 
     /** Per group and mode: counts, accuracy, FGS rate, violations, bound/ε/‖η‖/deviation means and medians. */
     public List<Summary> summary() {
-        String q = "percentile_approx(%s, 0.5D, " + accuracy + ")";
+        String q = median;
         Map<List<String>, Row> eps = new HashMap<>();
         for (Row r : fgs.groupBy(GROUP).agg(avg("fgs_eps"), expr(String.format(q, "fgs_eps")), avg("eta_norm"),
                 avg(when(col("fgs_success"), 1.0).otherwise(0.0))).collectAsList()) {
@@ -418,7 +424,7 @@ public final class ReportData {
 
     /** Per bound mode over all groups: samples, violations, median bound and tightness (the console's summary). */
     public List<ModeTotal> modeTotals() {
-        String q = "percentile_approx(%s, 0.5D, " + accuracy + ")";
+        String q = median;
         List<ModeTotal> out = new ArrayList<>();
         for (Row r : all.groupBy(MODE).agg(count(lit(1)), sum(when(col("violation"), 1L).otherwise(0L)), expr(String.format(q, "bound")),
                 bestAttackMedian("tightness", q)).orderBy(MODE).collectAsList()) {
