@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * One model's batch split into contiguous parts evaluated side by side, each part by its own evaluator on its own
  * thread: the library's parallelism in process, as Spark tasks side by side are the jobs'. Parts are whole blocks
  * ({@link ModelEvaluator#blockRows()}), and a sample's results do not depend on its batch (fixed row blocks, see
- * {@link Padding}), so the results are bit-identical to one evaluator's whatever the number of workers.
+ * {@link Padding}), so the results are bit-identical to one evaluator's whatever the number of workers. One caller
+ * at a time: its evaluators are not shared between concurrent calls.
  *
  * <p>ND4J ops then run single-threaded ({@link io.robustbounds.linalg.Threads#limit}). On 2 cores two workers beat
  * one evaluator with two threads per op: LeNet-5's FGS search and bounds for 500 samples 1.3–1.5 s against 3.1–3.5 s,
