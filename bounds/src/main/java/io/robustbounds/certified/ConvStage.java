@@ -211,33 +211,42 @@ final class ConvStage extends LinearStage {
                         sum[t] += l * kernel[kBase + t];
                     }
                 }
-                if (!any) {
-                    continue;
-                }
-                int origin = windowOrigin[p];
-                if (origin >= 0) {
-                    int at = rowIn + origin;
-                    for (int t = 0; t < kernelSize; t++) {
-                        o[at + windowOffset[t]] += sum[t];
-                    }
-                    continue;
-                }
-                int y0 = (p / tw) * stride - padding;
-                int x0 = (p % tw) * stride - padding;
-                int dxFrom = Math.max(0, -x0);
-                int dxTo = Math.min(q2, w - x0);
-                for (int ci = 0; ci < c; ci++) {
-                    for (int dy = Math.max(0, -y0); dy < q && y0 + dy < h; dy++) {
-                        int dst = rowIn + (ci * h + y0 + dy) * w + x0;
-                        int src = (ci * q + dy) * q2;
-                        for (int dx = dxFrom; dx < dxTo; dx++) {
-                            o[dst + dx] += sum[src + dx];
-                        }
-                    }
+                if (any) {
+                    addIntoWindow(o, rowIn, p, 1, sum, 0); // × 1 is exact: the same sums as before
                 }
             }
         }
         return o;
+    }
+
+    /**
+     * Adds scale · src[base …] (c·q·q' entries in (cᵢ, dy, dx) order, a kernel's layout) into the input window of output
+     * position p of the row starting at rowIn (col2im): an interior window through the offset table, a border window
+     * clipped to the input. Each input entry gets one addition.
+     */
+    private void addIntoWindow(double[] o, int rowIn, int p, double scale, double[] src, int base) {
+        int origin = windowOrigin[p];
+        if (origin >= 0) {
+            int at = rowIn + origin;
+            int kernelSize = c * q * q2;
+            for (int t = 0; t < kernelSize; t++) {
+                o[at + windowOffset[t]] += scale * src[base + t];
+            }
+            return;
+        }
+        int y0 = (p / tw) * stride - padding;
+        int x0 = (p % tw) * stride - padding;
+        int dxFrom = Math.max(0, -x0);
+        int dxTo = Math.min(q2, w - x0);
+        for (int ci = 0; ci < c; ci++) {
+            for (int dy = Math.max(0, -y0); dy < q && y0 + dy < h; dy++) {
+                int at = rowIn + (ci * h + y0 + dy) * w + x0;
+                int from = base + (ci * q + dy) * q2;
+                for (int dx = dxFrom; dx < dxTo; dx++) {
+                    o[at + dx] += scale * src[from + dx];
+                }
+            }
+        }
     }
 
     /** Rows given as (index, value) lists are back-substituted by {@link #backwardSparse} (small kernels). */
@@ -263,30 +272,7 @@ final class ConvStage extends LinearStage {
                 }
                 int ko = index[e] / plane;
                 int p = index[e] % plane;
-                int origin = windowOrigin[p];
-                if (origin >= 0) {
-                    // the window inside the input: the kernel's entries in their (ci, dy, dx) order, as below
-                    int at = rowIn + origin;
-                    int kBase = ko * kernelSize;
-                    for (int t = 0; t < kernelSize; t++) {
-                        o[at + windowOffset[t]] += l * kernel[kBase + t];
-                    }
-                    continue;
-                }
-                int y0 = (p / tw) * stride - padding;
-                int x0 = (p % tw) * stride - padding;
-                int dxFrom = Math.max(0, -x0);
-                int dxTo = Math.min(q2, w - x0);
-                for (int ci = 0; ci < c; ci++) {
-                    int kBase = ko * kernelSize + ci * q * q2;
-                    for (int dy = Math.max(0, -y0); dy < q && y0 + dy < h; dy++) {
-                        int at = rowIn + (ci * h + y0 + dy) * w + x0;
-                        int kr = kBase + dy * q2;
-                        for (int dx = dxFrom; dx < dxTo; dx++) {
-                            o[at + dx] += l * kernel[kr + dx];
-                        }
-                    }
-                }
+                addIntoWindow(o, rowIn, p, l, kernel, ko * kernelSize);
             }
         }
         return o;
