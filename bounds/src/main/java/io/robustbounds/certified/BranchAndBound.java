@@ -205,13 +205,8 @@ final class BranchAndBound {
     LinearBoundNetwork.Session session(double[] x, int[] cls, long batchMemory) {
         int d = net.inputSize();
         return (samples, eps) -> {
-            double[] xs = new double[samples.length * d];
-            int[] cs = new int[samples.length];
-            for (int k = 0; k < samples.length; k++) {
-                System.arraycopy(x, samples[k] * d, xs, k * d, d);
-                cs[k] = cls[samples[k]];
-            }
-            double[][] r = certify(xs, samples.length, cs, eps, batchMemory);
+            double[][] r = certify(LinearBoundNetwork.rowsOf(x, d, samples), samples.length, LinearBoundNetwork.entriesOf(cls, samples), eps,
+                    batchMemory);
             return new LinearBoundNetwork.Step(r[0], r[1]);
         };
     }

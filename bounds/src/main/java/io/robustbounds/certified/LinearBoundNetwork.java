@@ -38,19 +38,31 @@ public interface LinearBoundNetwork {
     default Session session(double[] x, int n, int[] classes, long batchMemory) {
         int d = inputSize();
         return (samples, eps) -> {
-            double[] xs = new double[samples.length * d];
-            int[] cs = new int[samples.length];
-            for (int k = 0; k < samples.length; k++) {
-                System.arraycopy(x, samples[k] * d, xs, k * d, d);
-                cs[k] = classes[samples[k]];
-            }
-            double[] r = certifiedWithin(xs, samples.length, cs, eps, batchMemory);
+            double[] r = certifiedWithin(rowsOf(x, d, samples), samples.length, entriesOf(classes, samples), eps, batchMemory);
             double[] estimate = new double[r.length];
             for (int k = 0; k < r.length; k++) {
                 estimate[k] = r[k] >= eps[k] ? Double.POSITIVE_INFINITY : r[k];     // unknown beyond a certified ball
             }
             return new Step(r, estimate);
         };
+    }
+
+    /** Rows {@code samples} of x (rows of d values), in that order: a session's samples of its batch. */
+    static double[] rowsOf(double[] x, int d, int[] samples) {
+        double[] out = new double[samples.length * d];
+        for (int k = 0; k < samples.length; k++) {
+            System.arraycopy(x, samples[k] * d, out, k * d, d);
+        }
+        return out;
+    }
+
+    /** Entries {@code samples} of a, in that order. */
+    static int[] entriesOf(int[] a, int[] samples) {
+        int[] out = new int[samples.length];
+        for (int k = 0; k < samples.length; k++) {
+            out[k] = a[samples[k]];
+        }
+        return out;
     }
 
     /** Bytes a {@link #session} keeps per sample between calls (0: nothing). */
