@@ -47,16 +47,35 @@ final class AttackCheck {
         double[] sound = evaluator.evaluate(x, n).of(BoundMode.SOUND).bound();
         CertifiedRadius.Result result = CertifiedRadius.search(net, x, n, null, null, CertifiedRadius.Settings.defaults());
 
-        Differentiable attacked = Networks.of(model, DOUBLE);
+        Adversarial best = bestAttack(Networks.of(model, DOUBLE), x, n, result.radius(), 2.0);
+        double[] t = tightnessBelow(result, best, x, d, moved -> evaluator.predict(moved, 1)[0]);
+        int aboveSound = 0;
+        for (int i = 0; i < n; i++) {
+            if (result.radius()[i] >= sound[i] * (1 - 1e-12)) {
+                aboveSound++;
+            }
+        }
+        return new Summary(result, t.length == 0 ? Double.NaN : t[t.length / 2], t.length, aboveSound);
+    }
+
+    /** DeepFool, then the L2 search from it (where nothing was found: from max(floor, 4 × the radius)); the best of both. */
+    static Adversarial bestAttack(Differentiable attacked, double[] x, int n, double[] radius, double floor) {
         Adversarial deepFool = DeepFool.run(attacked, x, n, DeepFool.Settings.defaults());
         double[] fallback = new double[n];
         for (int i = 0; i < n; i++) {
-            fallback[i] = Math.max(2.0, 4 * result.radius()[i]);
+            fallback[i] = Math.max(floor, 4 * radius[i]);
         }
-        Adversarial best = BestOf.of(List.of(deepFool, L2Search.run(attacked, x, n, deepFool, fallback, L2Search.Settings.defaults())));
+        return BestOf.of(List.of(deepFool, L2Search.run(attacked, x, n, deepFool, fallback, L2Search.Settings.defaults())));
+    }
+
+    /**
+     * Asserts every radius finite and ≥ 0, and at most the norm of each perturbation of {@code best} for a sample of the
+     * same predicted class, after checking with {@code classOf} (one sample's class) that the perturbed point does flip
+     * the class; returns those samples' radius ÷ norm, sorted.
+     */
+    static double[] tightnessBelow(CertifiedRadius.Result result, Adversarial best, double[] x, int d, java.util.function.ToIntFunction<double[]> classOf) {
         List<Double> tightness = new ArrayList<>();
-        int aboveSound = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < result.radius().length; i++) {
             double radius = result.radius()[i];
             assertTrue(radius >= 0 && Double.isFinite(radius), "sample " + i + ": radius " + radius);
             if (best.found(i) && best.predicted()[i] == result.predicted()[i]) {
@@ -65,15 +84,11 @@ final class AttackCheck {
                 for (int j = 0; j < d; j++) {
                     moved[j] += p[j];
                 }
-                assertTrue(evaluator.predict(moved, 1)[0] != result.predicted()[i], "sample " + i + ": the attack's point does not flip the class");
+                assertTrue(classOf.applyAsInt(moved) != result.predicted()[i], "sample " + i + ": the attack's point does not flip the class");
                 assertTrue(radius <= best.norm()[i], "sample " + i + ": certified radius " + radius + " above the adversarial norm " + best.norm()[i]);
                 tightness.add(radius / best.norm()[i]);
             }
-            if (radius >= sound[i] * (1 - 1e-12)) {
-                aboveSound++;
-            }
         }
-        double[] t = tightness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return new Summary(result, t.length == 0 ? Double.NaN : t[t.length / 2], t.length, aboveSound);
+        return tightness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 }

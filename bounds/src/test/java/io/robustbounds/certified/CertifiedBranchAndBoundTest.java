@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.robustbounds.attack.Adversarial;
-import io.robustbounds.attack.BestOf;
-import io.robustbounds.attack.DeepFool;
-import io.robustbounds.attack.L2Search;
 import io.robustbounds.eval.MlpNetwork;
 import io.robustbounds.model.Activation;
 import io.robustbounds.model.DenseLayer;
@@ -72,32 +69,9 @@ class CertifiedBranchAndBoundTest {
         CrownNetwork net = branching(model, 8);
         CertifiedRadius.Result result = CertifiedRadius.search(net, x, n, null, null, CertifiedRadius.Settings.defaults());
 
-        MlpNetwork attacked = MlpNetwork.of(model, DataType.DOUBLE);
-        Adversarial deepFool = DeepFool.run(attacked, x, n, DeepFool.Settings.defaults());
-        double[] fallback = new double[n];
-        for (int i = 0; i < n; i++) {
-            fallback[i] = Math.max(1.0, 4 * result.radius()[i]);
-        }
-        Adversarial best = BestOf.of(List.of(deepFool, L2Search.run(attacked, x, n, deepFool, fallback, L2Search.Settings.defaults())));
-        double[] tightness = new double[n];
-        int attackedCount = 0;
-        for (int i = 0; i < n; i++) {
-            double radius = result.radius()[i];
-            assertTrue(radius >= 0 && Double.isFinite(radius), "sample " + i + ": radius " + radius);
-            if (!best.found(i) || best.predicted()[i] != result.predicted()[i]) {
-                continue;
-            }
-            double[] moved = Arrays.copyOfRange(x, i * d, (i + 1) * d);
-            double[] p = best.perturbation(i);
-            for (int j = 0; j < d; j++) {
-                moved[j] += p[j];
-            }
-            assertTrue(net.predict(moved, 1)[0] != result.predicted()[i], "sample " + i + ": the attack's point does not flip the class");
-            assertTrue(radius <= best.norm()[i], "sample " + i + ": certified radius " + radius + " above the adversarial norm " + best.norm()[i]);
-            tightness[attackedCount++] = radius / best.norm()[i];
-        }
-        double[] t = Arrays.copyOf(tightness, attackedCount);
-        Arrays.sort(t);
+        Adversarial best = AttackCheck.bestAttack(MlpNetwork.of(model, DataType.DOUBLE), x, n, result.radius(), 1.0);
+        double[] t = AttackCheck.tightnessBelow(result, best, x, d, moved -> net.predict(moved, 1)[0]);
+        int attackedCount = t.length;
         System.out.printf("branch and bound (8) ReLU %d×%d: median tightness %.3f over %d attacked samples%n", layers, units,
                 t[t.length / 2], t.length);
         assertTrue(attackedCount >= n * 3 / 4, "the attacks found perturbations for most samples: " + attackedCount);
