@@ -1,11 +1,9 @@
 package io.robustbounds.eval;
 
+import io.robustbounds.linalg.Threads;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 /**
@@ -34,17 +32,12 @@ public final class ParallelEvaluator implements ModelEvaluator, AutoCloseable {
             throw new IllegalArgumentException("workers must be >= 1, got " + workers);
         }
         if (workers > 1) {
-            io.robustbounds.linalg.Threads.limit(1);
+            Threads.limit(1);
         }
         for (int w = 0; w < workers; w++) {
             evaluators.add(factory.get());
         }
-        int[] next = {0};
-        pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "robustbounds-evaluator-" + next[0]++);
-            t.setDaemon(true);
-            return t;
-        });
+        pool = Threads.daemonPool(workers, "robustbounds-evaluator");
     }
 
     @Override
@@ -89,34 +82,14 @@ public final class ParallelEvaluator implements ModelEvaluator, AutoCloseable {
             return List.of(work.apply(evaluators.get(0), samples, n));
         }
         int perPart = (blocks + parts - 1) / parts * block;
-        List<Future<T>> futures = new ArrayList<>();
+        List<java.util.concurrent.Callable<T>> tasks = new ArrayList<>();
         for (int k = 0, start = 0; start < n; k++, start += perPart) {
             int rows = Math.min(perPart, n - start);
             double[] x = java.util.Arrays.copyOfRange(samples, start * d, (start + rows) * d);
             ModelEvaluator e = evaluators.get(k);
-            futures.add(pool.submit(() -> work.apply(e, x, rows)));
+            tasks.add(() -> work.apply(e, x, rows));
         }
-        List<T> out = new ArrayList<>();
-        try {
-            for (Future<T> f : futures) {
-                out.add(f.get());
-            }
-        } catch (InterruptedException e) {
-            futures.forEach(f -> f.cancel(true));
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while evaluating", e);
-        } catch (ExecutionException e) {
-            futures.forEach(f -> f.cancel(true));
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(cause);
-        }
-        return out;
+        return Threads.all(pool, tasks);
     }
 
     @Override

@@ -65,28 +65,16 @@ public final class Workloads {
             stacks.add(DenseStack.of(chunk.models(), settings.dataType()));
             samples.add(chunk.samples());
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "sweep-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ExecutorService pool = io.robustbounds.linalg.Threads.daemonPool(workers, "sweep-worker");
         try {
             return timed("sweep", repeats, () -> {
-                List<java.util.concurrent.Future<SampleResults>> futures = new ArrayList<>();
+                List<java.util.concurrent.Callable<SampleResults>> work = new ArrayList<>();
                 for (int b = 0; b < stacks.size(); b++) {
                     DenseStack stack = stacks.get(b);
                     double[] x = samples.get(b);
-                    futures.add(pool.submit(() -> evaluator.evaluate(stack, x, perModel)));
+                    work.add(() -> evaluator.evaluate(stack, x, perModel));
                 }
-                List<SampleResults> out = new ArrayList<>();
-                for (java.util.concurrent.Future<SampleResults> f : futures) {
-                    try {
-                        out.add(f.get());
-                    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-                return out;
+                return io.robustbounds.linalg.Threads.all(pool, work);
             });
         } finally {
             pool.shutdownNow();
