@@ -205,7 +205,7 @@ final class BranchAndBound {
     LinearBoundNetwork.Session session(double[] x, int[] cls, long batchMemory) {
         int d = net.inputSize();
         return (samples, eps) -> {
-            double[][] r = certify(LinearBoundNetwork.rowsOf(x, d, samples), samples.length, LinearBoundNetwork.entriesOf(cls, samples), eps,
+            double[][] r = certify(LinearBoundNetwork.rowsOf(x, d, samples), samples.length, io.robustbounds.linalg.Arrays2.pick(cls, samples), eps,
                     batchMemory);
             return new LinearBoundNetwork.Step(r[0], r[1]);
         };

@@ -38,7 +38,7 @@ public interface LinearBoundNetwork {
     default Session session(double[] x, int n, int[] classes, long batchMemory) {
         int d = inputSize();
         return (samples, eps) -> {
-            double[] r = certifiedWithin(rowsOf(x, d, samples), samples.length, entriesOf(classes, samples), eps, batchMemory);
+            double[] r = certifiedWithin(rowsOf(x, d, samples), samples.length, io.robustbounds.linalg.Arrays2.pick(classes, samples), eps, batchMemory);
             double[] estimate = new double[r.length];
             for (int k = 0; k < r.length; k++) {
                 estimate[k] = r[k] >= eps[k] ? Double.POSITIVE_INFINITY : r[k];     // unknown beyond a certified ball
@@ -52,15 +52,6 @@ public interface LinearBoundNetwork {
         double[] out = new double[samples.length * d];
         for (int k = 0; k < samples.length; k++) {
             System.arraycopy(x, samples[k] * d, out, k * d, d);
-        }
-        return out;
-    }
-
-    /** Entries {@code samples} of a, in that order. */
-    static int[] entriesOf(int[] a, int[] samples) {
-        int[] out = new int[samples.length];
-        for (int k = 0; k < samples.length; k++) {
-            out[k] = a[samples[k]];
         }
         return out;
     }

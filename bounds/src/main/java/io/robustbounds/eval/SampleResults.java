@@ -2,6 +2,7 @@ package io.robustbounds.eval;
 
 import io.robustbounds.attack.FastGradientSign;
 import io.robustbounds.bounds.BoundMode;
+import io.robustbounds.linalg.Arrays2;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,8 +74,8 @@ public record SampleResults(
             for (int j = 0; j < idx.length; j++) {
                 System.arraycopy(kappas, idx[j] * kappaCount, kap, j * kappaCount, kappaCount);
             }
-            return new ModeBounds(mode, SampleResults.pick(bound, idx), kappaCount, kap, SampleResults.pick(deviation, idx),
-                    SampleResults.pick(violation, idx), method, steps == null ? null : SampleResults.pick(steps, idx));
+            return new ModeBounds(mode, Arrays2.pick(bound, idx), kappaCount, kap, Arrays2.pick(deviation, idx),
+                    Arrays2.pick(violation, idx), method, steps == null ? null : Arrays2.pick(steps, idx));
         }
     }
 
@@ -112,7 +113,6 @@ public record SampleResults(
         return new SampleResults(perModel, h.predicted(), h.runnerUp(), h.delta(), h.jacobian(), h.m(), fgs.epsilon(), fgs.success(), eta,
                 fgs.adversarialClass(), best, attack, fgs.adversarialClass().clone(), modes, h.lanczosSteps(), h.unconverged());
     }
-
 
     public int size() {
         return predicted.length;
@@ -166,9 +166,9 @@ public record SampleResults(
                 idx[k * n + i] = k * samplesPerModel + i;
             }
         }
-        return new SampleResults(n, pick(predicted, idx), pick(runnerUp, idx), pick(delta, idx), pick(jacobianNorm, idx),
-                pick(secondDerivativeBound, idx), pick(fgsEpsilon, idx), pick(fgsSuccess, idx), pick(etaNorm, idx),
-                pick(adversarialClass, idx), pick(attackNorm, idx), pick(attack, idx), pick(attackClass, idx),
+        return new SampleResults(n, Arrays2.pick(predicted, idx), Arrays2.pick(runnerUp, idx), Arrays2.pick(delta, idx), Arrays2.pick(jacobianNorm, idx),
+                Arrays2.pick(secondDerivativeBound, idx), Arrays2.pick(fgsEpsilon, idx), Arrays2.pick(fgsSuccess, idx), Arrays2.pick(etaNorm, idx),
+                Arrays2.pick(adversarialClass, idx), Arrays2.pick(attackNorm, idx), Arrays2.pick(attack, idx), Arrays2.pick(attackClass, idx),
                 modes.stream().map(m -> m.pick(idx)).toList(), lanczosSteps, lanczosUnconverged);
     }
 
@@ -226,30 +226,6 @@ public record SampleResults(
         return out;
     }
 
-    static double[] pick(double[] a, int[] idx) {
-        double[] o = new double[idx.length];
-        for (int j = 0; j < idx.length; j++) {
-            o[j] = a[idx[j]];
-        }
-        return o;
-    }
-
-    static int[] pick(int[] a, int[] idx) {
-        int[] o = new int[idx.length];
-        for (int j = 0; j < idx.length; j++) {
-            o[j] = a[idx[j]];
-        }
-        return o;
-    }
-
-    static String[] pick(String[] a, int[] idx) {
-        String[] o = new String[idx.length];
-        for (int j = 0; j < idx.length; j++) {
-            o[j] = a[idx[j]];
-        }
-        return o;
-    }
-
     /**
      * These results with a (better) best attack: per sample the norm, the attack that found it and the class it
      * reached (NaN, null, −1 where none), and every mode's deviation and violations recomputed against it.
@@ -280,11 +256,4 @@ public record SampleResults(
                 etaNorm, adversarialClass, attackNorm, attack, attackClass, all, lanczosSteps, lanczosUnconverged);
     }
 
-    static boolean[] pick(boolean[] a, int[] idx) {
-        boolean[] o = new boolean[idx.length];
-        for (int j = 0; j < idx.length; j++) {
-            o[j] = a[idx[j]];
-        }
-        return o;
-    }
 }

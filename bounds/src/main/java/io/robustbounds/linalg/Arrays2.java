@@ -80,4 +80,40 @@ public final class Arrays2 {
         }
         return a.dup('c');
     }
+
+    /** Entries idx of a, in that order (a batch's selected samples). */
+    public static double[] pick(double[] a, int[] idx) {
+        double[] o = new double[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            o[j] = a[idx[j]];
+        }
+        return o;
+    }
+
+    /** As above. */
+    public static int[] pick(int[] a, int[] idx) {
+        int[] o = new int[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            o[j] = a[idx[j]];
+        }
+        return o;
+    }
+
+    /** As above. */
+    public static String[] pick(String[] a, int[] idx) {
+        String[] o = new String[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            o[j] = a[idx[j]];
+        }
+        return o;
+    }
+
+    /** As above. */
+    public static boolean[] pick(boolean[] a, int[] idx) {
+        boolean[] o = new boolean[idx.length];
+        for (int j = 0; j < idx.length; j++) {
+            o[j] = a[idx[j]];
+        }
+        return o;
+    }
 }
