@@ -45,6 +45,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * {@code evaluate}: model + Parquet test set → per-sample results, rejects and provenance under a run id.
@@ -151,12 +152,16 @@ public final class EvaluateJob {
             Broadcast<byte[]> broadcastModel = jsc.broadcast(modelBytes);
             CollectionAccumulator<PartitionStats> accumulator = spark.sparkContext().collectionAccumulator("evaluate: partition statistics");
             ResultSummary.Layout summaryLayout = c.summaryKeys().isEmpty() ? null : ResultSummary.Layout.of(c.summaryKeys());
-            RDD<InternalRow> results = in.toJavaRDD().mapPartitions(new PartitionEvaluator(broadcastModel, c.batchSize(), evaluation,
-                    check, c.failOnBadRow(), accumulator, summaryLayout, out.staging("summary"), out.staging("rejects.non-finite"))
-                    .countingRows(rowsDone)).rdd();
+            PartitionEvaluator evaluator = new PartitionEvaluator(broadcastModel, c.batchSize(), evaluation,
+                    check, c.failOnBadRow(), accumulator, summaryLayout, out.staging("summary"), out.staging("rejects.non-finite"),
+                    SerializableConfiguration.broadcast(spark.sparkContext(), hadoop)).countingRows(rowsDone);
             timings.lap("broadcast");
-            SparkInternals.dataFrame(spark, results, ResultSchema.SCHEMA).write().mode(SaveMode.Overwrite).options(ResultSchema.WRITE_OPTIONS)
-                    .parquet(out.staging("results"));
+            out.makePart("results");
+            in.toJavaRDD().foreachPartition(evaluator.writingTo(out.staging("results")));
+            out.dropUnfinished("results");
+            if (!out.hasFiles("results")) { // every partition was empty or rejected: the folder still tells the schema
+                DriverParquet.write(out.staging("results"), hadoop, ResultSchema.SCHEMA, java.util.Collections.emptyIterator());
+            }
             Totals totals = Totals.of(accumulator.value(), in.getNumPartitions());
             timings.lap("validate_evaluate_write");
             if (c.failOnBadRow() && (totals.firstBad() != null || totals.firstNonFinite() != null)) {

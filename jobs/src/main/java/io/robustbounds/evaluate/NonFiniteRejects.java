@@ -32,8 +32,11 @@ final class NonFiniteRejects {
     private Path temporary;
     private ParquetWriter<GenericRecord> writer;
     private Schema schema;
+    private final Configuration conf;
 
-    NonFiniteRejects(String dir, int partition) {
+    /** Files under {@code dir} through {@code conf}'s file system. */
+    NonFiniteRejects(String dir, int partition, Configuration conf) {
+        this.conf = conf;
         this.target = new Path(dir, String.format("%s%05d.parquet", PREFIX, partition));
     }
 
@@ -63,7 +66,7 @@ final class NonFiniteRejects {
     private void open() throws IOException {
         schema = DriverParquet.avro(ResultSchema.REJECTS);
         temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-        Configuration c = new Configuration();
+        Configuration c = new Configuration(conf);
         c.setBoolean("parquet.avro.write-old-list-structure", false); // lists as Spark writes them
         writer = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(temporary, c)).withSchema(schema).withConf(c)
                 .withCompressionCodec(CompressionCodecName.SNAPPY).build();
@@ -77,7 +80,7 @@ final class NonFiniteRejects {
         try {
             writer.close();
             writer = null;
-            FileSystem fs = target.getFileSystem(new Configuration());
+            FileSystem fs = target.getFileSystem(conf);
             if (!fs.rename(temporary, target)) { // a second attempt of the task got there first: same rows
                 fs.delete(temporary, false);
                 if (!fs.exists(target)) {
@@ -96,7 +99,7 @@ final class NonFiniteRejects {
         }
         try {
             writer.close();
-            temporary.getFileSystem(new Configuration()).delete(temporary, false);
+            temporary.getFileSystem(conf).delete(temporary, false);
         } catch (IOException ignored) {
             // best effort: a hidden file, ignored by readers, removed with the staging folder
         } finally {

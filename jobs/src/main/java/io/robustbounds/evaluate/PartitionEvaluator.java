@@ -11,6 +11,7 @@ import io.robustbounds.results.ResultColumn;
 import io.robustbounds.results.ResultSchema;
 import io.robustbounds.results.ResultSummary;
 import io.robustbounds.spark.SparkInternals;
+import io.robustbounds.spark.TaskParquetFile;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,10 +19,12 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.VoidFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -56,14 +59,17 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
     private final ResultSummary.Layout summaryLayout;
     private final String summaryDir;
     private final String nonFiniteDir;
+    private final Broadcast<SerializableConfiguration> hadoop;
 
     /**
      * {@code summaryLayout} null: no {@link ResultSummary}; else each partition's goes to {@code summaryDir}. The
-     * rejects of non-finite results go to {@code nonFiniteDir}.
+     * rejects of non-finite results go to {@code nonFiniteDir}. Files are written with the session's Hadoop
+     * configuration ({@code hadoop}), as Spark's own writers do.
      */
     PartitionEvaluator(Broadcast<byte[]> model, int batchSize, EvalSettings s, RowCheck check, boolean failOnBadRow,
                        CollectionAccumulator<PartitionStats> stats, ResultSummary.Layout summaryLayout, String summaryDir,
-                       String nonFiniteDir) {
+                       String nonFiniteDir, Broadcast<SerializableConfiguration> hadoop) {
+        this.hadoop = hadoop;
         this.nonFiniteDir = nonFiniteDir;
         this.summaryLayout = summaryLayout;
         this.summaryDir = summaryDir;
@@ -110,13 +116,30 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
         }
     }
 
+    /**
+     * The partition's work with its result rows written to {@code dir} as one Parquet part file ({@link TaskParquetFile}),
+     * committed when the partition is done, dropped when the task fails.
+     */
+    VoidFunction<Iterator<InternalRow>> writingTo(String dir) {
+        return rows -> {
+            TaskParquetFile file = TaskParquetFile.of(dir, TaskContext.getPartitionId(), ResultSchema.SCHEMA, ResultSchema.WRITE_OPTIONS,
+                    hadoop.value().value());
+            TaskContext.get().addTaskFailureListener((org.apache.spark.util.TaskFailureListener) (context, error) -> file.discard());
+            Iterator<InternalRow> results = call(rows);
+            while (results.hasNext()) {
+                file.write(results.next());
+            }
+            file.commit();
+        };
+    }
+
     @Override
     public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
         int partition = TaskContext.getPartitionId();
         ResultSummary.Partition summary = summaryLayout == null ? null : new ResultSummary.Partition(summaryLayout);
         if (!rows.hasNext()) {
             if (summary != null) {
-                summary.write(summaryDir, partition);
+                summary.write(summaryDir, partition, hadoop.value().value());
             }
             stats.add(new PartitionStats(partition, 0, 0, 0, 0, 0, new long[0], null));
             return Collections.emptyIterator(); // no model to rebuild for an empty partition
@@ -130,7 +153,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
         if (d != check.inputSize()) {
             throw new IllegalStateException("model input size " + d + " differs from the checked size " + check.inputSize());
         }
-        NonFiniteRejects nonFiniteRejects = new NonFiniteRejects(nonFiniteDir, partition);
+        NonFiniteRejects nonFiniteRejects = new NonFiniteRejects(nonFiniteDir, partition, hadoop.value().value());
         TaskContext.get().addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> nonFiniteRejects.discard());
         return new Iterator<>() {
             private Iterator<InternalRow> current = Collections.emptyIterator();
@@ -174,7 +197,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
                         closeRun();
                     }
                     if (summary != null && !stopped) {
-                        summary.write(summaryDir, partition);
+                        summary.write(summaryDir, partition, hadoop.value().value());
                     }
                     nonFiniteRejects.commit();
                     stats.add(new PartitionStats(partition, seen, bad, results, violations, fgsSuccesses,

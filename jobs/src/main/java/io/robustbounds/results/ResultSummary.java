@@ -161,11 +161,14 @@ public final class ResultSummary {
             return b.toByteArray();
         }
 
-        /** Writes the partition's file under {@code dir} (the staged summary folder); a retried task writes the same bytes. */
-        public void write(String dir, int partition) {
+        /**
+         * Writes the partition's file under {@code dir} (the staged summary folder) through {@code conf}'s file system; a
+         * retried task writes the same bytes.
+         */
+        public void write(String dir, int partition, Configuration conf) {
             Path target = new Path(dir, String.format("part-%05d", partition));
             try {
-                HadoopFiles.commitBytes(target.getFileSystem(new Configuration()), target, bytes());
+                HadoopFiles.commitBytes(target.getFileSystem(conf), target, bytes());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + target, e);
             }

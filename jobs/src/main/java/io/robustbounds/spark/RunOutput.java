@@ -42,6 +42,51 @@ public final class RunOutput {
         }
     }
 
+    /** Creates the (empty) folder of a part, for tasks that write their files into it. */
+    public void makePart(String part) {
+        try {
+            if (!fs.mkdirs(new Path(staging, part))) {
+                throw new IOException("mkdirs failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + part + " under " + staging, e);
+        }
+    }
+
+    /**
+     * Deletes what attempts of tasks that died before their commit or discard (a lost executor) left in a part's folder:
+     * hidden files named {@code .NAME.tmp-UUID} (and their checksums). Returns how many.
+     */
+    public int dropUnfinished(String part) {
+        try {
+            int dropped = 0;
+            for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(new Path(staging, part))) {
+                String name = f.getPath().getName();
+                if (name.startsWith(".") && name.contains(".tmp-") && fs.delete(f.getPath(), false)) {
+                    dropped++;
+                }
+            }
+            return dropped;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + part + " under " + staging, e);
+        }
+    }
+
+    /** Whether a part's folder holds a data file (one whose name starts with neither '.' nor '_'). */
+    public boolean hasFiles(String part) {
+        try {
+            for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(new Path(staging, part))) {
+                String name = f.getPath().getName();
+                if (f.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + part + " under " + staging, e);
+        }
+    }
+
     /** Where a part of the output is written before commit, e.g. {@code staging("results")}. */
     public String staging(String part) {
         return new Path(staging, part).toString();
