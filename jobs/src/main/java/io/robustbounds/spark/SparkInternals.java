@@ -16,6 +16,8 @@ import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
+import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -57,6 +59,14 @@ public final class SparkInternals {
     /** The Spark schema Spark itself gives a Parquet schema (as when it reads a file without a schema). */
     public static StructType sparkSchema(SparkSession spark, MessageType parquet) {
         return new ParquetToSparkSchemaConverter(((org.apache.spark.sql.classic.SparkSession) spark).sessionState().conf()).convert(parquet);
+    }
+
+    /**
+     * The Parquet schema Spark's writer gives a Spark schema, with Spark's default settings (3-level lists, no legacy
+     * format, no field ids); {@link TaskParquetFile} writes the same files.
+     */
+    public static MessageType parquetSchema(StructType schema) {
+        return new SparkToParquetSchemaConverter(new SQLConf()).convert(schema);
     }
 
     /** An internal value (UTF8String, …) as the external one Spark's rows hold (String, …). */

@@ -21,8 +21,6 @@ import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
-import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -75,7 +73,7 @@ public final class TaskParquetFile {
         this.temporary = new Path(dir, "." + target.getName() + ".tmp-" + UUID.randomUUID());
         this.conf = conf;
         this.schema = schema;
-        this.parquetSchema = new SparkToParquetSchemaConverter(new SQLConf()).convert(schema); // Spark's defaults: 3-level lists
+        this.parquetSchema = SparkInternals.parquetSchema(schema);
         ParquetProperties.Builder b = ParquetProperties.builder().withWriterVersion(ParquetProperties.WriterVersion.PARQUET_1_0);
         String prefix = "parquet.enable.dictionary#";
         for (Map.Entry<String, String> o : options.entrySet()) {

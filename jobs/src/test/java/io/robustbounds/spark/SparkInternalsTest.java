@@ -31,8 +31,8 @@ class SparkInternalsTest {
         assertEquals(SparkInternals.CHECKED_VERSION, SparkInternals.sparkVersion(), "Spark on the class path is "
                 + SparkInternals.sparkVersion() + ", but io.robustbounds.spark.SparkInternals was checked against " + SparkInternals.CHECKED_VERSION
                 + ": re-check its uses of Spark's internal API (sql.classic Dataset/SparkSession casts, SpecificInternalRow, "
-                + "GenericInternalRow, UnsafeArrayData, GenericArrayData, ParquetToSparkSchemaConverter, CatalystTypeConverters; TaskParquetFile's SparkToParquetSchemaConverter, SQLConf and "
-                + "footer key, EvaluateJob's SerializableConfiguration), "
+                + "GenericInternalRow, UnsafeArrayData, GenericArrayData, ParquetToSparkSchemaConverter, CatalystTypeConverters; SparkToParquetSchemaConverter, SQLConf; "
+                + "TaskParquetFile's footer key), "
                 + "run this test class, then set CHECKED_VERSION");
     }
 
