@@ -23,6 +23,7 @@ import io.robustbounds.spark.DriverParquet;
 import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.RunOutput;
 import io.robustbounds.spark.SparkInternals;
+import io.robustbounds.spark.TaskParquetFile;
 import io.robustbounds.spark.Timings;
 import java.util.Comparator;
 import java.util.List;
@@ -160,7 +161,7 @@ public final class EvaluateJob {
             in.toJavaRDD().foreachPartition(evaluator.writingTo(out.staging("results")));
             out.dropUnfinished("results");
             if (!out.hasFiles("results")) { // every partition was empty or rejected: the folder still tells the schema
-                DriverParquet.write(out.staging("results"), hadoop, ResultSchema.SCHEMA, java.util.Collections.emptyIterator());
+                TaskParquetFile.of(out.staging("results"), 0, ResultSchema.SCHEMA, ResultSchema.WRITE_OPTIONS, hadoop).commitAlways();
             }
             Totals totals = Totals.of(accumulator.value(), in.getNumPartitions());
             timings.lap("validate_evaluate_write");

@@ -38,7 +38,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * <p>Written aside under a hidden name and renamed to {@code part-NNNNN.snappy.parquet} by {@link #commit}: the name
  * is fixed by the partition, so a retried or speculative attempt of the task, which writes the same rows (the
  * evaluation is deterministic), finds the file in place and drops its own. {@link #discard} drops the file of a failed
- * attempt. A partition without rows writes no file.
+ * attempt. A partition without rows writes no file ({@link #commitAlways} does).
  *
  * <p>Columns: strings, longs, ints, doubles, booleans, and arrays of doubles, each nullable or not (the results'
  * types); a string value is encoded once per distinct object (the rows repeat the same model, mode and attack names).
@@ -147,6 +147,14 @@ public final class TaskParquetFile {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
         }
+    }
+
+    /** {@link #commit}, and without rows a file with no row group: a folder's only file, which gives readers the schema. */
+    public void commitAlways() {
+        if (file == null) {
+            open();
+        }
+        commit();
     }
 
     /** Drops the unfinished file of a failed attempt (best effort: a hidden file, which readers ignore). */

@@ -18,6 +18,7 @@ import io.robustbounds.model.Activation;
 import io.robustbounds.model.Model;
 import io.robustbounds.random.RandomMlp;
 import io.robustbounds.results.NonFinite;
+import io.robustbounds.results.ResultSchema;
 import io.robustbounds.sweep.SweepJob;
 import io.robustbounds.testkit.Fixtures;
 import io.robustbounds.testkit.LocalSpark;
@@ -63,6 +64,8 @@ class NonFiniteResultsTest {
         assertEquals(21, o.rowsIn());
         assertEquals(0, o.results(), "no sample of an overflowed forward pass is a result");
         assertEquals(0, spark.read().parquet(o.resultsPath()).count());
+        assertEquals(ResultSchema.SCHEMA.simpleString(), spark.read().parquet(o.resultsPath()).schema().simpleString(),
+                "without a result row, the results' folder still gives their columns and types");
         assertEquals(0, o.violations());
         assertEquals(20, o.nonFinite());
         assertEquals(21, o.rejects());

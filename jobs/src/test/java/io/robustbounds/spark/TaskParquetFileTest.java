@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The task's part file against Spark's own Parquet writer: the same Parquet schema, the same schema and values read back
  * by Spark (nulls, empty arrays, NaN, ±∞, −0.0, repeated strings), several row groups; the commit's name and the cases
- * of a retried attempt, a failed one and a partition without rows.
+ * of a retried attempt, a failed one, a partition without rows and a folder's only, empty file.
  */
 class TaskParquetFileTest {
     private static final StructType SCHEMA = new StructType()
@@ -172,5 +172,10 @@ class TaskParquetFileTest {
         assertEquals(List.of(), files(dir));
         TaskParquetFile.of(dir.toString(), 2, SCHEMA, OPTIONS, new Configuration()).commit();
         assertEquals(List.of(), files(dir));
+        TaskParquetFile.of(dir.toString(), 0, SCHEMA, OPTIONS, new Configuration()).commitAlways();
+        assertEquals(List.of(dir.resolve("part-00000.snappy.parquet")), files(dir));
+        var empty = LocalSpark.get().read().parquet(dir.toString());
+        assertEquals(0, empty.count());
+        assertEquals(SCHEMA.simpleString(), empty.schema().simpleString(), "a file without rows still gives the schema");
     }
 }
