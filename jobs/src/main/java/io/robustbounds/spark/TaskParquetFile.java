@@ -90,6 +90,7 @@ public final class TaskParquetFile {
         this.columns = new Column[fields.length];
         for (int k = 0; k < fields.length; k++) {
             columns[k] = column(fields[k], descriptors.get(k));
+            columns[k].nullable = fields[k].nullable();
         }
     }
 
@@ -108,6 +109,9 @@ public final class TaskParquetFile {
         }
         for (int k = 0; k < columns.length; k++) {
             if (row.isNullAt(k)) {
+                if (!columns[k].nullable) {
+                    throw new IllegalArgumentException("column " + schema.fields()[k].name() + " is not nullable, but row " + rows + " holds null");
+                }
                 columns[k].writer.writeNull(0, 0);
             } else {
                 columns[k].write(row, k);
@@ -137,6 +141,7 @@ public final class TaskParquetFile {
             }
             file.end(Map.of(SPARK_ROW_SCHEMA, schema.json(), SPARK_VERSION, SparkInternals.sparkVersion()));
             release();
+            file = null; // done: a later discard (the task failing after its commit) leaves the file in place
             FileSystem fs = target.getFileSystem(conf);
             if (!fs.rename(temporary, target)) { // another attempt of the task got there first: the same rows
                 fs.delete(temporary, false);
@@ -167,6 +172,8 @@ public final class TaskParquetFile {
             temporary.getFileSystem(conf).delete(temporary, false);
         } catch (IOException | RuntimeException ignored) {
             // removed with the staging folder
+        } finally {
+            file = null;
         }
     }
 
@@ -225,6 +232,7 @@ public final class TaskParquetFile {
     /** One column's writer and how a present value of it is written. */
     private abstract static class Column {
         ColumnWriter writer;
+        boolean nullable;
 
         abstract void write(InternalRow row, int ordinal);
     }

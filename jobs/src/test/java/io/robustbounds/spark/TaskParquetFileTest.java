@@ -178,4 +178,20 @@ class TaskParquetFileTest {
         assertEquals(0, empty.count());
         assertEquals(SCHEMA.simpleString(), empty.schema().simpleString(), "a file without rows still gives the schema");
     }
+
+    @Test
+    void aTaskFailingAfterItsCommitKeepsTheFileAndANullWhereNoneMayBeIsRefused() throws IOException {
+        TaskParquetFile f = new TaskParquetFile(dir.toString(), 4, SCHEMA, OPTIONS, new Configuration(), 128L << 20);
+        f.write(rows(1, 4).get(0));
+        f.commit();
+        f.discard(); // the task's failure listener, when something after the commit fails
+        assertEquals(List.of(dir.resolve("part-00004.snappy.parquet")), files(dir));
+        InternalRow noName = rows(1, 5).get(0).copy();
+        noName.setNullAt(0);
+        TaskParquetFile g = new TaskParquetFile(dir.toString(), 5, SCHEMA, OPTIONS, new Configuration(), 128L << 20);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> g.write(noName));
+        assertEquals("column name is not nullable, but row 0 holds null", e.getMessage());
+        g.discard();
+        assertEquals(List.of(dir.resolve("part-00004.snappy.parquet")), files(dir));
+    }
 }
