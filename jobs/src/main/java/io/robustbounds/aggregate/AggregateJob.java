@@ -10,6 +10,7 @@ import io.robustbounds.results.ResultColumn;
 import io.robustbounds.results.ResultSummary;
 import io.robustbounds.results.TextTables;
 import io.robustbounds.spark.DriverParquet;
+import io.robustbounds.spark.HadoopFiles;
 import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.RunOutput;
 import io.robustbounds.spark.SparkInternals;
@@ -256,7 +257,7 @@ public final class AggregateJob {
             FileSystem fs = dir.getFileSystem(conf);
             for (FileStatus f : fs.listStatus(dir)) {
                 String name = f.getPath().getName();
-                if (f.isFile() && !name.startsWith("_") && !name.startsWith(".") && name.endsWith(".parquet")) {
+                if (f.isFile() && HadoopFiles.isData(name) && name.endsWith(".parquet")) {
                     try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f.getPath(), conf))) {
                         String json = r.getFooter().getFileMetaData().getKeyValueMetaData().get("org.apache.spark.sql.parquet.row.metadata");
                         return json == null ? null : (StructType) DataType.fromJson(json);

@@ -3,11 +3,11 @@ package io.robustbounds.evaluate;
 import io.robustbounds.results.NonFinite;
 import io.robustbounds.results.ResultSchema;
 import io.robustbounds.spark.DriverParquet;
+import io.robustbounds.spark.HadoopFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -65,7 +65,7 @@ final class NonFiniteRejects {
 
     private void open() throws IOException {
         schema = DriverParquet.avro(ResultSchema.REJECTS);
-        temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        temporary = HadoopFiles.aside(target);
         Configuration c = new Configuration(conf);
         c.setBoolean("parquet.avro.write-old-list-structure", false); // lists as Spark writes them
         writer = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(temporary, c)).withSchema(schema).withConf(c)
@@ -80,13 +80,7 @@ final class NonFiniteRejects {
         try {
             writer.close();
             writer = null;
-            FileSystem fs = target.getFileSystem(conf);
-            if (!fs.rename(temporary, target)) { // a second attempt of the task got there first: same rows
-                fs.delete(temporary, false);
-                if (!fs.exists(target)) {
-                    throw new IOException("cannot rename " + temporary + " to " + target);
-                }
-            }
+            HadoopFiles.moveIntoPlace(target.getFileSystem(conf), temporary, target); // a second attempt: the same rows
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

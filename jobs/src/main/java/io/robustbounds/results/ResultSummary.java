@@ -204,7 +204,7 @@ public final class ResultSummary {
         Map<String, Long> files = new TreeMap<>();
         for (FileStatus f : fs.listStatus(results)) {
             String name = f.getPath().getName();
-            if (f.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+            if (f.isFile() && HadoopFiles.isData(name)) {
                 files.put(name, f.getLen());
             }
         }

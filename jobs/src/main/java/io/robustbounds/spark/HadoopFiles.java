@@ -29,10 +29,36 @@ public final class HadoopFiles {
 
     /** Writes {@code bytes} next to {@code target} and renames it into place (the rename is the commit). */
     public static void commitBytes(FileSystem fs, Path target, byte[] bytes) throws IOException {
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        Path tmp = aside(target);
         try (FSDataOutputStream out = fs.create(tmp, true)) {
             out.write(bytes);
         }
+        moveIntoPlace(fs, tmp, target);
+    }
+
+    /** A fresh hidden name beside {@code target} to write it under first: {@code .NAME.tmp-UUID} (readers skip it). */
+    public static Path aside(Path target) {
+        return new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    }
+
+    /**
+     * Whether a file name is a data file's as Spark's and Hadoop's readers see it: names starting with '_' or '.'
+     * ({@code _SUCCESS}, checksums, {@link #aside} files, the results' {@code _summary}) are hidden from them.
+     */
+    public static boolean isData(String name) {
+        return !name.startsWith("_") && !name.startsWith(".");
+    }
+
+    /** Whether a file name is an {@link #aside} name: a file whose writer died before moving it into place. */
+    public static boolean isAside(String name) {
+        return name.startsWith(".") && name.contains(".tmp-");
+    }
+
+    /**
+     * Renames {@code tmp} to {@code target}: the commit. When another attempt of the same task moved its file (the same
+     * content) into place first, drops {@code tmp} instead.
+     */
+    public static void moveIntoPlace(FileSystem fs, Path tmp, Path target) throws IOException {
         if (!fs.rename(tmp, target)) {
             fs.delete(tmp, false);
             if (!fs.exists(target)) {

@@ -55,14 +55,14 @@ public final class RunOutput {
 
     /**
      * Deletes what attempts of tasks that died before their commit or discard (a lost executor) left in a part's folder:
-     * hidden files named {@code .NAME.tmp-UUID} (and their checksums). Returns how many.
+     * files under {@link HadoopFiles#aside} names (and their checksums). Returns how many.
      */
     public int dropUnfinished(String part) {
         try {
             int dropped = 0;
             for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(new Path(staging, part))) {
                 String name = f.getPath().getName();
-                if (name.startsWith(".") && name.contains(".tmp-") && fs.delete(f.getPath(), false)) {
+                if (HadoopFiles.isAside(name) && fs.delete(f.getPath(), false)) {
                     dropped++;
                 }
             }
@@ -72,12 +72,12 @@ public final class RunOutput {
         }
     }
 
-    /** Whether a part's folder holds a data file (one whose name starts with neither '.' nor '_'). */
+    /** Whether a part's folder holds a data file ({@link HadoopFiles#isData}). */
     public boolean hasFiles(String part) {
         try {
             for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(new Path(staging, part))) {
                 String name = f.getPath().getName();
-                if (f.isFile() && !name.startsWith(".") && !name.startsWith("_")) {
+                if (f.isFile() && HadoopFiles.isData(name)) {
                     return true;
                 }
             }

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
@@ -70,7 +68,7 @@ public final class TaskParquetFile {
     TaskParquetFile(String dir, int partition, StructType schema, Map<String, String> options, Configuration conf, long rowGroupBytes) {
         this.rowGroupBytes = rowGroupBytes;
         this.target = new Path(dir, String.format("part-%05d.snappy.parquet", partition));
-        this.temporary = new Path(dir, "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        this.temporary = HadoopFiles.aside(target);
         this.conf = conf;
         this.schema = schema;
         this.parquetSchema = SparkInternals.parquetSchema(schema);
@@ -142,13 +140,7 @@ public final class TaskParquetFile {
             file.end(Map.of(SPARK_ROW_SCHEMA, schema.json(), SPARK_VERSION, SparkInternals.sparkVersion()));
             release();
             file = null; // done: a later discard (the task failing after its commit) leaves the file in place
-            FileSystem fs = target.getFileSystem(conf);
-            if (!fs.rename(temporary, target)) { // another attempt of the task got there first: the same rows
-                fs.delete(temporary, false);
-                if (!fs.exists(target)) {
-                    throw new IOException("cannot rename " + temporary + " to " + target);
-                }
-            }
+            HadoopFiles.moveIntoPlace(target.getFileSystem(conf), temporary, target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
         }
