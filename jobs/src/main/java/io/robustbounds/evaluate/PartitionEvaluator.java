@@ -18,7 +18,6 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.VoidFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -30,8 +29,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * The work of one partition, in one pass over its rows: validate each row ({@link RowCheck}), rebuild the
  * broadcast model once, evaluate the good rows in batches of at most {@code batchSize} (so a batch's memory is
- * bounded whatever the partition's size) and stream out one result row ({@link ResultSchema#SCHEMA}) per good
- * row. Bad rows are only counted here (the rejects are written by a second pass, which runs only when there are
+ * bounded whatever the partition's size) and write one result row ({@link ResultSchema#SCHEMA}) per good row and
+ * bound mode into the partition's part file ({@link #writingTo}). Bad rows are only counted here (the rejects are written by a second pass, which runs only when there are
  * any); with {@code on-bad-row = fail} the first one ends the partition's work and is reported to the driver,
  * which stops the job naming it. A sample whose results are not all finite numbers ({@link NonFinite}: a forward
  * pass that overflowed) has no result row: it is written to the rejects here ({@link NonFiniteRejects}), since
@@ -42,7 +41,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * <p>Rows are Spark's internal rows (id, features, label, file), read and written without conversion to
  * external rows: the boxing of every feature value cost a fifth of the evaluation stage.
  */
-final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
+final class PartitionEvaluator implements Serializable {
     private final Broadcast<byte[]> model;
     private final int batchSize;
     private final boolean doublePrecision;
@@ -125,7 +124,7 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
             TaskParquetFile file = TaskParquetFile.of(dir, TaskContext.getPartitionId(), ResultSchema.SCHEMA, ResultSchema.WRITE_OPTIONS,
                     hadoop.value().value());
             TaskContext.get().addTaskFailureListener((org.apache.spark.util.TaskFailureListener) (context, error) -> file.discard());
-            Iterator<InternalRow> results = call(rows);
+            Iterator<InternalRow> results = results(rows);
             while (results.hasNext()) {
                 file.write(results.next());
             }
@@ -133,8 +132,8 @@ final class PartitionEvaluator implements FlatMapFunction<Iterator<InternalRow>,
         };
     }
 
-    @Override
-    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
+    /** The partition's result rows, made as they are consumed ({@link #writingTo} consumes them). */
+    Iterator<InternalRow> results(Iterator<InternalRow> rows) {
         int partition = TaskContext.getPartitionId();
         ResultSummary.Partition summary = summaryLayout == null ? null : new ResultSummary.Partition(summaryLayout);
         if (!rows.hasNext()) {
