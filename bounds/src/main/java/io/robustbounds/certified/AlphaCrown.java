@@ -47,12 +47,14 @@ final class AlphaCrown {
      *
      * @param steps the alpha-CROWN steps (0: the slopes only)
      * @param ratio whether a row's objective is taken at its radius A/B (margins) rather than at ε
-     * @return per row: the best lower bound at ε, the best radius A/B, and the A, B of the best bound
+     * @return per row: the best lower bound at ε, the best radius A/B (signed: negative where A &lt; 0), and the A, B of
+     *         the best bound
      */
     double[][] bestBounds(int top, double[] lam, int rows, double[] beta, double[] slack, int steps, boolean ratio) {
         int total = samples * rows;
         double[] lowest = new double[total];
         double[] rowRadius = new double[total];
+        Arrays.fill(rowRadius, Double.NEGATIVE_INFINITY);
         double[] bestA = new double[total];
         double[] bestB = new double[total];
         Arrays.fill(lowest, Double.NEGATIVE_INFINITY);
@@ -207,7 +209,10 @@ final class AlphaCrown {
         for (int row = 0; row < lowest.length; row++) {
             double a = ab[0][row];
             double b = ab[2][row];
-            double candidate = !(a > 0) ? 0 : b > 0 ? Rounding.down(a / b) : Double.POSITIVE_INFINITY;
+            // A/B, rounded down where positive (a proven radius); where A ≤ 0 the signed A/B only says how far the
+            // bound falls short (for the search's choice of ε, never a radius)
+            double candidate = a > 0 ? (b > 0 ? Rounding.down(a / b) : Double.POSITIVE_INFINITY)
+                    : b > 0 ? a / b : a < 0 ? Double.NEGATIVE_INFINITY : 0;
             rowRadius[row] = Math.max(rowRadius[row], candidate);
             double lo = Rounding.down(a - Rounding.up(eps[row / rows] * b));
             if (lo > lowest[row] || start != null && start[row] == null) {

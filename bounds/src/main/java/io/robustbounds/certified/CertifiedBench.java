@@ -139,6 +139,10 @@ public final class CertifiedBench {
         m.put("violations", violations);
         m.put("at_least_sound", aboveSound);
         m.put("mean_steps", Arrays.stream(r.steps()).average().orElse(0));
+        if (Boolean.getBoolean("certified.radii")) {          // -Dcertified.radii=true: per sample, to compare runs
+            m.put("radii", Arrays.stream(r.radius()).mapToObj(v -> String.format(Locale.ROOT, "%.6g", v)).toList());
+            m.put("steps", Arrays.stream(r.steps()).boxed().toList());
+        }
         return m;
     }
 
@@ -215,6 +219,9 @@ public final class CertifiedBench {
         }
         if (o instanceof Double d) {
             return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4g", d) : "null";
+        }
+        if (o instanceof List<?> l) {
+            return l.stream().map(v -> v instanceof String s ? s : json(v)).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
         }
         return String.valueOf(o);
     }

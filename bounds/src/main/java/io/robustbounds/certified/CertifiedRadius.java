@@ -99,12 +99,14 @@ public final class CertifiedRadius {
         double[] cap = new double[m];
         double[] eps = new double[m];
         boolean[] done = new boolean[m];
+        Secant[] secant = new Secant[m];
         for (int k = 0; k < m; k++) {
             int i = from + k;
             lo[k] = lower == null || !(lower[i] > 0) ? 0 : lower[i];
             double u = upper == null ? Double.NaN : upper[i];
             hi[k] = u > 0 && Double.isFinite(u) ? Math.max(u, lo[k]) : Double.NaN;
             cap[k] = Double.POSITIVE_INFINITY;
+            secant[k] = new Secant();
             // the caller's upper end is an adversarial norm: its ball is never certified, so start inside [lo, hi]
             eps[k] = Double.isNaN(hi[k]) ? Math.max(settings.initialRadius(), 2 * lo[k]) : lo[k] > 0 ? Math.sqrt(lo[k] * hi[k]) : hi[k] / 8;
         }
@@ -132,12 +134,17 @@ public final class CertifiedRadius {
                 int k = rows[j];
                 steps[from + k]++;
                 double got = r.radius()[j];
+                double estimate = r.estimate()[j];
                 lo[k] = Math.max(lo[k], got);
+                if (got < e[j] && r.reused(j)) {
+                    continue;                // bounds of a larger ball fell short: the same ε again, fresh (the session)
+                }
                 if (got < e[j]) {
                     hi[k] = Double.isNaN(hi[k]) ? e[j] : Math.min(hi[k], e[j]);
-                } else if (r.estimate()[j] >= e[j]) {
-                    cap[k] = Math.min(cap[k], r.estimate()[j]);
+                } else if (estimate >= e[j]) {
+                    cap[k] = Math.min(cap[k], estimate);
                 }
+                secant[k].add(e[j], estimate - e[j]);
                 double top = Double.isNaN(hi[k]) ? cap[k] : Math.min(hi[k], cap[k]);
                 if (top <= lo[k] || Double.isFinite(top) && top - lo[k] <= settings.relativeTolerance() * top
                         || Double.isNaN(hi[k]) && !(4 * e[j] < Double.MAX_VALUE / 4)) {
@@ -147,13 +154,85 @@ public final class CertifiedRadius {
                 if (Double.isNaN(hi[k])) {
                     eps[k] = Math.min(4 * e[j], Math.max(2 * e[j], Double.isFinite(cap[k]) ? Math.sqrt(e[j] * cap[k]) : 4 * e[j]));
                 } else {
-                    eps[k] = lo[k] > 0 ? Math.sqrt(lo[k] * top) : top / 8;
+                    double root = secant[k].next(lo[k], top);
+                    if (Double.isNaN(root) || lo[k] == 0) {
+                        eps[k] = lo[k] > 0 ? Math.sqrt(lo[k] * top) : top / 8;
+                    } else {
+                        // stay a step inside [lo, top]: a probe just above lo or just below top would tell little
+                        double margin = Math.max(0.5 * settings.relativeTolerance() * top, 0.05 * (top - lo[k]));
+                        eps[k] = lo[k] + margin >= top - margin ? 0.5 * (lo[k] + top) : Math.min(top - margin, Math.max(lo[k] + margin, root));
+                    }
                 }
             }
         }
         for (int k = 0; k < m; k++) {
             radius[from + k] = lo[k];
             hiOut[from + k] = hi[k];
+        }
+    }
+
+    /**
+     * The next ε from the probes' f(ε) = estimate − ε (docs/certified-mode.md, "The search"): f ≥ 0 where the ball is
+     * certified, &lt; 0 where it falls short, and its root is where one propagation's bounds stop certifying. Only
+     * finite f count (a session that knows nothing beyond a certified ball says +∞). In order of preference: the
+     * secant through the last two probes, when it lands inside [lo, top]; the Illinois variant of regula falsi
+     * through the largest certified ε and the smallest short one (an end kept twice in a row has its f halved, so the
+     * probes close in from both sides); after one probe, twice its ε (certified) or half (short). NaN: none of them
+     * (the search takes the geometric middle).
+     */
+    private static final class Secant {
+        private double ea = Double.NaN;
+        private double fa;
+        private double eb = Double.NaN;
+        private double fb;
+        /** +1: the last probe moved a, −1: b, 0: none yet. */
+        private int last;
+        /** The last two probes (e1, f1 the older), NaN while missing. */
+        private double e1 = Double.NaN;
+        private double f1;
+        private double e2 = Double.NaN;
+        private double f2;
+
+        void add(double e, double f) {
+            if (!Double.isFinite(f)) {
+                return;
+            }
+            e1 = e2;
+            f1 = f2;
+            e2 = e;
+            f2 = f;
+            if (f >= 0 && (Double.isNaN(ea) || e > ea)) {
+                ea = e;
+                fa = f;
+                if (last == 1) {
+                    fb /= 2;
+                }
+                last = 1;
+            } else if (f < 0 && (Double.isNaN(eb) || e < eb)) {
+                eb = e;
+                fb = f;
+                if (last == -1) {
+                    fa /= 2;
+                }
+                last = -1;
+            }
+        }
+
+        double next(double lo, double top) {
+            if (!Double.isNaN(e1) && f1 != f2 && e1 != e2) {
+                double r = e2 - f2 * (e2 - e1) / (f2 - f1);
+                if (r > lo && r < top) {
+                    return r;
+                }
+            }
+            if (!Double.isNaN(ea) && !Double.isNaN(eb) && ea < eb && fa - fb > 0) {
+                return ea + fa / (fa - fb) * (eb - ea);
+            }
+            if (Double.isNaN(e1) && !Double.isNaN(e2)) {
+                double r = f2 >= 0 ? 2 * e2 : e2 / 2;
+                return r > lo && r < top ? r : Double.NaN;
+            }
+            return Double.NaN;
         }
     }
 

@@ -69,8 +69,20 @@ public interface LinearBoundNetwork {
 
     /**
      * Per sample: the proven radius (as {@link #certifiedWithin}: ≤ ε) and an estimate ≥ it of where this
-     * propagation's margin bounds reach (min_j A_j/B_j; proven only up to ε) — the search's guess for its next ε.
+     * propagation's margin bounds reach (min_j A_j/B_j; proven only up to ε; below the radius, even negative, where the
+     * ball is not certified: how far the bounds fall short) — the search's guess for its next ε.
      */
-    record Step(double[] radius, double[] estimate) {
+    record Step(double[] radius, double[] estimate, boolean[] reused) {
+        Step(double[] radius, double[] estimate) {
+            this(radius, estimate, null);
+        }
+
+        /**
+         * Whether sample k's propagation reused bounds of a larger ball: then falling short says nothing about a fresh
+         * propagation at that ε, and the search tries it again (the session then propagates it afresh).
+         */
+        boolean reused(int k) {
+            return reused != null && reused[k];
+        }
     }
 }

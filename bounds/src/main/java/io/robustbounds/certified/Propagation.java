@@ -72,7 +72,10 @@ final class Propagation {
         alphaCrown = new AlphaCrown(this, backSubstitution, net.slopes);
     }
 
-    /** Per sample {radius, estimate}: the proven radius (≤ ε) and min_j A_j/B_j, where the margins' bounds reach. */
+    /**
+     * Per sample {radius, estimate}: the proven radius (≤ ε) and min_j A_j/B_j, where the margins' bounds reach
+     * (negative when some A_j &lt; 0: how far the bounds fall short, for the search's choice of ε).
+     */
     double[][] radii() {
         for (int s = 0; s < depth; s++) {
             Stage st = stages.get(s);
@@ -362,7 +365,7 @@ final class Propagation {
         lines[s] = ((MaxPoolStage) st).lines(lo, hi, samples);
     }
 
-    /** Rows (H_c − H_j) v_S + (h_c − h_j), j ≠ c, back-substituted; the radius is min_j A_j / B_j, at most ε. */
+    /** Rows (H_c − H_j) v_S + (h_c − h_j), j ≠ c, back-substituted; the radius is min_j A_j / B_j in [0, ε]. */
     private double[][] margins() {
         int in = net.head.in;
         int rows = net.classes() - 1;
@@ -398,7 +401,7 @@ final class Propagation {
                 best = Math.min(best, rowRadius[n * rows + r]);
             }
             estimate[n] = best;
-            radius[n] = Math.min(eps[n], best);
+            radius[n] = Math.max(0, Math.min(eps[n], best));
         }
         return new double[][] {radius, estimate};
     }

@@ -4,7 +4,8 @@ package io.robustbounds.certified;
  * The search's propagations over fixed samples, reusing each sample's intermediate bound rows across radii
  * (docs/certified-mode.md, "Reuse across the search"): a propagation at ε' ≤ ε of the sample's last fresh one, and
  * at least {@link CrownNetwork#withReuse ρ}ε, recomputes only the interval bounds, the lines and the margins; the
- * others are propagated afresh and their rows kept.
+ * others are propagated afresh and their rows kept, unless a margin's bound is negative at the center itself. Once a
+ * reusing propagation falls short, the sample's later ones are all fresh.
  */
 final class SearchSession implements LinearBoundNetwork.Session {
     private final CrownNetwork net;
@@ -13,6 +14,8 @@ final class SearchSession implements LinearBoundNetwork.Session {
     private final long batchMemory;
     /** Per sample the rows of its last fresh propagation (null: none yet). */
     private final BoundRows[] rows;
+    /** Per sample: a propagation that reused rows fell short, so the sample's later ones are all fresh. */
+    private final boolean[] freshOnly;
 
     SearchSession(CrownNetwork net, double[] x, int n, int[] cls, long batchMemory) {
         this.net = net;
@@ -20,6 +23,7 @@ final class SearchSession implements LinearBoundNetwork.Session {
         this.cls = cls;
         this.batchMemory = batchMemory;
         this.rows = new BoundRows[n];
+        this.freshOnly = new boolean[n];
     }
 
     @Override
@@ -31,7 +35,7 @@ final class SearchSession implements LinearBoundNetwork.Session {
         int na = 0;
         for (int k = 0; k < m; k++) {
             BoundRows r = rows[samples[k]];
-            if (r != null && e[k] <= r.eps && e[k] >= net.reuse * r.eps) {
+            if (r != null && !freshOnly[samples[k]] && e[k] <= r.eps && e[k] >= net.reuse * r.eps) {
                 again[na++] = k;
             } else {
                 fresh[nf++] = k;
@@ -39,6 +43,7 @@ final class SearchSession implements LinearBoundNetwork.Session {
         }
         double[] radius = new double[m];
         double[] estimate = new double[m];
+        boolean[] reused = new boolean[m];
         for (int group = 0; group < 2; group++) {
             int[] ks = group == 0 ? fresh : again;
             int count = group == 0 ? nf : na;
@@ -64,10 +69,17 @@ final class SearchSession implements LinearBoundNetwork.Session {
                 radius[ks[j]] = r[0][j];
                 estimate[ks[j]] = r[1][j];
                 if (recorded != null) {
-                    rows[samples[ks[j]]] = recorded[j];
+                    // a margin bound below 0 at the center itself (estimate < 0): the rows are past the bounds'
+                    // blow-up, and reused at a smaller ε they fell short every time on LeNet-5: not kept
+                    rows[samples[ks[j]]] = r[1][j] >= 0 ? recorded[j] : null;
+                } else {
+                    reused[ks[j]] = true;
+                    // reused rows that fall short are those of a ball past the bounds' blow-up (on LeNet-5 every
+                    // one): fresh propagations from now on, the first at this ε again (the search asks for it)
+                    freshOnly[samples[ks[j]]] |= r[0][j] < es[j];
                 }
             }
         }
-        return new LinearBoundNetwork.Step(radius, estimate);
+        return new LinearBoundNetwork.Step(radius, estimate, reused);
     }
 }
