@@ -31,10 +31,15 @@ final class Propagation {
     /** Per sample: bound rows to reuse (null: compute them, into {@link #recorded}). */
     final BoundRows[] cached;
     final BoundRows[] recorded;
-    private final BackSubstitution backSubstitution;
+    final BackSubstitution backSubstitution;
     private final AlphaCrown alphaCrown;
     /** Branch and bound: the ReLU splits of each sample's subdomain, applied to the bounds after CROWN's (null: none). */
     BranchAndBound.Splits splits;
+    /**
+     * Diagnostics only ({@link BoundGap}'s oracle, never a certified run): called with s after the bounds of value s
+     * are set, before its lines; it may replace them (null: nothing).
+     */
+    java.util.function.IntConsumer afterBounds;
 
     Propagation(CrownNetwork net, double[] x, int samples, int[] cls, double[] eps, BoundRows[] cached) {
         this.net = net;
@@ -83,6 +88,9 @@ final class Propagation {
                 tighten(s);
                 if (splits != null) {
                     splits.apply(this, s);
+                }
+                if (afterBounds != null) {
+                    afterBounds.accept(s);
                 }
                 relax(s);
             }

@@ -75,6 +75,42 @@ class CertifiedLeNetTest {
     }
 
     /**
+     * Every intermediate bound of a propagation holds at the values projected gradient ascent and descent find inside
+     * the ball ({@link BoundGap}: real points, computed forward), at every relaxed stage's input, at twice the sample's
+     * certified radius (most MAX windows open, ReLUs unstable). PGD must also find some spread (not a vacuous check).
+     */
+    @Test
+    void intermediateBoundsHoldWherePgdGoes() {
+        CrownNetwork net = CrownNetwork.of(tinyLeNet(71)).withAlphaSteps(0, 0);
+        int n = 3;
+        double[] x = CertifiedCnnTest.samples(72, n, net.inputSize());
+        double[] radius = CertifiedRadius.search(net, x, n, null, null, CertifiedRadius.Settings.defaults()).radius();
+        int[] cls = net.predict(x, n);
+        int d = net.inputSize();
+        for (int k = 0; k < n; k++) {
+            double[] x0 = Arrays.copyOfRange(x, k * d, (k + 1) * d);
+            double eps = 2 * radius[k];
+            Propagation crown = new Propagation(net, x0, 1, new int[] {cls[k]}, new double[] {eps}, null);
+            crown.radii();
+            for (int s = 1; s < net.stages.size(); s++) {
+                if (net.stages.get(s) instanceof LinearStage) {
+                    continue;
+                }
+                int size = net.stages.get(s).in;
+                double[][] range = BoundGap.ranges(net, x0, cls[k], eps, s, size, 6);
+                double spread = 0;
+                for (int u = 0; u < size; u++) {
+                    String at = "sample " + k + " ε " + eps + " value " + s + " unit " + u + ": PGD [" + range[0][u] + ", " + range[1][u]
+                            + "], bounds [" + crown.lower[s][u] + ", " + crown.upper[s][u] + "]";
+                    assertTrue(crown.lower[s][u] <= range[0][u] && range[1][u] <= crown.upper[s][u], at);
+                    spread += range[1][u] - range[0][u];
+                }
+                assertTrue(spread > 0, "sample " + k + " value " + s + ": PGD moved the values");
+            }
+        }
+    }
+
+    /**
      * y = max(v) over random boxes (narrow, wide, one dominating input, ties): at the box's corners and random points
      * (exact decimal arithmetic) v_{i*} ≤ y ≤ a v_j + b, y = v_j where exact; the upper line meets max(v_j, U') at
      * v_j = u_j (y = u_j) to rounding.

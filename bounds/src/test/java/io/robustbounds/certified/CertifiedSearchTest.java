@@ -21,16 +21,19 @@ class CertifiedSearchTest {
 
     /**
      * A network of one input whose sample k's propagations prove min(ε, est(ε)) (≥ 0) with the given roots; with
-     * {@code reuseFails}, a sample's first propagation below a failed one is reported as reused and falls short.
+     * {@code reuseFails}, a sample's first propagation below a failed one is reported as reused and falls short;
+     * without {@code estimates}, the default session (+∞ beyond a certified ball).
      */
     static final class Curve implements LinearBoundNetwork {
         final double[] roots;
         final boolean reuseFails;
+        final boolean estimates;
         final List<String> log = new ArrayList<>();
 
-        Curve(double[] roots, boolean reuseFails) {
+        Curve(double[] roots, boolean reuseFails, boolean estimates) {
             this.roots = roots;
             this.reuseFails = reuseFails;
+            this.estimates = estimates;
         }
 
         @Override
@@ -59,6 +62,9 @@ class CertifiedSearchTest {
 
         @Override
         public Session session(double[] x, int n, int[] cls, long batchMemory) {
+            if (!estimates) {
+                return LinearBoundNetwork.super.session(x, n, cls, batchMemory);
+            }
             double[] failedAt = new double[n];
             boolean[] reusedOnce = new boolean[n];
             return (samples, eps) -> {
@@ -91,7 +97,7 @@ class CertifiedSearchTest {
     void endsWithinTheToleranceBelowTheRootInFewPropagations() {
         double[] roots = {0.5, 3, 12.2, 17.9, 40};
         for (boolean reuseFails : new boolean[] {false, true}) {
-            Curve net = new Curve(roots, reuseFails);
+            Curve net = new Curve(roots, reuseFails, true);
             double[] x = {0, 1, 2, 3, 4};
             double[] sound = new double[roots.length];
             double[] attack = new double[roots.length];
@@ -114,29 +120,7 @@ class CertifiedSearchTest {
     void withoutEstimatesTheSearchStillBisectsToTheTolerance() {
         // the default session: +∞ where certified, the radius where short (no curve to follow beyond a ball)
         double[] roots = {0.5, 12.2};
-        LinearBoundNetwork plain = new LinearBoundNetwork() {
-            final Curve curve = new Curve(roots, false);
-
-            @Override
-            public int inputSize() {
-                return 1;
-            }
-
-            @Override
-            public int classes() {
-                return 2;
-            }
-
-            @Override
-            public int[] predict(double[] x, int n) {
-                return new int[n];
-            }
-
-            @Override
-            public double[] certifiedWithin(double[] x, int n, int[] cls, double[] eps, long batchMemory) {
-                return curve.certifiedWithin(x, n, cls, eps, batchMemory);
-            }
-        };
+        Curve plain = new Curve(roots, false, false);
         CertifiedRadius.Result r = CertifiedRadius.search(plain, new double[] {0, 1}, 2, null, null, CertifiedRadius.Settings.defaults());
         for (int k = 0; k < roots.length; k++) {
             assertTrue(r.radius()[k] <= roots[k] && r.radius()[k] >= 0.99 * roots[k], "root " + roots[k] + ": " + r.radius()[k]);
