@@ -159,7 +159,7 @@ public final class CertifiedRadius {
                         eps[k] = lo[k] > 0 ? Math.sqrt(lo[k] * top) : top / 8;
                     } else {
                         // stay a step inside [lo, top]: a probe just above lo or just below top would tell little
-                        double margin = Math.max(0.5 * settings.relativeTolerance() * top, 0.05 * (top - lo[k]));
+                        double margin = Math.max(0.5 * settings.relativeTolerance() * top, 0.02 * (top - lo[k]));
                         eps[k] = lo[k] + margin >= top - margin ? 0.5 * (lo[k] + top) : Math.min(top - margin, Math.max(lo[k] + margin, root));
                     }
                 }
