@@ -2,12 +2,15 @@ package io.robustbounds.certified;
 
 /**
  * The certified mode's search on ε (docs/certified-mode.md, "The search"): per sample the largest L2 radius that a
- * {@link LinearBoundNetwork} proves, found by a (geometric) bisection that also keeps every partial result.
+ * {@link LinearBoundNetwork} proves, found by secants on the propagations' estimates (a bisection where they say
+ * nothing), keeping every partial result.
  *
  * <p>One propagation at ε returns r(ε) ≤ ε, a radius proven even when the ball of radius ε is not (the margin's
  * lower bound A − ε'B is affine in ε' ≤ ε with the intermediate bounds of ε fixed), and an estimate min_j A_j/B_j
- * of where its margins reach. Each step sets lo = max(lo, r) and, when r &lt; ε, hi = ε; a step that certifies its
- * whole ball caps the search at its estimate; the next ε is the geometric middle of what remains. The search starts
+ * of where its margins reach (signed: below 0 where a margin's bound is negative at the center). Each step sets
+ * lo = max(lo, r) and, when r &lt; ε from a fresh propagation, hi = ε; a step that certifies its whole ball caps the
+ * search at its estimate; the next ε is where the estimate − ε of the probes so far crosses 0 ({@link Secant}), or
+ * the geometric middle of what remains. The search starts
  * inside [lo, hi] with the caller's ends (the sound bound, an attack's norm: no radius can pass it) or, without an
  * upper end, at {@link Settings#initialRadius} growing (at most ×4) while certified. It stops when the rest of
  * [lo, min(hi, cap)] is within the tolerance or after maxSteps propagations. lo is the result: every perturbation
@@ -89,8 +92,10 @@ public final class CertifiedRadius {
      * The search of samples from … from + m − 1 (docs/certified-mode.md, "The search"). Per sample: lo (proven), hi
      * (smallest ε whose propagation fell short, or the caller's upper end) and cap, the smallest estimate of a
      * propagation that certified its whole ball: the estimate falls as ε grows (wider intermediate bounds), so the
-     * radius the search can reach lies in [lo, cap] (a guess, never reported as proven). The next ε is the geometric
-     * middle of [lo, min(hi, cap)] (an eighth of it while lo = 0), or ×4 while nothing has fallen short.
+     * radius the search can reach lies in [lo, cap] (a guess, never reported as proven). The next ε is the root
+     * {@link Secant} predicts, a step inside [lo, min(hi, cap)], else the geometric middle of that bracket (an eighth
+     * of it while lo = 0), or ×4 while nothing has fallen short. A reusing propagation that falls short sets no hi:
+     * the same ε is propagated again, afresh.
      */
     private static void searchGroup(LinearBoundNetwork.Session session, int m, int from, double[] lower, double[] upper, Settings settings,
             double[] radius, int[] steps, double[] hiOut) {
