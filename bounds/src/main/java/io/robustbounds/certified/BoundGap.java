@@ -110,7 +110,7 @@ public final class BoundGap {
         double[][] best = {new double[units], new double[units]};
         Arrays.fill(best[0], Double.POSITIVE_INFINITY);
         Arrays.fill(best[1], Double.NEGATIVE_INFINITY);
-        double[] center = valueAt(net, x0, 1, s);
+        double[] center = net.valueAt(x0, 1, s);
         for (int u = 0; u < units; u++) {
             best[0][u] = center[u];
             best[1][u] = center[u];
@@ -137,7 +137,7 @@ public final class BoundGap {
                     }
                 }
             }
-            double[] v = valueAt(net, x, m, s);
+            double[] v = net.valueAt(x, m, s);
             for (int k = 0; k < m; k++) {
                 int u = k / 2;
                 double value = v[k * net.stages.get(s).in + u];
@@ -146,15 +146,6 @@ public final class BoundGap {
             }
         }
         return best;
-    }
-
-    /** Value s (the input of stage s) at m points. */
-    static double[] valueAt(CrownNetwork net, double[] x, int m, int s) {
-        double[] v = x;
-        for (int j = 0; j < s; j++) {
-            v = CrownNetwork.apply(net.stages.get(j), v, m);
-        }
-        return v;
     }
 
     /**

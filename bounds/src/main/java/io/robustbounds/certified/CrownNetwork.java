@@ -260,11 +260,16 @@ public final class CrownNetwork implements LinearBoundNetwork {
 
     /** Logits of n samples by a double forward pass, row-major [n · classes]. */
     public double[] logits(double[] x, int n) {
+        return head.forward(valueAt(x, n, stages.size()), n);
+    }
+
+    /** Value s (the input of stage s; s = the stage count: the head's input) of n samples by a double forward pass. */
+    double[] valueAt(double[] x, int n, int s) {
         double[] v = x;
-        for (Stage s : stages) {
-            v = apply(s, v, n);
+        for (int j = 0; j < s; j++) {
+            v = apply(stages.get(j), v, n);
         }
-        return head.forward(v, n);
+        return v;
     }
 
     static double[] apply(Stage s, double[] v, int n) {

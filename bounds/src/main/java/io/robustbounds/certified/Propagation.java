@@ -222,7 +222,7 @@ final class Propagation {
             }
             boundRows(s, size, want, Side.LOWER);
         } else if (st instanceof MaxPoolStage pool) {
-            boolean[] top = pool.largestAt(valueAtCenter(s), samples);
+            boolean[] top = pool.largestAt(net.valueAt(x, samples, s), samples); // vₛ at the centers x₀
             boundRows(s, size, top, Side.LOWER);
             boolean[] open = pool.undominated(lower[s], upper[s], samples);
             for (int at = 0; at < want.length; at++) {
@@ -319,15 +319,6 @@ final class Propagation {
                 }
             }
         }
-    }
-
-    /** The computed values of vₛ at the samples' centers x₀ (a double forward pass through stages 0 … s − 1). */
-    private double[] valueAtCenter(int s) {
-        double[] v = x;
-        for (int j = 0; j < s; j++) {
-            v = CrownNetwork.apply(stages.get(j), v, samples);
-        }
-        return v;
     }
 
     /**
