@@ -88,7 +88,6 @@ public final class TaskParquetFile {
         this.columns = new Column[fields.length];
         for (int k = 0; k < fields.length; k++) {
             columns[k] = column(fields[k], descriptors.get(k));
-            columns[k].nullable = fields[k].nullable();
         }
     }
 
@@ -107,8 +106,9 @@ public final class TaskParquetFile {
         }
         for (int k = 0; k < columns.length; k++) {
             if (row.isNullAt(k)) {
-                if (!columns[k].nullable) {
-                    throw new IllegalArgumentException("column " + schema.fields()[k].name() + " is not nullable, but row " + rows + " holds null");
+                StructField f = schema.fields()[k];
+                if (!f.nullable()) {
+                    throw new IllegalArgumentException("column " + f.name() + " is not nullable, but row " + rows + " holds null");
                 }
                 columns[k].writer.writeNull(0, 0);
             } else {
@@ -224,7 +224,6 @@ public final class TaskParquetFile {
     /** One column's writer and how a present value of it is written. */
     private abstract static class Column {
         ColumnWriter writer;
-        boolean nullable;
 
         abstract void write(InternalRow row, int ordinal);
     }
