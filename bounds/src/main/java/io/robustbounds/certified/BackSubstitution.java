@@ -31,6 +31,8 @@ final class BackSubstitution {
     double[][] run(int top, double[] lam, int rows, double[] beta, double[] slack, CrownNetwork.Slope slope, double[][] optimized,
             double[][] record) {
         int total = samples * rows;
+        // per row, the norm lines' windows and weights (PoolNorm), for the bound at the input
+        NormRows normRows = new NormRows(total);
         // rows a MAX pool leaves over a small-kernel convolution's output, as (index, value) lists per row: that
         // output is wide (LeNet's conv1: 11520 per row) and the rows are sparse on it
         MaxPoolStep sparseFrom = null;
@@ -56,13 +58,13 @@ final class BackSubstitution {
                 walk(step, rows, beta, slack);
                 lam = step.relaxed;
             } else {
-                MaxPoolStep step = new MaxPoolStep(s, (MaxPoolStage) st, lam, total);
+                MaxPoolStep step = new MaxPoolStep(s, (MaxPoolStage) st, lam, total, normRows);
                 walk(step, rows, beta, slack);
                 lam = step.relaxed;
                 sparseFrom = step.sparse ? step : null;
             }
         }
-        return atInput(lam, rows, beta, slack);
+        return atInput(lam, rows, beta, slack, normRows);
     }
 
     /**
@@ -253,10 +255,48 @@ final class BackSubstitution {
     }
 
     /**
-     * λy with y = max(window): λ onto v_{i*} where λ > 0 or the window is exact, else λ(a v_j + b). Without overlap
+     * λy with y = max(window): λ onto v_{i*} where λ > 0 or the window is exact, else λ(a v_j + b); at a pool with a
+     * {@link PoolNorm}, a row's flat upper lines (a = 0) together are replaced by the norm lines where that bounds
+     * the row higher at the pass' ε (both are valid: the choice only picks the better one). Without overlap
      * each input gets at most one entry per row, so after a convolution with a small kernel the rows are kept as
      * (index, value) lists (exactly the dense rows' nonzeros) for {@link ConvStage#backwardSparse}.
      */
+    /** Per row (at most one pool with norm lines per network): its norm lines' windows, weights and term K. */
+    private static final class NormRows {
+        final double[] term;
+        final int[] start;
+        final int[] end;
+        int[] window = new int[1024];
+        double[] weight = new double[1024];
+        int size;
+
+        NormRows(int total) {
+            term = new double[total];
+            start = new int[total];
+            end = new int[total];
+        }
+
+        void add(int row, double k, int[] touched, int count, double[] mu, PoolNorm norm) {
+            if (size + count > window.length) {
+                int grown = Math.max(size + count, 2 * window.length);
+                window = java.util.Arrays.copyOf(window, grown);
+                weight = java.util.Arrays.copyOf(weight, grown);
+            }
+            term[row] = k;
+            start[row] = size;
+            for (int t = 0; t < count; t++) {
+                window[size] = touched[t];
+                weight[size++] = mu[norm.muIndex(touched[t])];
+            }
+            end[row] = size;
+        }
+
+        /** B ≥ max over δ of the row's ‖Λ' − Σ μ_o g_{o,i_o}‖ ({@link PoolNorm#bound}). */
+        double bound(int row, double[] lam, int base, double norm, PoolNorm poolNorm) {
+            return poolNorm.bound(lam, base, norm, term[row], window, weight, start[row], end[row]);
+        }
+    }
+
     private final class MaxPoolStep extends RowStep {
         private final int s;
         private final double[] lam;
@@ -273,9 +313,25 @@ final class BackSubstitution {
         private int entries;
         private double added;
         private double products;
+        private final PoolNorm poolNorm;
+        private final double[] centre;
+        private final double[] mu;
+        private final int[] touched;
+        private final int[] chordAt;
+        private final boolean[] occupied;
+        private final double[] chord;
+        private final NormRows normRows;
 
-        MaxPoolStep(int s, MaxPoolStage m, double[] lam, int total) {
+        MaxPoolStep(int s, MaxPoolStage m, double[] lam, int total, NormRows normRows) {
             super(m);
+            this.poolNorm = s == 1 ? pass.poolNorm() : null;
+            this.centre = poolNorm == null ? null : pass.poolCentre;
+            this.mu = poolNorm == null ? null : new double[m.out];
+            this.touched = poolNorm == null ? null : new int[m.out];
+            this.chordAt = poolNorm == null ? null : new int[m.out];
+            this.occupied = poolNorm == null ? null : new boolean[poolNorm.ph * poolNorm.pw];
+            this.chord = poolNorm == null ? null : new double[m.out];
+            this.normRows = normRows;
             this.s = s;
             this.lam = lam;
             this.lines = pass.lines[s];
@@ -311,6 +367,12 @@ final class BackSubstitution {
             added = 0;
             products = 0;
             int base = row * nOut;
+            int flat = 0;
+            double flatAcc = 0;
+            double flatAbs = 0;
+            double normAcc = 0;
+            double normAbs = 0;
+            double flatWorst = 0;
             for (int o = 0; o < nOut; o++) {
                 double l = lam[base + o];
                 if (l == 0) {
@@ -321,6 +383,29 @@ final class BackSubstitution {
                     int i = (int) lines[at];
                     add(row, i, l);
                     added += Math.abs(l) * pass.magnitude(s, n * nIn + i);
+                } else if (poolNorm != null) {
+                    // λy ≥ λ(a v_j + b) (the chord) or, with the row's other such windows, λC − |λ| max gᵢ·δ (PoolNorm)
+                    double t = l * lines[at + 3];
+                    flatAcc += t;
+                    flatAbs += Math.abs(t);
+                    double a = lines[at + 2];
+                    double q = 0;
+                    if (a != 0) {
+                        int j = (int) lines[at + 1];
+                        q = l * a;
+                        int vj = n * nIn + j;
+                        double lo = pass.lower[s][vj];
+                        double hi = pass.upper[s][vj];
+                        // the chord's part at the centre and its own worst case on the ball, for the choice only
+                        flatWorst += q * 0.5 * (lo + hi) - Math.abs(q) * 0.5 * (hi - lo);
+                        chordAt[flat] = j;
+                    }
+                    chord[flat] = q;
+                    double c = l * centre[n * nOut + o];
+                    normAcc += c;
+                    normAbs += Math.abs(c);
+                    mu[poolNorm.muIndex(o)] = -l;
+                    touched[flat++] = o;
                 } else {
                     // λy ≥ λ(a v_j + b): fl(λa) errs by ≤ u|λa|, times |v_j|
                     double t = l * lines[at + 3];
@@ -335,6 +420,29 @@ final class BackSubstitution {
                         added += v;
                         products += v;
                     }
+                }
+            }
+            if (flat > 0) {
+                double term = poolNorm.norm(touched, flat, mu, occupied);
+                double eps = pass.eps[n];
+                if (normAcc - eps * term > flatAcc + flatWorst) {
+                    acc += normAcc;
+                    abs += normAbs;
+                    normRows.add(row, term, touched, flat, mu, poolNorm);
+                } else {
+                    acc += flatAcc;
+                    abs += flatAbs;
+                    for (int t = 0; t < flat; t++) {
+                        if (chord[t] != 0) {
+                            add(row, chordAt[t], chord[t]);
+                            double v = Math.abs(chord[t]) * pass.magnitude(s, n * nIn + chordAt[t]);
+                            added += v;
+                            products += v;
+                        }
+                    }
+                }
+                for (int t = 0; t < flat; t++) {
+                    mu[poolNorm.muIndex(touched[t])] = 0;
                 }
             }
             if (sparse) {
@@ -370,8 +478,11 @@ final class BackSubstitution {
         }
     }
 
-    /** The rows Λ·x + β at the input: A = Λx₀ + β − s (rounded down), A⁺ likewise up, B ≥ ‖Λ‖₂. */
-    private double[][] atInput(double[] lam, int rows, double[] beta, double[] slack) {
+    /**
+     * The rows Λ·x + β at the input: A = Λx₀ + β − s (rounded down), A⁺ likewise up, B ≥ ‖Λ‖₂ plus the row's norm
+     * lines' term ({@link PoolNorm}: Σ λ_o y_o over them ≥ Σ λ_o C_o − ‖δ‖·term).
+     */
+    private double[][] atInput(double[] lam, int rows, double[] beta, double[] slack, NormRows normRows) {
         int total = samples * rows;
         int d = inputSize;
         double[] x = pass.x;
@@ -396,7 +507,7 @@ final class BackSubstitution {
                 double value = beta[row] + dot;
                 a[row] = Rounding.lowerOf(value - s, magnitude);
                 aUp[row] = -Rounding.lowerOf(-value - s, magnitude);
-                b[row] = norm;
+                b[row] = normRows.term[row] > 0 ? normRows.bound(row, lam, row * d, norm, pass.poolNorm()) : norm;
             }
         }
         return new double[][] {a, aUp, b, lam};

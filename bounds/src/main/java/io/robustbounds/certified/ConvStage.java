@@ -249,6 +249,37 @@ final class ConvStage extends LinearStage {
         }
     }
 
+    /** Σ W[ko, ·]·v over output position p's input window (clipped by padding), v's row starting at base. */
+    double windowDot(double[] v, int base, int ko, int p) {
+        int kBase = ko * c * q * q2;
+        double s = 0;
+        int origin = windowOrigin[p];
+        if (origin >= 0) {
+            int at = base + origin;
+            int n = c * q * q2;
+            double s1 = 0;
+            int t = 0;
+            for (; t + 1 < n; t += 2) {                   // two partial sums: any order is covered by γ_n
+                s += v[at + windowOffset[t]] * kernel[kBase + t];
+                s1 += v[at + windowOffset[t + 1]] * kernel[kBase + t + 1];
+            }
+            if (t < n) {
+                s += v[at + windowOffset[t]] * kernel[kBase + t];
+            }
+            return s + s1;
+        }
+        int y0 = (p / tw) * stride - padding;
+        int x0 = (p % tw) * stride - padding;
+        for (int ci = 0; ci < c; ci++) {
+            for (int dy = Math.max(0, -y0); dy < q && y0 + dy < h; dy++) {
+                for (int dx = Math.max(0, -x0); dx < q2 && x0 + dx < w; dx++) {
+                    s += v[base + (ci * h + y0 + dy) * w + x0 + dx] * kernel[kBase + (ci * q + dy) * q2 + dx];
+                }
+            }
+        }
+        return s;
+    }
+
     /** Rows given as (index, value) lists are back-substituted by {@link #backwardSparse} (small kernels). */
     boolean sparseBackward() {
         return c * q * q2 < SPARSE_TERMS;

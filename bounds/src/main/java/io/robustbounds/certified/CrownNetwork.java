@@ -40,6 +40,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
     final DenseStage head;
     /** Exact row norms of the first stage (conv or dense), or null. */
     final double[] firstRowNorm;
+    /** The norm line of a MAX pool over the input's convolution ({@link PoolNorm}), or null. */
+    final PoolNorm poolNorm;
     final String name;
     /** Projected-gradient steps on the margins' ReLU lower slopes per propagation (alpha-CROWN; 0: none). */
     final int alphaSteps;
@@ -76,7 +78,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (s.isEmpty()) {
             throw new IllegalArgumentException("certified mode: at least one lower slope needed");
         }
-        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching);
+        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm);
     }
 
     /**
@@ -84,7 +86,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
      * (the others keep their interval bounds: looser, much cheaper on wide convolutional layers).
      */
     public CrownNetwork withCrownRowLimit(int rows) {
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, rows, reuse, branching);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, rows, reuse, branching, poolNorm);
     }
 
     /**
@@ -95,7 +97,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (!(rho > 0 && rho <= 1)) {
             throw new IllegalArgumentException("certified mode: reuse factor must be in (0, 1], got " + rho);
         }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho, branching);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho, branching, poolNorm);
     }
 
     /**
@@ -107,7 +109,16 @@ public final class CrownNetwork implements LinearBoundNetwork {
             throw new IllegalArgumentException("certified mode: subdomains per sample must be >= 0, got " + maxSubdomains);
         }
         return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse,
-                maxSubdomains);
+                maxSubdomains, poolNorm);
+    }
+
+    /**
+     * This network with or without the norm lines of a MAX pool over the input's convolution ({@link PoolNorm}; on by
+     * default where the network has that shape): without, that pool keeps its single-window lines only.
+     */
+    public CrownNetwork withPoolNorm(boolean on) {
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse,
+                branching, on ? PoolNorm.of(stages) : null);
     }
 
     /** This network with the given number of alpha-CROWN steps on the margins per propagation. */
@@ -115,14 +126,14 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (margins < 0 || intermediate < 0) {
             throw new IllegalArgumentException("certified mode: alpha steps must be >= 0, got " + margins + " and " + intermediate);
         }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit, reuse, branching);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit, reuse, branching, poolNorm);
     }
 
     private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head) {
         this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL),
                 convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE,
                 convolutional(stages) ? DEFAULT_REUSE : 1,
-                convolutional(stages) || stages.stream().noneMatch(ActivationStage::isRelu) ? 0 : DEFAULT_BRANCHING);
+                convolutional(stages) || stages.stream().noneMatch(ActivationStage::isRelu) ? 0 : DEFAULT_BRANCHING, PoolNorm.of(stages));
     }
 
     private static boolean convolutional(List<Stage> stages) {
@@ -143,7 +154,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
     public static final int DEFAULT_BRANCHING = 16;
 
     private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head, List<Slope> slopes, int alphaSteps,
-            int intermediateAlphaSteps, int crownRowLimit, double reuse, int branching) {
+            int intermediateAlphaSteps, int crownRowLimit, double reuse, int branching, PoolNorm poolNorm) {
         this.crownRowLimit = crownRowLimit;
         this.branching = branching;
         this.reuse = reuse;
@@ -158,6 +169,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         this.classes = head.out;
         Stage first = stages.isEmpty() ? null : stages.get(0);
         firstRowNorm = first instanceof ConvStage c ? c.rowNorm() : first instanceof DenseStage d ? d.rowNorm : null;
+        this.poolNorm = poolNorm;
     }
 
     /**

@@ -33,6 +33,8 @@ final class Propagation {
     final BoundRows[] recorded;
     final BackSubstitution backSubstitution;
     private final AlphaCrown alphaCrown;
+    /** Per sample and output of the MAX pool at stage 1 when the network has a {@link PoolNorm}: C ≥ max of its window at x₀. */
+    final double[] poolCentre;
     /** Branch and bound: the ReLU splits of each sample's subdomain, applied to the bounds after CROWN's (null: none). */
     BranchAndBound.Splits splits;
     /**
@@ -73,6 +75,7 @@ final class Propagation {
             }
             xNorm[n] = Rounding.normUp(s, inputSize);
         }
+        poolCentre = net.poolNorm == null ? null : poolCentre((ConvStage) stages.get(0), ((MaxPoolStage) stages.get(1)));
         backSubstitution = new BackSubstitution(this);
         alphaCrown = new AlphaCrown(this, backSubstitution, net.slopes);
     }
@@ -97,6 +100,33 @@ final class Propagation {
             forwardBounds(s);
         }
         return margins();
+    }
+
+    /**
+     * Upper ends of the exact maxima at x₀ of the pool's windows: the convolution's computed values plus
+     * γ_{K+1}(|W||x₀| + |b|) (its rounding), the largest of each window.
+     */
+    private double[] poolCentre(ConvStage conv, MaxPoolStage pool) {
+        double[] v = conv.forward(x, samples);
+        double[] ax = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            ax[i] = Math.abs(x[i]);
+        }
+        double[] mag = conv.absForward(ax, samples);
+        double[] b = conv.bias();
+        double g = Rounding.gamma(conv.forwardTerms() + 1);
+        for (int n = 0; n < samples; n++) {
+            for (int i = 0; i < conv.out; i++) {
+                int at = n * conv.out + i;
+                v[at] = Rounding.up(v[at] + Rounding.inflate(g * Rounding.inflate(mag[at] + Math.abs(b[i]))));
+            }
+        }
+        return pool.forward(v, samples);
+    }
+
+    /** The network's norm line of the MAX pool at stage 1, or null. */
+    PoolNorm poolNorm() {
+        return net.poolNorm;
     }
 
     /** max(|l|, |u|) of value s at (sample, unit) index {@code at}. */

@@ -1,0 +1,239 @@
+package io.robustbounds.certified;
+
+/**
+ * The norm line of a MAX pool whose inputs are a convolution of the network's input (docs/certified-mode.md, "MAX
+ * pooling over the input's convolution"): each window input is vᵢ(x) = gᵢ·x + bᵢ exactly, so with δ = x − x₀
+ *
+ * <pre>  y = maxᵢ vᵢ(x) ≤ C + maxᵢ gᵢ·δ,   C ≥ maxᵢ vᵢ(x₀)</pre>
+ *
+ * and a row's windows S with coefficients λ_o &lt; 0 give Σ_{o∈S} λ_o y_o ≥ Σ λ_o C_o − Σ |λ_o| max_{i∈W_o} g_{o,i}·δ. For
+ * every δ the last sum is (Σ_o |λ_o| g_{o,i_o})·δ for some choice i_o, at most ‖δ‖ √(Σ_{o,o'} |λ_o||λ_o'| Q_{oo'}) with
+ * Q_{oo'} ≥ max_{i∈W_o, i'∈W_o'} |gᵢ·g_i'| (Cauchy–Schwarz on the sum's squared norm): the windows' worst cases are
+ * no longer paid each on its own (the constant line max uᵢ costs ε‖g‖ per window) but through the kernels' overlaps,
+ * zero for windows whose receptive fields are disjoint. Q depends on the two windows' channels and offset only
+ * (translation), computed once per network from the kernel; windows that padding clips take ‖g_c‖‖g_c'‖.
+ */
+final class PoolNorm {
+    /** Conv output channels (= the pool's channels). */
+    final int k;
+    /** The pool's output grid. */
+    final int ph;
+    final int pw;
+    /** Window offsets with overlapping receptive fields: |dy| ≤ ry, |dx| ≤ rx. */
+    final int ry;
+    final int rx;
+    /** Q[((c·(2ry+1) + dy+ry)·(2rx+1) + dx+rx)·k + c'], rounded up. */
+    final double[] q;
+    /** ‖g_c‖‖g_c'‖ rounded up, [c·k + c'] (windows clipped by padding). */
+    final double[] nn;
+    /** Per pool position (py·pw + px): whether padding clips a receptive field of its window. */
+    final boolean[] clipped;
+    /** Terms of one row's sum per window in S (for the rounding of the sum). */
+    final long termsPerWindow;
+    private final ConvStage conv;
+    private final int ps;
+    /** Upper ends of ‖g_c‖ per channel. */
+    private final double[] channelNorm;
+
+    private PoolNorm(ConvStage conv, MaxPoolStage pool) {
+        PoolWindow win = pool.window;
+        this.conv = conv;
+        this.ps = win.size;
+        int cs = conv.stride;
+        k = conv.k;
+        ph = win.th;
+        pw = win.tw;
+        ry = (cs * (ps - 1) + conv.q - 1) / (cs * ps);
+        rx = (cs * (ps - 1) + conv.q2 - 1) / (cs * ps);
+        int dyN = 2 * ry + 1;
+        int dxN = 2 * rx + 1;
+        int terms = conv.c * conv.q * conv.q2;
+        double g = Rounding.gamma(terms);
+        double[] norm = new double[k];
+        for (int c = 0; c < k; c++) {
+            double s = 0;
+            for (int t = 0; t < terms; t++) {
+                double v = conv.kernel[c * terms + t];
+                s += v * v;
+            }
+            norm[c] = Rounding.normUp(s, terms);
+        }
+        channelNorm = norm;
+        nn = new double[k * k];
+        for (int c = 0; c < k; c++) {
+            for (int c2 = 0; c2 < k; c2++) {
+                nn[c * k + c2] = Rounding.up(norm[c] * norm[c2]);
+            }
+        }
+        q = new double[k * dyN * dxN * k];
+        for (int c = 0; c < k; c++) {
+            for (int dy = -ry; dy <= ry; dy++) {
+                for (int dx = -rx; dx <= rx; dx++) {
+                    for (int c2 = 0; c2 < k; c2++) {
+                        double most = 0;
+                        // inputs (a, b) of window (0, 0) and (a2, b2) of window (dy, dx): kernels shifted by cs·(…)
+                        for (int a = 0; a < ps; a++) {
+                            for (int a2 = 0; a2 < ps; a2++) {
+                                for (int b = 0; b < ps; b++) {
+                                    for (int b2 = 0; b2 < ps; b2++) {
+                                        int sy = cs * (ps * dy + a2 - a);
+                                        int sx = cs * (ps * dx + b2 - b);
+                                        most = Math.max(most, Math.abs(correlation(conv, c, c2, sy, sx)));
+                                    }
+                                }
+                            }
+                        }
+                        double nc = nn[c * k + c2];
+                        // |fl − exact| ≤ γ_terms Σ|K||K'| ≤ γ_terms ‖g_c‖‖g_c'‖; Cauchy–Schwarz caps it by ‖g_c‖‖g_c'‖
+                        double bound = Rounding.up(most + Rounding.up(g * nc));
+                        q[((c * dyN + dy + ry) * dxN + dx + rx) * k + c2] = Math.min(bound, nc);
+                    }
+                }
+            }
+        }
+        clipped = new boolean[ph * pw];
+        for (int py = 0; py < ph; py++) {
+            for (int px = 0; px < pw; px++) {
+                int y0 = cs * ps * py - conv.padding;
+                int x0 = cs * ps * px - conv.padding;
+                int y1 = y0 + cs * (ps - 1) + conv.q;
+                int x1 = x0 + cs * (ps - 1) + conv.q2;
+                clipped[py * pw + px] = y0 < 0 || x0 < 0 || y1 > conv.h || x1 > conv.w;
+            }
+        }
+        termsPerWindow = (long) dyN * dxN * k + 2;
+    }
+
+    /** Σ K_c[ci, y, x] K_c2[ci, y − sy, x − sx] over the kernels' overlap (kernel c2 shifted by (sy, sx)). */
+    private static double correlation(ConvStage conv, int c, int c2, int sy, int sx) {
+        int terms = conv.c * conv.q * conv.q2;
+        double s = 0;
+        for (int ci = 0; ci < conv.c; ci++) {
+            for (int y = Math.max(0, sy); y < Math.min(conv.q, conv.q + sy); y++) {
+                for (int x = Math.max(0, sx); x < Math.min(conv.q2, conv.q2 + sx); x++) {
+                    s += conv.kernel[c * terms + (ci * conv.q + y) * conv.q2 + x]
+                            * conv.kernel[c2 * terms + (ci * conv.q + y - sy) * conv.q2 + x - sx];
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
+     * The norm line for stage {@code s} of these stages: a non-overlapping MAX pool at stage 1 over a convolution at
+     * stage 0 (the input's) whose M̂ and b̂ are exact; else null.
+     */
+    static PoolNorm of(java.util.List<Stage> stages) {
+        if (stages.size() < 2 || !(stages.get(0) instanceof ConvStage conv) || !(stages.get(1) instanceof MaxPoolStage pool)) {
+            return null;
+        }
+        if (pool.window.stride != pool.window.size || conv.entryError() != 0 || conv.biasError() != null) {
+            return null;
+        }
+        return new PoolNorm(conv, pool);
+    }
+
+    /** Index into a row's weights (position-major) of pool output o. */
+    int muIndex(int o) {
+        int plane = ph * pw;
+        return (o % plane) * k + o / plane;
+    }
+
+    /**
+     * An upper end of max over choices i_o of ‖Λ' − Σ_o μ_o g_{o,i_o}‖ for the row Λ' over the input (from {@code base})
+     * and its norm lines (windows[from … to−1], weights μ), given upper ends ‖Λ'‖ ≤ norm and the windows' K (the
+     * pairs' term, {@link #norm}): the smaller of norm + K (triangle) and √(‖Λ'‖² + 2 Σ_o μ_o max_i(−Λ'·g_{o,i}) + K²)
+     * (the square expanded; the middle term is where the row and the windows' worst directions disagree).
+     */
+    double bound(double[] lam, int base, double norm, double kTerm, int[] windows, double[] mu, int from, int to) {
+        double triangle = Rounding.up(norm + kTerm);
+        int plane = ph * pw;
+        double gt = Rounding.gamma(conv.c * conv.q * conv.q2);
+        double cross = 0;
+        double crossAbs = 0;
+        for (int e = from; e < to; e++) {
+            int o = windows[e];
+            int c = o / plane;
+            int py = (o % plane) / pw;
+            int px = o % pw;
+            double most = Double.NEGATIVE_INFINITY;
+            for (int a = 0; a < ps; a++) {
+                for (int b = 0; b < ps; b++) {
+                    most = Math.max(most, -conv.windowDot(lam, base, c, (ps * py + a) * conv.tw + ps * px + b));
+                }
+            }
+            // exact −Λ'·g ≤ −fl + γ Σ|Λ'||g| ≤ −fl + γ‖Λ'‖‖g_c‖
+            double t = Rounding.up(most + Rounding.up(gt * Rounding.up(norm * channelNorm[c])));
+            double p = mu[e] * t;
+            cross += p;
+            crossAbs += Math.abs(p);
+        }
+        double crossUp = Rounding.up(cross + Rounding.inflate(Rounding.gamma(to - from + 1) * crossAbs));
+        double squares = Rounding.up(Rounding.up(Rounding.up(norm * norm) + 2 * crossUp) + Rounding.up(kTerm * kTerm));
+        double joint = Rounding.up(Math.sqrt(Math.max(0, squares)));
+        return Math.min(triangle, joint);
+    }
+
+    /**
+     * An upper end of √(Σ_{o,o'} μ_o μ_o' Q_{oo'}) for the windows {@code touched[0 … count−1]} (pool output indices,
+     * channel-major as the stage's) with weights μ ≥ 0 in {@code mu} (position-major: mu[(py·pw + px)·k + c], zero
+     * elsewhere). {@code occupied} (one flag per position, all false) is scratch. Pairs at different positions are
+     * counted once, twice over (Q_{oo'} and Q_{o'o} bound the same |gᵢ·g_i'|).
+     */
+    double norm(int[] touched, int count, double[] mu, boolean[] occupied) {
+        int plane = ph * pw;
+        int dyN = 2 * ry + 1;
+        int dxN = 2 * rx + 1;
+        for (int t = 0; t < count; t++) {
+            occupied[touched[t] % plane] = true;
+        }
+        double sum = 0;
+        for (int t = 0; t < count; t++) {
+            int o = touched[t];
+            int c = o / plane;
+            int pos = o % plane;
+            int py = pos / pw;
+            int px = pos % pw;
+            double same = 0;
+            double other = 0;
+            for (int dy = 0; dy <= Math.min(ry, ph - 1 - py); dy++) {
+                for (int dx = dy == 0 ? 0 : Math.max(-rx, -px); dx <= Math.min(rx, pw - 1 - px); dx++) {
+                    int pos2 = pos + dy * pw + dx;
+                    if (!occupied[pos2]) {
+                        continue;
+                    }
+                    int from = pos2 * k;
+                    boolean cs = clipped[pos] || clipped[pos2];
+                    int qb = cs ? c * k : ((c * dyN + dy + ry) * dxN + dx + rx) * k;
+                    double[] table = cs ? nn : q;
+                    // four partial sums (any order: the rounding term covers it), for the pipeline
+                    double i0 = 0;
+                    double i1 = 0;
+                    double i2 = 0;
+                    double i3 = 0;
+                    int c2 = 0;
+                    for (; c2 + 3 < k; c2 += 4) {
+                        i0 += table[qb + c2] * mu[from + c2];
+                        i1 += table[qb + c2 + 1] * mu[from + c2 + 1];
+                        i2 += table[qb + c2 + 2] * mu[from + c2 + 2];
+                        i3 += table[qb + c2 + 3] * mu[from + c2 + 3];
+                    }
+                    for (; c2 < k; c2++) {
+                        i0 += table[qb + c2] * mu[from + c2];
+                    }
+                    double inner = (i0 + i1) + (i2 + i3);
+                    if (dy == 0 && dx == 0) {
+                        same += inner;
+                    } else {
+                        other += inner;
+                    }
+                }
+            }
+            sum += mu[pos * k + c] * (same + 2 * other);
+        }
+        for (int t = 0; t < count; t++) {
+            occupied[touched[t] % plane] = false;
+        }
+        return Rounding.normUp(sum, count * termsPerWindow);
+    }
+}
