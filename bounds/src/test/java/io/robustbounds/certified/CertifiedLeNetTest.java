@@ -53,6 +53,40 @@ class CertifiedLeNetTest {
     }
 
     /**
+     * The norm lines of pool1 ({@link PoolNorm}) where padding clips the first convolution's border windows and with a
+     * stride-2 convolution: radii below every attack, and larger than without the norm lines on most samples.
+     */
+    @Test
+    void normLinesBelowEveryAttackWithPaddingAndStride() {
+        for (int stride = 1; stride <= 2; stride++) {
+            SplittableRandom r = new SplittableRandom(90 + stride);
+            int side = stride == 1 ? 14 : 27;
+            Model model = new Model("padded-lenet", new InputSpec(new long[] {1, side, side}, 0, 1),
+                    List.of(new Conv2d(RandomArrays.uniform(r, 0.6, 4, 1, 3, 3), RandomArrays.uniform(r, 0.1, 4), stride, 1, false),
+                            Pool2d.max(2, 2),
+                            new Conv2d(RandomArrays.uniform(r, 0.3, 6, 4, 3, 3), RandomArrays.uniform(r, 0.1, 6), 1, 0, false),
+                            Pool2d.max(2, 2),
+                            new Flatten(),
+                            new DenseLayer(RandomArrays.uniform(r, 0.8, 10, 24), RandomArrays.uniform(r, 0.2, 10), Activation.RELU)),
+                    new LinearHead(RandomArrays.uniform(r, 1, 4, 10), RandomArrays.uniform(r, 0.1, 4)), List.of(), Map.of());
+            CrownNetwork net = CrownNetwork.of(model);
+            assertTrue(net.poolNorm != null, "conv → MAX pool at the input: norm lines on");
+            int n = 16;
+            double[] x = CertifiedCnnTest.samples(93, n, net.inputSize());
+            AttackCheck.Summary check = AttackCheck.belowEveryAttack(model, net, x, n);
+            double[] without = CertifiedRadius.search(net.withPoolNorm(false), x, n, null, null, CertifiedRadius.Settings.defaults()).radius();
+            int larger = 0;
+            for (int i = 0; i < n; i++) {
+                larger += check.result().radius()[i] > without[i] ? 1 : 0;
+            }
+            System.out.printf("padded LeNet, conv stride %d: median tightness %.3f over %d attacked; norm lines larger on %d of %d%n",
+                    stride, check.medianTightness(), check.attacked(), larger, n);
+            assertTrue(check.attacked() >= n / 2, "the attacks found perturbations for most samples: " + check.attacked());
+            assertTrue(larger >= n / 2, "the norm lines give larger radii on most samples: " + larger + " of " + n);
+        }
+    }
+
+    /**
      * The search's radii and steps do not depend on the memory budget (session groups, chunks); reusing bound rows
      * across the search (the default) costs little against recomputing them at every ε.
      */
