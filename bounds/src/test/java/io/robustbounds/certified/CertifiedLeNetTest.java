@@ -29,14 +29,21 @@ class CertifiedLeNetTest {
 
     /** [1, 14, 14] → conv 4×3×3 → MAX 2/2 → conv 8×5×5 (100 terms: the GEMM path) → MAX 2/2 → dense 10 ReLU → 4 classes. */
     static Model tinyLeNet(long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        return new Model("tiny-lenet", new InputSpec(new long[] {1, 14, 14}, 0, 1),
-                List.of(new Conv2d(RandomArrays.uniform(r, 0.6, 4, 1, 3, 3), RandomArrays.uniform(r, 0.1, 4), 1, 0, false),
+        return lenetLike(new SplittableRandom(seed), 14, 1, 0, 8, 5, 8);
+    }
+
+    /**
+     * [1, side, side] → conv 4×3×3 (stride, padding) → MAX 2/2 → conv k2×q2×q2 → MAX 2/2 → dense 10 ReLU (on
+     * {@code features} inputs) → 4 classes; convolutions without ReLU, as the thesis' LeNet-5.
+     */
+    static Model lenetLike(SplittableRandom r, int side, int stride, int padding, int k2, int q2, int features) {
+        return new Model("tiny-lenet", new InputSpec(new long[] {1, side, side}, 0, 1),
+                List.of(new Conv2d(RandomArrays.uniform(r, 0.6, 4, 1, 3, 3), RandomArrays.uniform(r, 0.1, 4), stride, padding, false),
                         Pool2d.max(2, 2),
-                        new Conv2d(RandomArrays.uniform(r, 0.3, 8, 4, 5, 5), RandomArrays.uniform(r, 0.1, 8), 1, 0, false),
+                        new Conv2d(RandomArrays.uniform(r, 0.3, k2, 4, q2, q2), RandomArrays.uniform(r, 0.1, k2), 1, 0, false),
                         Pool2d.max(2, 2),
                         new Flatten(),
-                        new DenseLayer(RandomArrays.uniform(r, 0.8, 10, 8), RandomArrays.uniform(r, 0.2, 10), Activation.RELU)),
+                        new DenseLayer(RandomArrays.uniform(r, 0.8, 10, features), RandomArrays.uniform(r, 0.2, 10), Activation.RELU)),
                 new LinearHead(RandomArrays.uniform(r, 1, 4, 10), RandomArrays.uniform(r, 0.1, 4)), List.of(), Map.of());
     }
 
@@ -59,16 +66,8 @@ class CertifiedLeNetTest {
     @Test
     void normLinesBelowEveryAttackWithPaddingAndStride() {
         for (int stride = 1; stride <= 2; stride++) {
-            SplittableRandom r = new SplittableRandom(90 + stride);
-            int side = stride == 1 ? 14 : 27;
-            Model model = new Model("padded-lenet", new InputSpec(new long[] {1, side, side}, 0, 1),
-                    List.of(new Conv2d(RandomArrays.uniform(r, 0.6, 4, 1, 3, 3), RandomArrays.uniform(r, 0.1, 4), stride, 1, false),
-                            Pool2d.max(2, 2),
-                            new Conv2d(RandomArrays.uniform(r, 0.3, 6, 4, 3, 3), RandomArrays.uniform(r, 0.1, 6), 1, 0, false),
-                            Pool2d.max(2, 2),
-                            new Flatten(),
-                            new DenseLayer(RandomArrays.uniform(r, 0.8, 10, 24), RandomArrays.uniform(r, 0.2, 10), Activation.RELU)),
-                    new LinearHead(RandomArrays.uniform(r, 1, 4, 10), RandomArrays.uniform(r, 0.1, 4)), List.of(), Map.of());
+            // 14 → 14 (stride 1) or 27 → 14 (stride 2), MAX → 7, conv 6×3×3 → 5, MAX → 2: 24 features
+            Model model = lenetLike(new SplittableRandom(90 + stride), stride == 1 ? 14 : 27, stride, 1, 6, 3, 24);
             CrownNetwork net = CrownNetwork.of(model);
             assertTrue(net.poolNorm != null, "conv → MAX pool at the input: norm lines on");
             int n = 16;

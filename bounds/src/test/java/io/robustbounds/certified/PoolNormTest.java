@@ -64,6 +64,26 @@ class PoolNormTest {
         return s;
     }
 
+    /** A random convolution of a geometry, its MAX pool, their norm lines and each window's input rows. */
+    private record Setup(ConvStage conv, MaxPoolStage pool, PoolNorm norm, double[][][] g) {
+        static Setup of(SplittableRandom r, int[] shape) {
+            ConvStage conv = PoolNormTest.conv(r, shape);
+            MaxPoolStage pool = PoolNormTest.pool(conv, shape[6]);
+            PoolNorm norm = PoolNorm.of(List.of(conv, pool));
+            assertNotNull(norm, "geometry " + java.util.Arrays.toString(shape));
+            return new Setup(conv, pool, norm, windowRows(conv, pool));
+        }
+
+        int d() {
+            return conv.in;
+        }
+
+        /** The row's K. */
+        double k(Row row) {
+            return norm.norm(row.windows, row.windows.length, row.dense, new boolean[norm.ph * norm.pw]);
+        }
+    }
+
     /** Per window (pool output o), the rows of its inputs. */
     private static double[][][] windowRows(ConvStage conv, MaxPoolStage pool) {
         int size = pool.window.size;
@@ -134,28 +154,23 @@ class PoolNormTest {
     void normBoundsTheWindowsWorstDirection() {
         SplittableRandom r = new SplittableRandom(5);
         for (int[] shape : SHAPES) {
-            ConvStage conv = conv(r, shape);
-            MaxPoolStage pool = pool(conv, shape[6]);
-            PoolNorm norm = PoolNorm.of(List.of(conv, pool));
-            assertNotNull(norm, "geometry " + java.util.Arrays.toString(shape));
-            double[][][] g = windowRows(conv, pool);
-            int d = conv.in;
+            Setup setup = Setup.of(r, shape);
             for (int trial = 0; trial < 12; trial++) {
-                Row row = randomRow(r, norm, pool.out, trial < 4 ? 0.1 : trial < 8 ? 0.5 : 1.0);
-                double k = norm.norm(row.windows, row.windows.length, row.dense, new boolean[norm.ph * norm.pw]);
+                Row row = randomRow(r, setup.norm(), setup.pool().out, trial < 4 ? 0.1 : trial < 8 ? 0.5 : 1.0);
+                double k = setup.k(row);
                 int[] choice = new int[row.windows.length];
-                double[] delta = new double[d];
-                for (int i = 0; i < d; i++) {
+                double[] delta = new double[setup.d()];
+                for (int i = 0; i < setup.d(); i++) {
                     delta[i] = r.nextGaussian();
                 }
                 for (int step = 0; step < 8; step++) {
-                    BigDecimal lhs = worst(g, row.windows, row.mu, delta, choice);
+                    BigDecimal lhs = worst(setup.g(), row.windows, row.mu, delta, choice);
                     String at = "geometry " + java.util.Arrays.toString(shape) + " trial " + trial + " step " + step;
                     assertTrue(atMost(lhs, delta, k), at + ": Σ μ max g·δ = " + lhs.doubleValue() + " > ‖δ‖K, K = " + k);
-                    double[] next = new double[d];
+                    double[] next = new double[setup.d()];
                     for (int t = 0; t < row.windows.length; t++) {
-                        double[] gi = g[row.windows[t]][choice[t]];
-                        for (int i = 0; i < d; i++) {
+                        double[] gi = setup.g()[row.windows[t]][choice[t]];
+                        for (int i = 0; i < setup.d(); i++) {
                             next[i] += row.mu[t] * gi[i];
                         }
                     }
@@ -164,7 +179,7 @@ class PoolNormTest {
                 double separate = 0;
                 for (int t = 0; t < row.windows.length; t++) {
                     double most = 0;
-                    for (double[] gi : g[row.windows[t]]) {
+                    for (double[] gi : setup.g()[row.windows[t]]) {
                         most = Math.max(most, Math.sqrt(dot(gi, gi).doubleValue()));
                     }
                     separate += row.mu[t] * most;
@@ -208,50 +223,46 @@ class PoolNormTest {
     void jointBoundHoldsWhereTheRowAndWindowsAgree() {
         SplittableRandom r = new SplittableRandom(11);
         for (int[] shape : SHAPES) {
-            ConvStage conv = conv(r, shape);
-            MaxPoolStage pool = pool(conv, shape[6]);
-            PoolNorm norm = PoolNorm.of(List.of(conv, pool));
-            double[][][] g = windowRows(conv, pool);
-            int d = conv.in;
+            Setup setup = Setup.of(r, shape);
             for (int trial = 0; trial < 12; trial++) {
-                Row row = randomRow(r, norm, pool.out, trial < 6 ? 0.2 : 0.8);
-                double k = norm.norm(row.windows, row.windows.length, row.dense, new boolean[norm.ph * norm.pw]);
+                Row row = randomRow(r, setup.norm(), setup.pool().out, trial < 6 ? 0.2 : 0.8);
+                double k = setup.k(row);
                 // Λ': random, or aligned with the windows' own directions (where the cross term is most negative/positive)
-                double[] lam = new double[d];
+                double[] lam = new double[setup.d()];
                 for (int t = 0; t < row.windows.length; t++) {
-                    double[] gi = g[row.windows[t]][r.nextInt(g[row.windows[t]].length)];
+                    double[] gi = setup.g()[row.windows[t]][r.nextInt(setup.g()[row.windows[t]].length)];
                     double sign = trial % 3 == 0 ? 1 : trial % 3 == 1 ? -1 : r.nextDouble(-1, 1);
-                    for (int i = 0; i < d; i++) {
+                    for (int i = 0; i < setup.d(); i++) {
                         lam[i] += sign * row.mu[t] * gi[i];
                     }
                 }
-                for (int i = 0; i < d; i++) {
+                for (int i = 0; i < setup.d(); i++) {
                     lam[i] += 0.1 * r.nextGaussian();
                 }
                 double squares = 0;
                 for (double v : lam) {
                     squares += v * v;
                 }
-                double lamNorm = Rounding.normUp(squares, d);
-                double b = norm.bound(lam, 0, lamNorm, k, row.windows, row.mu, 0, row.windows.length);
+                double lamNorm = Rounding.normUp(squares, setup.d());
+                double b = setup.norm().bound(lam, 0, lamNorm, k, row.windows, row.mu, 0, row.windows.length);
                 assertTrue(b <= Rounding.up(lamNorm + k), "B = " + b + " above the triangle " + (lamNorm + k));
                 int[] choice = new int[row.windows.length];
-                double[] delta = new double[d];
-                for (int i = 0; i < d; i++) {
+                double[] delta = new double[setup.d()];
+                for (int i = 0; i < setup.d(); i++) {
                     delta[i] = r.nextGaussian();
                 }
                 for (int step = 0; step < 8; step++) {
                     // −(Λ'·δ − Σ μ max g·δ) ≤ ‖δ‖B
-                    BigDecimal loss = worst(g, row.windows, row.mu, delta, choice).subtract(dot(lam, delta));
+                    BigDecimal loss = worst(setup.g(), row.windows, row.mu, delta, choice).subtract(dot(lam, delta));
                     String at = "geometry " + java.util.Arrays.toString(shape) + " trial " + trial + " step " + step;
                     assertTrue(atMost(loss, delta, b), at + ": loss " + loss.doubleValue() + " > ‖δ‖B, B = " + b);
-                    double[] next = new double[d];
-                    for (int i = 0; i < d; i++) {
+                    double[] next = new double[setup.d()];
+                    for (int i = 0; i < setup.d(); i++) {
                         next[i] = -lam[i];
                     }
                     for (int t = 0; t < row.windows.length; t++) {
-                        double[] gi = g[row.windows[t]][choice[t]];
-                        for (int i = 0; i < d; i++) {
+                        double[] gi = setup.g()[row.windows[t]][choice[t]];
+                        for (int i = 0; i < setup.d(); i++) {
                             next[i] += row.mu[t] * gi[i];
                         }
                     }
