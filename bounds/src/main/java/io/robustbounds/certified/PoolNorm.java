@@ -8,9 +8,10 @@ package io.robustbounds.certified;
  *
  * and a row's windows S with coefficients λ_o &lt; 0 give Σ_{o∈S} λ_o y_o ≥ Σ λ_o C_o − Σ |λ_o| max_{i∈W_o} g_{o,i}·δ. For
  * every δ the last sum is (Σ_o |λ_o| g_{o,i_o})·δ for some choice i_o, at most ‖δ‖ √(Σ_{o,o'} |λ_o||λ_o'| Q_{oo'}) with
- * Q_{oo'} ≥ max_{i∈W_o, i'∈W_o'} |gᵢ·g_i'| (Cauchy–Schwarz on the sum's squared norm): the windows' worst cases are
- * no longer paid each on its own (the constant line max uᵢ costs ε‖g‖ per window) but through the kernels' overlaps,
- * zero for windows whose receptive fields are disjoint. Q depends on the two windows' channels and offset only
+ * Q_{oo'} ≥ max_{i∈W_o, i'∈W_o'} gᵢ·g_i' (the sum's squared norm expanded; signed, as the weights are ≥ 0): the
+ * windows' worst cases are no longer paid each on its own (the constant line max uᵢ costs ε‖g‖ per window) but through
+ * the kernels' overlaps, zero for windows whose receptive fields are disjoint and negative where every pair of their
+ * inputs points apart. Q depends on the two windows' channels and offset only
  * (translation), computed once per network from the kernel; windows that padding clips take ‖g_c‖‖g_c'‖.
  */
 final class PoolNorm {
@@ -70,21 +71,23 @@ final class PoolNorm {
             for (int dy = -ry; dy <= ry; dy++) {
                 for (int dx = -rx; dx <= rx; dx++) {
                     for (int c2 = 0; c2 < k; c2++) {
-                        double most = 0;
-                        // inputs (a, b) of window (0, 0) and (a2, b2) of window (dy, dx): kernels shifted by cs·(…)
+                        double most = Double.NEGATIVE_INFINITY;
+                        // inputs (a, b) of window (0, 0) and (a2, b2) of window (dy, dx): kernels shifted by cs·(…);
+                        // signed: the weights μ ≥ 0, so each pair's product is at most μμ' times the largest one
                         for (int a = 0; a < ps; a++) {
                             for (int a2 = 0; a2 < ps; a2++) {
                                 for (int b = 0; b < ps; b++) {
                                     for (int b2 = 0; b2 < ps; b2++) {
                                         int sy = cs * (ps * dy + a2 - a);
                                         int sx = cs * (ps * dx + b2 - b);
-                                        most = Math.max(most, Math.abs(correlation(conv, c, c2, sy, sx)));
+                                        most = Math.max(most, correlation(conv, c, c2, sy, sx));
                                     }
                                 }
                             }
                         }
                         double nc = nn[c * k + c2];
                         // |fl − exact| ≤ γ_terms Σ|K||K'| ≤ γ_terms ‖g_c‖‖g_c'‖; Cauchy–Schwarz caps it by ‖g_c‖‖g_c'‖
+                        // (|Q| ≤ ‖g_c‖‖g_c'‖ both ways, which the rounding of K's sum relies on)
                         double bound = Rounding.up(most + Rounding.up(g * nc));
                         q[((c * dyN + dy + ry) * dxN + dx + rx) * k + c2] = Math.min(bound, nc);
                     }
@@ -178,7 +181,7 @@ final class PoolNorm {
      * An upper end of √(Σ_{o,o'} μ_o μ_o' Q_{oo'}) for the windows {@code touched[0 … count−1]} (pool output indices,
      * channel-major as the stage's) with weights μ ≥ 0 in {@code mu} (position-major: mu[(py·pw + px)·k + c], zero
      * elsewhere). {@code occupied} (one flag per position, all false) is scratch. Pairs at different positions are
-     * counted once, twice over (Q_{oo'} and Q_{o'o} bound the same |gᵢ·g_i'|).
+     * counted once, twice over (Q_{oo'} and Q_{o'o} bound the same gᵢ·g_i').
      */
     double norm(int[] touched, int count, double[] mu, boolean[] occupied) {
         int plane = ph * pw;
@@ -188,12 +191,14 @@ final class PoolNorm {
             occupied[touched[t] % plane] = true;
         }
         double sum = 0;
+        double separate = 0;
         for (int t = 0; t < count; t++) {
             int o = touched[t];
             int c = o / plane;
             int pos = o % plane;
             int py = pos / pw;
             int px = pos % pw;
+            separate += mu[pos * k + c] * channelNorm[c];
             double same = 0;
             double other = 0;
             for (int dy = 0; dy <= Math.min(ry, ph - 1 - py); dy++) {
@@ -234,6 +239,10 @@ final class PoolNorm {
         for (int t = 0; t < count; t++) {
             occupied[touched[t] % plane] = false;
         }
-        return Rounding.normUp(sum, count * termsPerWindow);
+        // the terms are signed: |fl(sum) − sum| ≤ γ_n Σ|terms| ≤ γ_n·2(Σ μ_o‖g_o‖)² (|Q| ≤ ‖g‖‖g'‖, pairs doubled)
+        double sep = Rounding.inflate(separate);
+        double err = Rounding.inflate(Rounding.gamma(count * termsPerWindow + 4) * 2 * Rounding.up(sep * sep));
+        double squares = Rounding.up(sum + err);
+        return squares <= 0 ? 0 : Rounding.up(Math.sqrt(squares));
     }
 }
