@@ -324,7 +324,7 @@ final class BackSubstitution {
 
         MaxPoolStep(int s, MaxPoolStage m, double[] lam, int total, NormRows normRows) {
             super(m);
-            this.poolNorm = s == 1 ? pass.poolNorm() : null;
+            this.poolNorm = pass.poolNorm() != null && pass.poolNorm().stage == s ? pass.poolNorm() : null;
             this.centre = poolNorm == null ? null : pass.poolCentre;
             this.mu = poolNorm == null ? null : new double[m.out];
             this.touched = poolNorm == null ? null : new int[m.out];

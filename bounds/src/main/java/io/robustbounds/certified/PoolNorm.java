@@ -15,6 +15,13 @@ package io.robustbounds.certified;
  * (translation), computed once per network from the kernel; windows that padding clips take ‖g_c‖‖g_c'‖.
  */
 final class PoolNorm {
+    /** The pool's stage (1, or 2 after a ReLU). */
+    final int stage;
+    /**
+     * A ReLU between: y = max(0, maxᵢ vᵢ) ≤ C⁺ + max over W ∪ {0} of gᵢ·δ (C⁺ = max(C, 0), g₀ = 0), so every Q entry is
+     * at least 0 (a window may pick g₀) and each window's cross term at least 0.
+     */
+    final boolean relu;
     /** Conv output channels (= the pool's channels). */
     final int k;
     /** The pool's output grid. */
@@ -36,7 +43,9 @@ final class PoolNorm {
     /** Upper ends of ‖g_c‖ per channel. */
     private final double[] channelNorm;
 
-    private PoolNorm(ConvStage conv, MaxPoolStage pool) {
+    private PoolNorm(ConvStage conv, MaxPoolStage pool, int stage, boolean relu) {
+        this.stage = stage;
+        this.relu = relu;
         PoolWindow win = pool.window;
         this.conv = conv;
         this.ps = win.size;
@@ -89,7 +98,7 @@ final class PoolNorm {
                         // |fl − exact| ≤ γ_terms Σ|K||K'| ≤ γ_terms ‖g_c‖‖g_c'‖; Cauchy–Schwarz caps it by ‖g_c‖‖g_c'‖
                         // (|Q| ≤ ‖g_c‖‖g_c'‖ both ways, which the rounding of K's sum relies on)
                         double bound = Rounding.up(most + Rounding.up(g * nc));
-                        q[((c * dyN + dy + ry) * dxN + dx + rx) * k + c2] = Math.min(bound, nc);
+                        q[((c * dyN + dy + ry) * dxN + dx + rx) * k + c2] = Math.max(relu ? 0 : Double.NEGATIVE_INFINITY, Math.min(bound, nc));
                     }
                 }
             }
@@ -123,17 +132,22 @@ final class PoolNorm {
     }
 
     /**
-     * The norm line for stage {@code s} of these stages: a non-overlapping MAX pool at stage 1 over a convolution at
-     * stage 0 (the input's) whose M̂ and b̂ are exact; else null.
+     * The norm lines of these stages' first MAX pool when it is non-overlapping and right over the input's convolution
+     * (stage 0, M̂ and b̂ exact), with or without a ReLU between (stage 1 or 2); else null.
      */
     static PoolNorm of(java.util.List<Stage> stages) {
-        if (stages.size() < 2 || !(stages.get(0) instanceof ConvStage conv) || !(stages.get(1) instanceof MaxPoolStage pool)) {
+        if (stages.size() < 2 || !(stages.get(0) instanceof ConvStage conv)) {
+            return null;
+        }
+        boolean relu = ActivationStage.isRelu(stages.get(1));
+        int at = relu ? 2 : 1;
+        if (stages.size() <= at || !(stages.get(at) instanceof MaxPoolStage pool)) {
             return null;
         }
         if (pool.window.stride != pool.window.size || conv.entryError() != 0 || conv.biasError() != null) {
             return null;
         }
-        return new PoolNorm(conv, pool);
+        return new PoolNorm(conv, pool, at, relu);
     }
 
     /** Index into a row's weights (position-major) of pool output o. */
@@ -159,7 +173,7 @@ final class PoolNorm {
             int c = o / plane;
             int py = (o % plane) / pw;
             int px = o % pw;
-            double most = Double.NEGATIVE_INFINITY;
+            double most = relu ? 0 : Double.NEGATIVE_INFINITY;             // g₀ = 0 after a ReLU
             for (int a = 0; a < ps; a++) {
                 for (int b = 0; b < ps; b++) {
                     most = Math.max(most, -conv.windowDot(lam, base, c, (ps * py + a) * conv.tw + ps * px + b));

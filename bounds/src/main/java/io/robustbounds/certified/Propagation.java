@@ -75,7 +75,8 @@ final class Propagation {
             }
             xNorm[n] = Rounding.normUp(s, inputSize);
         }
-        poolCentre = net.poolNorm == null ? null : poolCentre((ConvStage) stages.get(0), ((MaxPoolStage) stages.get(1)));
+        poolCentre = net.poolNorm == null ? null
+                : poolCentre((ConvStage) stages.get(0), (MaxPoolStage) stages.get(net.poolNorm.stage), net.poolNorm.relu);
         backSubstitution = new BackSubstitution(this);
         alphaCrown = new AlphaCrown(this, backSubstitution, net.slopes);
     }
@@ -106,7 +107,7 @@ final class Propagation {
      * Upper ends of the exact maxima at x₀ of the pool's windows: the convolution's computed values plus
      * γ_{K+1}(|W||x₀| + |b|) (its rounding), the largest of each window.
      */
-    private double[] poolCentre(ConvStage conv, MaxPoolStage pool) {
+    private double[] poolCentre(ConvStage conv, MaxPoolStage pool, boolean relu) {
         double[] v = conv.forward(x, samples);
         double[] ax = new double[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -119,6 +120,9 @@ final class Propagation {
             for (int i = 0; i < conv.out; i++) {
                 int at = n * conv.out + i;
                 v[at] = Rounding.up(v[at] + Rounding.inflate(g * Rounding.inflate(mag[at] + Math.abs(b[i]))));
+                if (relu) {
+                    v[at] = Math.max(0, v[at]);                     // C⁺ = max(C, 0)
+                }
             }
         }
         return pool.forward(v, samples);

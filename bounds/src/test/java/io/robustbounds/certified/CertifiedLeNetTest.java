@@ -29,16 +29,16 @@ class CertifiedLeNetTest {
 
     /** [1, 14, 14] → conv 4×3×3 → MAX 2/2 → conv 8×5×5 (100 terms: the GEMM path) → MAX 2/2 → dense 10 ReLU → 4 classes. */
     static Model tinyLeNet(long seed) {
-        return lenetLike(new SplittableRandom(seed), 14, 1, 0, 8, 5, 8);
+        return lenetLike(new SplittableRandom(seed), 14, 1, 0, 8, 5, 8, false);
     }
 
     /**
-     * [1, side, side] → conv 4×3×3 (stride, padding) → MAX 2/2 → conv k2×q2×q2 → MAX 2/2 → dense 10 ReLU (on
-     * {@code features} inputs) → 4 classes; convolutions without ReLU, as the thesis' LeNet-5.
+     * [1, side, side] → conv 4×3×3 (stride, padding; ReLU if {@code relu}) → MAX 2/2 → conv k2×q2×q2 → MAX 2/2 → dense 10
+     * ReLU (on {@code features} inputs) → 4 classes; without the ReLU, as the thesis' LeNet-5.
      */
-    static Model lenetLike(SplittableRandom r, int side, int stride, int padding, int k2, int q2, int features) {
+    static Model lenetLike(SplittableRandom r, int side, int stride, int padding, int k2, int q2, int features, boolean relu) {
         return new Model("tiny-lenet", new InputSpec(new long[] {1, side, side}, 0, 1),
-                List.of(new Conv2d(RandomArrays.uniform(r, 0.6, 4, 1, 3, 3), RandomArrays.uniform(r, 0.1, 4), stride, padding, false),
+                List.of(new Conv2d(RandomArrays.uniform(r, 0.6, 4, 1, 3, 3), RandomArrays.uniform(r, 0.1, 4), stride, padding, relu),
                         Pool2d.max(2, 2),
                         new Conv2d(RandomArrays.uniform(r, 0.3, k2, 4, q2, q2), RandomArrays.uniform(r, 0.1, k2), 1, 0, false),
                         Pool2d.max(2, 2),
@@ -60,14 +60,17 @@ class CertifiedLeNetTest {
     }
 
     /**
-     * The norm lines of pool1 ({@link PoolNorm}) where padding clips the first convolution's border windows and with a
-     * stride-2 convolution: radii below every attack, and larger than without the norm lines on most samples.
+     * The norm lines of pool1 ({@link PoolNorm}) where padding clips the first convolution's border windows, with a
+     * stride-2 convolution, and with a ReLU between the convolution and the pool: radii below every attack, and larger
+     * than without the norm lines on most samples.
      */
     @Test
     void normLinesBelowEveryAttackWithPaddingAndStride() {
-        for (int stride = 1; stride <= 2; stride++) {
+        for (int variant = 0; variant < 3; variant++) {
+            int stride = variant == 1 ? 2 : 1;
+            boolean relu = variant == 2;
             // 14 → 14 (stride 1) or 27 → 14 (stride 2), MAX → 7, conv 6×3×3 → 5, MAX → 2: 24 features
-            Model model = lenetLike(new SplittableRandom(90 + stride), stride == 1 ? 14 : 27, stride, 1, 6, 3, 24);
+            Model model = lenetLike(new SplittableRandom(90 + variant), stride == 1 ? 14 : 27, stride, 1, 6, 3, 24, relu);
             CrownNetwork net = CrownNetwork.of(model);
             assertTrue(net.poolNorm != null, "conv → MAX pool at the input: norm lines on");
             int n = 16;
@@ -78,8 +81,8 @@ class CertifiedLeNetTest {
             for (int i = 0; i < n; i++) {
                 larger += check.result().radius()[i] > without[i] ? 1 : 0;
             }
-            System.out.printf("padded LeNet, conv stride %d: median tightness %.3f over %d attacked; norm lines larger on %d of %d%n",
-                    stride, check.medianTightness(), check.attacked(), larger, n);
+            System.out.printf("padded LeNet, conv stride %d%s: median tightness %.3f over %d attacked; norm lines larger on %d of %d%n",
+                    stride, relu ? " + ReLU" : "", check.medianTightness(), check.attacked(), larger, n);
             assertTrue(check.attacked() >= n / 2, "the attacks found perturbations for most samples: " + check.attacked());
             assertTrue(larger >= n / 2, "the norm lines give larger radii on most samples: " + larger + " of " + n);
         }

@@ -66,12 +66,19 @@ class PoolNormTest {
 
     /** A random convolution of a geometry, its MAX pool, their norm lines and each window's input rows. */
     private record Setup(ConvStage conv, MaxPoolStage pool, PoolNorm norm, double[][][] g) {
-        static Setup of(SplittableRandom r, int[] shape) {
+        /** The geometry's convolution, its MAX pool, with a ReLU between when {@code relu}. */
+        static Setup of(SplittableRandom r, int[] shape, boolean relu) {
             ConvStage conv = PoolNormTest.conv(r, shape);
             MaxPoolStage pool = PoolNormTest.pool(conv, shape[6]);
-            PoolNorm norm = PoolNorm.of(List.of(conv, pool));
-            assertNotNull(norm, "geometry " + java.util.Arrays.toString(shape));
+            PoolNorm norm = PoolNorm.of(relu ? List.of(conv, new ActivationStage(Activation.RELU, conv.out), pool) : List.of(conv, pool));
+            assertNotNull(norm, "geometry " + java.util.Arrays.toString(shape) + (relu ? " with a ReLU" : ""));
+            assertTrue(norm.relu == relu && norm.stage == (relu ? 2 : 1));
             return new Setup(conv, pool, norm, windowRows(conv, pool));
+        }
+
+        /** Exact Σ_o μ_o max_i g_{o,i}·δ (i over W_o, and the zero vector after a ReLU); choice −1: the zero vector. */
+        BigDecimal worst(int[] windows, double[] mu, double[] delta, int[] choice) {
+            return PoolNormTest.worst(g, windows, mu, delta, choice, norm.relu);
         }
 
         int d() {
@@ -96,11 +103,12 @@ class PoolNormTest {
         return g;
     }
 
-    /** Exact Σ_o μ_o max_i g_{o,i}·δ and, into choice, each window's argmax. */
-    private static BigDecimal worst(double[][][] g, int[] windows, double[] mu, double[] delta, int[] choice) {
+    /** Exact Σ_o μ_o max_i g_{o,i}·δ and, into choice, each window's argmax (−1: the zero vector, after a ReLU). */
+    private static BigDecimal worst(double[][][] g, int[] windows, double[] mu, double[] delta, int[] choice, boolean relu) {
         BigDecimal s = BigDecimal.ZERO;
         for (int t = 0; t < windows.length; t++) {
-            BigDecimal best = null;
+            BigDecimal best = relu ? BigDecimal.ZERO : null;
+            choice[t] = -1;
             for (int i = 0; i < g[windows[t]].length; i++) {
                 BigDecimal v = dot(g[windows[t]][i], delta);
                 if (best == null || v.compareTo(best) > 0) {
@@ -153,8 +161,9 @@ class PoolNormTest {
     @Test
     void normBoundsTheWindowsWorstDirection() {
         SplittableRandom r = new SplittableRandom(5);
-        for (int[] shape : SHAPES) {
-            Setup setup = Setup.of(r, shape);
+        for (int variant = 0; variant < 2 * SHAPES.length; variant++) {
+            int[] shape = SHAPES[variant / 2];
+            Setup setup = Setup.of(r, shape, variant % 2 == 1);
             for (int trial = 0; trial < 12; trial++) {
                 Row row = randomRow(r, setup.norm(), setup.pool().out, trial < 4 ? 0.1 : trial < 8 ? 0.5 : 1.0);
                 double k = setup.k(row);
@@ -164,17 +173,27 @@ class PoolNormTest {
                     delta[i] = r.nextGaussian();
                 }
                 for (int step = 0; step < 8; step++) {
-                    BigDecimal lhs = worst(setup.g(), row.windows, row.mu, delta, choice);
-                    String at = "geometry " + java.util.Arrays.toString(shape) + " trial " + trial + " step " + step;
+                    BigDecimal lhs = setup.worst(row.windows, row.mu, delta, choice);
+                    String at = "geometry " + java.util.Arrays.toString(shape) + (setup.norm().relu ? " relu" : "") + " trial " + trial + " step " + step;
                     assertTrue(atMost(lhs, delta, k), at + ": Σ μ max g·δ = " + lhs.doubleValue() + " > ‖δ‖K, K = " + k);
                     double[] next = new double[setup.d()];
                     for (int t = 0; t < row.windows.length; t++) {
+                        if (choice[t] < 0) {
+                            continue;
+                        }
                         double[] gi = setup.g()[row.windows[t]][choice[t]];
                         for (int i = 0; i < setup.d(); i++) {
                             next[i] += row.mu[t] * gi[i];
                         }
                     }
                     delta = next;
+                }
+                // δ along one window input: the windows pointing away pick their zero vector after a ReLU
+                for (int t = 0; t < Math.min(6, row.windows.length); t++) {
+                    double[] along = setup.g()[row.windows[t]][0];
+                    BigDecimal lhs = setup.worst(row.windows, row.mu, along, choice);
+                    assertTrue(atMost(lhs, along, k), "geometry " + java.util.Arrays.toString(shape) + (setup.norm().relu ? " relu" : "")
+                            + " trial " + trial + ", δ along window " + row.windows[t] + ": Σ μ max g·δ = " + lhs.doubleValue() + " > ‖δ‖K");
                 }
                 double separate = 0;
                 for (int t = 0; t < row.windows.length; t++) {
@@ -209,7 +228,7 @@ class PoolNormTest {
             dense[norm.muIndex(0)] = mu;
             double k = norm.norm(new int[] {0}, 1, dense, new boolean[norm.ph * norm.pw]);
             for (double[] gi : g[0]) {
-                BigDecimal lhs = worst(g, new int[] {0}, new double[] {mu}, gi, new int[1]);
+                BigDecimal lhs = worst(g, new int[] {0}, new double[] {mu}, gi, new int[1], false);
                 assertTrue(atMost(lhs, gi, k), "trial " + trial + ": μ max g·g = " + lhs.doubleValue() + " > ‖g‖K, K = " + k);
             }
         }
@@ -222,8 +241,9 @@ class PoolNormTest {
     @Test
     void jointBoundHoldsWhereTheRowAndWindowsAgree() {
         SplittableRandom r = new SplittableRandom(11);
-        for (int[] shape : SHAPES) {
-            Setup setup = Setup.of(r, shape);
+        for (int variant = 0; variant < 2 * SHAPES.length; variant++) {
+            int[] shape = SHAPES[variant / 2];
+            Setup setup = Setup.of(r, shape, variant % 2 == 1);
             for (int trial = 0; trial < 12; trial++) {
                 Row row = randomRow(r, setup.norm(), setup.pool().out, trial < 6 ? 0.2 : 0.8);
                 double k = setup.k(row);
@@ -253,14 +273,17 @@ class PoolNormTest {
                 }
                 for (int step = 0; step < 8; step++) {
                     // −(Λ'·δ − Σ μ max g·δ) ≤ ‖δ‖B
-                    BigDecimal loss = worst(setup.g(), row.windows, row.mu, delta, choice).subtract(dot(lam, delta));
-                    String at = "geometry " + java.util.Arrays.toString(shape) + " trial " + trial + " step " + step;
+                    BigDecimal loss = setup.worst(row.windows, row.mu, delta, choice).subtract(dot(lam, delta));
+                    String at = "geometry " + java.util.Arrays.toString(shape) + (setup.norm().relu ? " relu" : "") + " trial " + trial + " step " + step;
                     assertTrue(atMost(loss, delta, b), at + ": loss " + loss.doubleValue() + " > ‖δ‖B, B = " + b);
                     double[] next = new double[setup.d()];
                     for (int i = 0; i < setup.d(); i++) {
                         next[i] = -lam[i];
                     }
                     for (int t = 0; t < row.windows.length; t++) {
+                        if (choice[t] < 0) {
+                            continue;
+                        }
                         double[] gi = setup.g()[row.windows[t]][choice[t]];
                         for (int i = 0; i < setup.d(); i++) {
                             next[i] += row.mu[t] * gi[i];
@@ -272,36 +295,95 @@ class PoolNormTest {
         }
     }
 
-    /** C ≥ the exact maximum at x₀ of each window, for inputs of large and mixed magnitudes (the rounding term matters). */
+    /**
+     * Two channels with opposite kernels, windows of one input: without a ReLU the two windows' terms cancel for every
+     * δ (K = 0 is exact); after a ReLU the window pointing away picks 0, so K must stay at ‖g‖μ — the case where a
+     * negative Q entry would be wrong.
+     */
     @Test
-    void centresBoundTheWindowsExactMaxima() {
-        CrownNetwork net = CrownNetwork.of(CertifiedLeNetTest.tinyLeNet(81));
-        assertNotNull(net.poolNorm, "the tiny LeNet has conv → MAX pool at its input");
-        ConvStage conv = (ConvStage) net.stages.get(0);
-        MaxPoolStage pool = (MaxPoolStage) net.stages.get(1);
-        SplittableRandom r = new SplittableRandom(13);
-        int n = 4;
-        int d = net.inputSize();
-        double[] x = new double[n * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = r.nextDouble(-1, 1) * Math.pow(10, r.nextInt(-2, 6));
+    void afterReluAWindowPointingAwayCountsZero() {
+        SplittableRandom r = new SplittableRandom(19);
+        double[] kernel = new double[2 * 9];
+        for (int i = 0; i < 9; i++) {
+            kernel[i] = r.nextDouble(-1, 1);
+            kernel[9 + i] = -kernel[i];
         }
-        Propagation p = new Propagation(net, x, n, new int[n], new double[] {1, 1, 1, 1}, null);
-        for (int s = 0; s < n; s++) {
-            for (int o = 0; o < pool.out; o++) {
-                int size = pool.window.size;
-                for (int e = 0; e < size * size; e++) {
-                    int unit = pool.input(o, e / size, e % size);
-                    double[] xs = java.util.Arrays.copyOfRange(x, s * d, (s + 1) * d);
-                    BigDecimal exact = dot(row(conv, unit), xs).add(new BigDecimal(conv.bias()[unit]));
-                    assertTrue(exact.compareTo(new BigDecimal(p.poolCentre[s * pool.out + o])) <= 0,
-                            "sample " + s + " window " + o + ": exact " + exact + " > C " + p.poolCentre[s * pool.out + o]);
+        ConvStage conv = new ConvStage(kernel, new double[2], new long[] {2, 1, 3, 3}, new long[] {1, 5, 5}, 1, 0);
+        MaxPoolStage pool = new MaxPoolStage(new PoolWindow(new long[] {2, conv.th, conv.tw}, 1, 1));
+        double[][][] g = windowRows(conv, pool);
+        int plane = conv.th * conv.tw;
+        int[] windows = {0, plane};                        // channel 0 and channel 1 at the same position
+        double[] mu = {1, 1};
+        for (boolean relu : new boolean[] {false, true}) {
+            PoolNorm norm = PoolNorm.of(relu ? List.of(conv, new ActivationStage(Activation.RELU, conv.out), pool) : List.of(conv, pool));
+            double[] dense = new double[pool.out];
+            dense[norm.muIndex(0)] = 1;
+            dense[norm.muIndex(plane)] = 1;
+            double k = norm.norm(windows, 2, dense, new boolean[norm.ph * norm.pw]);
+            double[] delta = g[0][0];
+            BigDecimal lhs = worst(g, windows, mu, delta, new int[2], relu);
+            assertTrue(atMost(lhs, delta, k), (relu ? "after a ReLU" : "without") + ": Σ μ max g·δ = " + lhs.doubleValue() + " > ‖δ‖K, K = " + k);
+            if (!relu) {
+                assertTrue(k < 1e-6, "opposite kernels cancel: K = " + k);
+            }
+            // the joint bound, Λ' along either kernel: Σ μ max g·δ − Λ'·δ ≤ ‖δ‖B at δ = ±g
+            for (double scale : new double[] {-0.5, 0.5, 2}) {
+                double[] lam = g[0][0].clone();
+                double squares = 0;
+                for (int i = 0; i < lam.length; i++) {
+                    lam[i] *= scale;
+                    squares += lam[i] * lam[i];
+                }
+                double b = norm.bound(lam, 0, Rounding.normUp(squares, lam.length), k, windows, mu, 0, 2);
+                for (double sign : new double[] {-1, 1}) {
+                    double[] along = g[0][0].clone();
+                    for (int i = 0; i < along.length; i++) {
+                        along[i] *= sign;
+                    }
+                    BigDecimal loss = worst(g, windows, mu, along, new int[2], relu).subtract(dot(lam, along));
+                    assertTrue(atMost(loss, along, b), (relu ? "after a ReLU" : "without") + ", Λ' = " + scale + "·g, δ = " + sign
+                            + "·g: loss " + loss.doubleValue() + " > ‖δ‖B, B = " + b);
                 }
             }
         }
     }
 
-    /** Only a non-overlapping MAX pool right over the input's convolution (no activation between) gets norm lines. */
+    /** C ≥ the exact maximum at x₀ of each window, for inputs of large and mixed magnitudes (the rounding term matters). */
+    @Test
+    void centresBoundTheWindowsExactMaxima() {
+        for (boolean relu : new boolean[] {false, true}) {
+            CrownNetwork net = CrownNetwork.of(relu ? CertifiedLeNetTest.lenetLike(new SplittableRandom(82), 14, 1, 0, 8, 5, 8, true)
+                    : CertifiedLeNetTest.tinyLeNet(81));
+            assertNotNull(net.poolNorm, "conv → MAX pool at the input" + (relu ? ", a ReLU between" : ""));
+            ConvStage conv = (ConvStage) net.stages.get(0);
+            MaxPoolStage pool = (MaxPoolStage) net.stages.get(net.poolNorm.stage);
+            SplittableRandom r = new SplittableRandom(13);
+            int n = 4;
+            int d = net.inputSize();
+            double[] x = new double[n * d];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextDouble(-1, 1) * Math.pow(10, r.nextInt(-2, 6));
+            }
+            Propagation p = new Propagation(net, x, n, new int[n], new double[] {1, 1, 1, 1}, null);
+            for (int s = 0; s < n; s++) {
+                double[] xs = java.util.Arrays.copyOfRange(x, s * d, (s + 1) * d);
+                for (int o = 0; o < pool.out; o++) {
+                    int size = pool.window.size;
+                    for (int e = 0; e < size * size; e++) {
+                        int unit = pool.input(o, e / size, e % size);
+                        BigDecimal exact = dot(row(conv, unit), xs).add(new BigDecimal(conv.bias()[unit]));
+                        if (relu && exact.signum() < 0) {
+                            exact = BigDecimal.ZERO;
+                        }
+                        assertTrue(exact.compareTo(new BigDecimal(p.poolCentre[s * pool.out + o])) <= 0,
+                                "sample " + s + " window " + o + ": exact " + exact + " > C " + p.poolCentre[s * pool.out + o]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Only a non-overlapping MAX pool right over the input's convolution (or over its ReLU) gets norm lines. */
     @Test
     void onlyTheInputsConvolutionThenMaxPool() {
         SplittableRandom r = new SplittableRandom(17);
@@ -309,7 +391,9 @@ class PoolNormTest {
         assertNotNull(PoolNorm.of(List.of(conv, pool(conv, 2))));
         MaxPoolStage overlapping = new MaxPoolStage(new PoolWindow(new long[] {conv.k, conv.th, conv.tw}, 3, 2));
         assertNull(PoolNorm.of(List.of(conv, overlapping)), "overlapping windows");
-        assertNull(PoolNorm.of(List.of(conv, new ActivationStage(Activation.RELU, conv.out), pool(conv, 2))), "a ReLU between");
+        PoolNorm afterRelu = PoolNorm.of(List.of(conv, new ActivationStage(Activation.RELU, conv.out), pool(conv, 2)));
+        assertTrue(afterRelu != null && afterRelu.relu && afterRelu.stage == 2, "a ReLU between: the pool at stage 2");
+        assertNull(PoolNorm.of(List.of(conv, new ActivationStage(Activation.TANH, conv.out), pool(conv, 2))), "tanh between");
         assertNull(PoolNorm.of(List.of(pool(conv, 2))), "no convolution below");
     }
 }
