@@ -85,6 +85,20 @@ class PoolNormTest {
             return conv.in;
         }
 
+        /** {@code start} + Σ_o μ_o g_{o,i_o} for the windows' choices (−1: the zero vector), the ascent's next δ. */
+        double[] along(Row row, int[] choice, double[] start) {
+            for (int t = 0; t < row.windows.length; t++) {
+                if (choice[t] < 0) {
+                    continue;
+                }
+                double[] gi = g[row.windows[t]][choice[t]];
+                for (int i = 0; i < start.length; i++) {
+                    start[i] += row.mu[t] * gi[i];
+                }
+            }
+            return start;
+        }
+
         /** The row's K. */
         double k(Row row) {
             return norm.norm(row.windows, row.windows.length, row.dense, new boolean[norm.ph * norm.pw]);
@@ -176,17 +190,7 @@ class PoolNormTest {
                     BigDecimal lhs = setup.worst(row.windows, row.mu, delta, choice);
                     String at = "geometry " + java.util.Arrays.toString(shape) + (setup.norm().relu ? " relu" : "") + " trial " + trial + " step " + step;
                     assertTrue(atMost(lhs, delta, k), at + ": Σ μ max g·δ = " + lhs.doubleValue() + " > ‖δ‖K, K = " + k);
-                    double[] next = new double[setup.d()];
-                    for (int t = 0; t < row.windows.length; t++) {
-                        if (choice[t] < 0) {
-                            continue;
-                        }
-                        double[] gi = setup.g()[row.windows[t]][choice[t]];
-                        for (int i = 0; i < setup.d(); i++) {
-                            next[i] += row.mu[t] * gi[i];
-                        }
-                    }
-                    delta = next;
+                    delta = setup.along(row, choice, new double[setup.d()]);
                 }
                 // δ along one window input: the windows pointing away pick their zero vector after a ReLU
                 for (int t = 0; t < Math.min(6, row.windows.length); t++) {
@@ -276,20 +280,11 @@ class PoolNormTest {
                     BigDecimal loss = setup.worst(row.windows, row.mu, delta, choice).subtract(dot(lam, delta));
                     String at = "geometry " + java.util.Arrays.toString(shape) + (setup.norm().relu ? " relu" : "") + " trial " + trial + " step " + step;
                     assertTrue(atMost(loss, delta, b), at + ": loss " + loss.doubleValue() + " > ‖δ‖B, B = " + b);
-                    double[] next = new double[setup.d()];
+                    double[] minusLam = new double[setup.d()];
                     for (int i = 0; i < setup.d(); i++) {
-                        next[i] = -lam[i];
+                        minusLam[i] = -lam[i];
                     }
-                    for (int t = 0; t < row.windows.length; t++) {
-                        if (choice[t] < 0) {
-                            continue;
-                        }
-                        double[] gi = setup.g()[row.windows[t]][choice[t]];
-                        for (int i = 0; i < setup.d(); i++) {
-                            next[i] += row.mu[t] * gi[i];
-                        }
-                    }
-                    delta = next;
+                    delta = setup.along(row, choice, minusLam);
                 }
             }
         }
