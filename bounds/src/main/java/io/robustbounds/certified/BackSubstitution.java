@@ -254,13 +254,6 @@ final class BackSubstitution {
         }
     }
 
-    /**
-     * λy with y = max(window): λ onto v_{i*} where λ > 0 or the window is exact, else λ(a v_j + b); at a pool with a
-     * {@link PoolNorm}, a row's flat upper lines (a = 0) together are replaced by the norm lines where that bounds
-     * the row higher at the pass' ε (both are valid: the choice only picks the better one). Without overlap
-     * each input gets at most one entry per row, so after a convolution with a small kernel the rows are kept as
-     * (index, value) lists (exactly the dense rows' nonzeros) for {@link ConvStage#backwardSparse}.
-     */
     /** Per row (at most one pool with norm lines per network): its norm lines' windows, weights and term K. */
     private static final class NormRows {
         final double[] term;
@@ -297,6 +290,13 @@ final class BackSubstitution {
         }
     }
 
+    /**
+     * λy with y = max(window): λ onto v_{i*} where λ > 0 or the window is exact, else λ(a v_j + b); at a pool with a
+     * {@link PoolNorm}, a row's open windows with λ &lt; 0 together take the norm lines instead of their chords where
+     * that bounds the row higher at the pass' ε (both are valid: the choice only picks the better one). Without
+     * overlap each input gets at most one entry per row, so after a convolution with a small kernel the rows are kept
+     * as (index, value) lists (exactly the dense rows' nonzeros) for {@link ConvStage#backwardSparse}.
+     */
     private final class MaxPoolStep extends RowStep {
         private final int s;
         private final double[] lam;
@@ -362,6 +362,14 @@ final class BackSubstitution {
             }
         }
 
+        /** A chord's λa onto input j: fl(λa) errs by ≤ u|λa|, times |v_j|. */
+        private void addChord(int row, int n, int j, double q) {
+            add(row, j, q);
+            double v = Math.abs(q) * pass.magnitude(s, n * nIn + j);
+            added += v;
+            products += v;
+        }
+
         @Override
         void row(int n, int row) {
             added = 0;
@@ -413,12 +421,7 @@ final class BackSubstitution {
                     abs += Math.abs(t);
                     double a = lines[at + 2];
                     if (a != 0) {
-                        int j = (int) lines[at + 1];
-                        double q = l * a;
-                        add(row, j, q);
-                        double v = Math.abs(q) * pass.magnitude(s, n * nIn + j);
-                        added += v;
-                        products += v;
+                        addChord(row, n, (int) lines[at + 1], l * a);
                     }
                 }
             }
@@ -434,10 +437,7 @@ final class BackSubstitution {
                     abs += flatAbs;
                     for (int t = 0; t < flat; t++) {
                         if (chord[t] != 0) {
-                            add(row, chordAt[t], chord[t]);
-                            double v = Math.abs(chord[t]) * pass.magnitude(s, n * nIn + chordAt[t]);
-                            added += v;
-                            products += v;
+                            addChord(row, n, chordAt[t], chord[t]);
                         }
                     }
                 }

@@ -33,8 +33,10 @@ final class Propagation {
     final BoundRows[] recorded;
     final BackSubstitution backSubstitution;
     private final AlphaCrown alphaCrown;
-    /** Per sample and output of the MAX pool at stage 1 when the network has a {@link PoolNorm}: C ≥ max of its window at x₀. */
+    /** Per sample and output of the {@link PoolNorm}'s MAX pool (when the network has one): C ≥ max of its window at x₀. */
     final double[] poolCentre;
+    /** The first stage's computed values at x₀ when it is linear (its exact bounds' centre and the pool's C), else null. */
+    private final double[] firstValue;
     /** Branch and bound: the ReLU splits of each sample's subdomain, applied to the bounds after CROWN's (null: none). */
     BranchAndBound.Splits splits;
     /**
@@ -75,6 +77,7 @@ final class Propagation {
             }
             xNorm[n] = Rounding.normUp(s, inputSize);
         }
+        firstValue = net.firstRowNorm == null ? null : ((LinearStage) stages.get(0)).forward(x, samples);
         poolCentre = net.poolNorm == null ? null
                 : poolCentre((ConvStage) stages.get(0), (MaxPoolStage) stages.get(net.poolNorm.stage), net.poolNorm.relu);
         backSubstitution = new BackSubstitution(this);
@@ -108,7 +111,7 @@ final class Propagation {
      * γ_{K+1}(|W||x₀| + |b|) (its rounding), the largest of each window.
      */
     private double[] poolCentre(ConvStage conv, MaxPoolStage pool, boolean relu) {
-        double[] v = conv.forward(x, samples);
+        double[] v = firstValue.clone();
         double[] ax = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             ax[i] = Math.abs(x[i]);
@@ -128,7 +131,7 @@ final class Propagation {
         return pool.forward(v, samples);
     }
 
-    /** The network's norm line of the MAX pool at stage 1, or null. */
+    /** The network's norm lines of its MAX pool over the input's convolution, or null. */
     PoolNorm poolNorm() {
         return net.poolNorm;
     }
@@ -193,7 +196,7 @@ final class Propagation {
 
     /** First stage W x + b: W x₀ + b ± (ε‖Wᵣ‖ + γ_{K+1}(‖Wᵣ‖‖x₀‖ + |bᵣ|)) (Cauchy–Schwarz), intersected into nl, nh. */
     private void exactFirst(LinearStage lin, double[] nl, double[] nh) {
-        double[] center = lin.forward(x, samples);
+        double[] center = firstValue;
         double[] b = lin.bias();
         double g = Rounding.gamma(lin.forwardTerms());
         int out = lin.out;
