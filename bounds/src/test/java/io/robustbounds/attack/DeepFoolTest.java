@@ -202,7 +202,7 @@ class DeepFoolTest {
                 double[] xs = Arrays.copyOfRange(x, from * net.inputSize(), (from + count) * net.inputSize());
                 System.arraycopy(DeepFool.run(net, xs, count, DeepFool.Settings.defaults()).norm(), 0, parts, from, count);
             }
-            assertArrayEquals(all, parts, 0, "batches of " + size);
+            assertArrayEquals(all, parts, 0, "batches of " + size + " " + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
         }
     }
 }

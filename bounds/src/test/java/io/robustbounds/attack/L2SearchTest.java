@@ -188,8 +188,8 @@ class L2SearchTest {
                 System.arraycopy(a.norm(), 0, parts, from, count);
                 System.arraycopy(a.perturbation(), 0, vectors, from * net.inputSize(), count * net.inputSize());
             }
-            assertArrayEquals(all.norm(), parts, 0, "batches of " + size);
-            assertArrayEquals(all.perturbation(), vectors, 0, "batches of " + size);
+            assertArrayEquals(all.norm(), parts, 0, "batches of " + size + " " + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
+            assertArrayEquals(all.perturbation(), vectors, 0, "batches of " + size + " " + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
         }
     }
 }

@@ -115,7 +115,7 @@ class BatchSizeDeterminismTest {
                 assertTrue(Arrays.equals(evaluator.predict(x, SAMPLES), parallel.predict(x, SAMPLES)), model.name() + ": predict with " + workers + " workers");
             }
         }
-        assertTrue(report.isEmpty(), String.join("\n", report));
+        assertTrue(report.isEmpty(), String.join("\n", report) + "\n" + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
     }
 
     /** Adds to report each column of {@code parts} that differs from {@code whole}: entries differing, the first one. */
@@ -153,7 +153,7 @@ class BatchSizeDeterminismTest {
                 compare(whole, columns(parallel.evaluate(x, n)), workers + " workers", report);
             }
         }
-        assertTrue(report.isEmpty(), String.join("\n", report));
+        assertTrue(report.isEmpty(), String.join("\n", report) + "\n" + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
     }
 
     /** d = 100, two tanh layers of 64, ten classes (the head [N, 64]·[64, 10]ᵀ switches kernels at N = 120). */

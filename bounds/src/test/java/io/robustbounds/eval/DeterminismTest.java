@@ -157,7 +157,7 @@ class DeterminismTest {
                 report.add(type + " " + spec + ": " + against + " vs " + g + ": " + line);
             }
         }
-        assertTrue(report.isEmpty(), String.join("\n", report));
+        assertTrue(report.isEmpty(), String.join("\n", report) + "\n" + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
     }
 
     private static RandomMlp tableFourTwo() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.robustbounds.config.Settings;
+import io.robustbounds.linalg.OpenblasKernel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -16,7 +17,7 @@ import java.util.Properties;
  * as a typed record; each step adds its own fields after these ({@link #with}) — counts, seeds, timings, inputs.
  */
 public record Provenance(String tool, String created, String gitCommit, String java, String os, String nd4j, String spark,
-                         String openblasCoretype, String configSource, Map<String, Object> config) {
+                         String openblasCoretype, String openblasChosen, String configSource, Map<String, Object> config) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** The provenance of a command run now with these settings. */
@@ -26,7 +27,7 @@ public record Provenance(String tool, String created, String gitCommit, String j
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                 implementationVersion(org.nd4j.linalg.factory.Nd4j.class), SparkInternals.sparkVersion(),
                 // the kernel decides whether results are independent of batching (scripts/openblas-env); null: OpenBLAS chose
-                System.getenv("OPENBLAS_CORETYPE"), settings.source(), settings.toMap());
+                OpenblasKernel.current().inUse(), OpenblasKernel.current().chosen(), settings.source(), settings.toMap());
     }
 
     /** The common fields in their JSON order, in a map a step adds its fields to. */
@@ -40,6 +41,8 @@ public record Provenance(String tool, String created, String gitCommit, String j
         p.put("nd4j", nd4j);
         p.put("spark", spark);
         p.put("openblas_coretype", openblasCoretype);
+        // the kernel the launch scripts choose here: results are bit-identical across batchings only when the two agree
+        p.put("openblas_coretype_chosen", openblasChosen);
         p.put("config_source", configSource);
         p.put("config", config);
         return p;

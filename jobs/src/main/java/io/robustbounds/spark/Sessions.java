@@ -1,5 +1,6 @@
 package io.robustbounds.spark;
 
+import io.robustbounds.linalg.OpenblasKernel;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -33,11 +34,25 @@ public final class Sessions {
         conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
         // parallelism comes from tasks: one ND4J thread per op (see scripts/robustbounds)
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
-        // executors compute with the driver's OpenBLAS kernel (scripts/openblas-env)
-        String core = System.getenv("OPENBLAS_CORETYPE");
-        if (core != null) {
-            conf.setIfMissing("spark.executorEnv.OPENBLAS_CORETYPE", core);
+        // executors compute with the kernel scripts/openblas-env chooses, even when this driver was started without it
+        OpenblasKernel kernel = OpenblasKernel.current();
+        if (kernel.forChildren() != null) {
+            conf.setIfMissing("spark.executorEnv.OPENBLAS_CORETYPE", kernel.forChildren());
         }
+        warnOnce(kernel);
         return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * The driver's own kernel cannot change once ND4J has loaded OpenBLAS: where it is not the chosen one (a bare
+     * spark-submit or java -jar on a machine that exports another), say so once, on standard error; the provenance
+     * files record it too.
+     */
+    private static void warnOnce(OpenblasKernel kernel) {
+        if (!kernel.asChosen() && WARNED.compareAndSet(false, true)) {
+            System.err.println("warning: " + kernel.warning());
+        }
     }
 }

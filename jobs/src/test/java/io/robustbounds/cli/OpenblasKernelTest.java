@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.robustbounds.linalg.OpenblasKernel;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -35,5 +37,10 @@ class OpenblasKernelTest {
         assertEquals(expected, kernel(Map.of("OPENBLAS_CORETYPE", "Haswell")), "a machine-wide Haswell is not kept");
         assertEquals("Zen", kernel(Map.of("OPENBLAS_CORETYPE", "Haswell", "ROBUSTBOUNDS_OPENBLAS_CORETYPE", "Zen")),
                 "the user's explicit choice is kept");
+        // the jobs hold their process and their executors to the same rule (a bare spark-submit, java -jar)
+        for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of("OPENBLAS_CORETYPE", "Haswell"),
+                Map.of("OPENBLAS_CORETYPE", "Haswell", "ROBUSTBOUNDS_OPENBLAS_CORETYPE", "Zen"))) {
+            assertEquals(kernel(env), OpenblasKernel.of(env, Path.of("/proc/cpuinfo")).chosen(), "Java's rule, " + env);
+        }
     }
 }

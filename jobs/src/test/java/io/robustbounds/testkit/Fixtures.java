@@ -89,7 +89,7 @@ public final class Fixtures {
 
     /** The provenance of a test run (commit "test"). */
     public static io.robustbounds.spark.Provenance provenance() {
-        return new io.robustbounds.spark.Provenance("robustbounds test", "2000-01-01T00:00:00Z", "test", "java", "os", "nd4j", "spark", null,
+        return new io.robustbounds.spark.Provenance("robustbounds test", "2000-01-01T00:00:00Z", "test", "java", "os", "nd4j", "spark", null, null,
                 "test", java.util.Map.of());
     }
 }
