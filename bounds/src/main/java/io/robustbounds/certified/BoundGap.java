@@ -160,7 +160,7 @@ public final class BoundGap {
             p.upper[j] = v;
             Stage st = net.stages.get(j);
             if (st instanceof MaxPoolStage pool) {
-                p.lines[j] = pool.lines(v, v, m);
+                p.lines[j] = pool.lines(v, v, m, null);
             } else if (st instanceof ActivationStage a) {
                 double[] l4 = new double[4 * v.length];
                 for (int i = 0; i < v.length; i++) {

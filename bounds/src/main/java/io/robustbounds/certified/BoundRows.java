@@ -13,6 +13,9 @@ final class BoundRows {
     final double[][] b;
     final double[][] aUp;
     final double[][] bUp;
+    /** Per MAX pool stage s and input i: v_t − vᵢ ≥ dA − εdB (t its window's largest at x₀; NaN: no row). */
+    final double[][] dA;
+    final double[][] dB;
 
     BoundRows(double eps, int depth) {
         this.eps = eps;
@@ -20,6 +23,8 @@ final class BoundRows {
         b = new double[depth][];
         aUp = new double[depth][];
         bUp = new double[depth][];
+        dA = new double[depth][];
+        dB = new double[depth][];
     }
 
     void allocate(int s, int size) {
@@ -34,6 +39,17 @@ final class BoundRows {
     void setLower(int s, int unit, double lowA, double lowB) {
         a[s][unit] = lowA;
         b[s][unit] = lowB;
+    }
+
+    void allocateDifferences(int s, int size) {
+        dA[s] = new double[size];
+        dB[s] = new double[size];
+        Arrays.fill(dA[s], Double.NaN);
+    }
+
+    void setDifference(int s, int unit, double diffA, double diffB) {
+        dA[s][unit] = diffA;
+        dB[s][unit] = diffB;
     }
 
     void setUpper(int s, int unit, double upA, double upB) {

@@ -42,6 +42,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
     final double[] firstRowNorm;
     /** The norm line of a MAX pool over the input's convolution ({@link PoolNorm}), or null. */
     final PoolNorm poolNorm;
+    /** Difference rows at non-overlapping MAX pools' inputs ({@link #withPoolDifferences}). */
+    final boolean poolDifferences;
     final String name;
     /** Projected-gradient steps on the margins' ReLU lower slopes per propagation (alpha-CROWN; 0: none). */
     final int alphaSteps;
@@ -78,7 +80,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (s.isEmpty()) {
             throw new IllegalArgumentException("certified mode: at least one lower slope needed");
         }
-        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm);
+        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching,
+                poolNorm, poolDifferences);
     }
 
     /**
@@ -86,7 +89,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
      * (the others keep their interval bounds: looser, much cheaper on wide convolutional layers).
      */
     public CrownNetwork withCrownRowLimit(int rows) {
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, rows, reuse, branching, poolNorm);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, rows, reuse, branching,
+                poolNorm, poolDifferences);
     }
 
     /**
@@ -97,7 +101,8 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (!(rho > 0 && rho <= 1)) {
             throw new IllegalArgumentException("certified mode: reuse factor must be in (0, 1], got " + rho);
         }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho, branching, poolNorm);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho, branching,
+                poolNorm, poolDifferences);
     }
 
     /**
@@ -109,7 +114,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
             throw new IllegalArgumentException("certified mode: subdomains per sample must be >= 0, got " + maxSubdomains);
         }
         return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse,
-                maxSubdomains, poolNorm);
+                maxSubdomains, poolNorm, poolDifferences);
     }
 
     /**
@@ -118,7 +123,17 @@ public final class CrownNetwork implements LinearBoundNetwork {
      */
     public CrownNetwork withPoolNorm(boolean on) {
         return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse,
-                branching, on ? PoolNorm.of(stages) : null);
+                branching, on ? PoolNorm.of(stages) : null, poolDifferences);
+    }
+
+    /**
+     * This network with or without difference rows at its non-overlapping MAX pools' inputs (on by default): per open
+     * window, a bound row of v_t − vᵢ for its largest input t at x₀, which drops every vᵢ proven ≤ v_t on the ball from
+     * the window's lines (docs/certified-mode.md, "MAX pooling: dominance by difference rows").
+     */
+    public CrownNetwork withPoolDifferences(boolean on) {
+        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse,
+                branching, poolNorm, on);
     }
 
     /** This network with the given number of alpha-CROWN steps on the margins per propagation. */
@@ -126,14 +141,16 @@ public final class CrownNetwork implements LinearBoundNetwork {
         if (margins < 0 || intermediate < 0) {
             throw new IllegalArgumentException("certified mode: alpha steps must be >= 0, got " + margins + " and " + intermediate);
         }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit, reuse, branching, poolNorm);
+        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit, reuse, branching,
+                poolNorm, poolDifferences);
     }
 
     private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head) {
         this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL),
                 convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE,
                 convolutional(stages) ? DEFAULT_REUSE : 1,
-                convolutional(stages) || stages.stream().noneMatch(ActivationStage::isRelu) ? 0 : DEFAULT_BRANCHING, PoolNorm.of(stages));
+                convolutional(stages) || stages.stream().noneMatch(ActivationStage::isRelu) ? 0 : DEFAULT_BRANCHING, PoolNorm.of(stages),
+                true);
     }
 
     private static boolean convolutional(List<Stage> stages) {
@@ -154,7 +171,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
     public static final int DEFAULT_BRANCHING = 16;
 
     private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head, List<Slope> slopes, int alphaSteps,
-            int intermediateAlphaSteps, int crownRowLimit, double reuse, int branching, PoolNorm poolNorm) {
+            int intermediateAlphaSteps, int crownRowLimit, double reuse, int branching, PoolNorm poolNorm, boolean poolDifferences) {
         this.crownRowLimit = crownRowLimit;
         this.branching = branching;
         this.reuse = reuse;
@@ -170,6 +187,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         Stage first = stages.isEmpty() ? null : stages.get(0);
         firstRowNorm = first instanceof ConvStage c ? c.rowNorm() : first instanceof DenseStage d ? d.rowNorm : null;
         this.poolNorm = poolNorm;
+        this.poolDifferences = poolDifferences;
     }
 
     /**

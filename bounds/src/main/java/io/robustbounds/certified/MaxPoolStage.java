@@ -38,8 +38,11 @@ final class MaxPoolStage extends Stage {
         return o;
     }
 
-    /** Interval bounds of the outputs of n samples (the maxima of the inputs' lower and upper bounds), into nl, nh. */
-    void intervalBounds(double[] lo, double[] hi, int n, double[] nl, double[] nh) {
+    /**
+     * Interval bounds of the outputs of n samples (the maxima of the inputs' lower and upper bounds; the upper ones over
+     * the inputs not {@code dominated}, null: none), into nl, nh.
+     */
+    void intervalBounds(double[] lo, double[] hi, int n, boolean[] dominated, double[] nl, double[] nh) {
         for (int smp = 0; smp < n; smp++) {
             for (int o = 0; o < out; o++) {
                 double l = Double.NEGATIVE_INFINITY;
@@ -48,7 +51,9 @@ final class MaxPoolStage extends Stage {
                     for (int dx = 0; dx < window.size; dx++) {
                         int i = smp * in + input(o, dy, dx);
                         l = Math.max(l, lo[i]);
-                        h = Math.max(h, hi[i]);
+                        if (dominated == null || !dominated[i]) {
+                            h = Math.max(h, hi[i]);
+                        }
                     }
                 }
                 nl[smp * out + o] = l;
@@ -104,9 +109,10 @@ final class MaxPoolStage extends Stage {
 
     /**
      * The lines of every output of n samples on the bounds lo, hi of the input: {@link #POOL_LINE} values per output,
-     * those of {@link #poolLine} with i* and j as input indices.
+     * those of {@link #poolLine} with i* and j as input indices. Inputs {@code dominated} (per sample and input, null:
+     * none; each proven ≤ an input of its window that is not) are left out: y is the maximum of the others.
      */
-    double[] lines(double[] lo, double[] hi, int n) {
+    double[] lines(double[] lo, double[] hi, int n, boolean[] dominated) {
         double[] p = new double[POOL_LINE * n * out];
         int size = window.size;
         int area = size * size;
@@ -116,8 +122,9 @@ final class MaxPoolStage extends Stage {
             for (int o = 0; o < out; o++) {
                 for (int e = 0; e < area; e++) {
                     int i = smp * in + input(o, e / size, e % size);
-                    wl[e] = lo[i];
-                    wu[e] = hi[i];
+                    boolean out = dominated != null && dominated[i];
+                    wl[e] = out ? Double.NEGATIVE_INFINITY : lo[i];
+                    wu[e] = out ? Double.NEGATIVE_INFINITY : hi[i];
                 }
                 int at = POOL_LINE * (smp * out + o);
                 poolLine(wl, wu, area, p, at);

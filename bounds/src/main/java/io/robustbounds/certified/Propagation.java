@@ -33,6 +33,11 @@ final class Propagation {
     final BoundRows[] recorded;
     final BackSubstitution backSubstitution;
     private final AlphaCrown alphaCrown;
+    /**
+     * Per MAX pool stage s (null: none) and (sample, input): proven ≤ its window's largest input at x₀ on the ball by a
+     * difference row ({@link #differences}), so left out of the window's lines.
+     */
+    final boolean[][] dominated;
     /** Per sample and output of the {@link PoolNorm}'s MAX pool (when the network has one): C ≥ max of its window at x₀. */
     final double[] poolCentre;
     /** The first stage's computed values at x₀ when it is linear (its exact bounds' centre and the pool's C), else null. */
@@ -53,6 +58,7 @@ final class Propagation {
         lower = new double[depth + 1][];
         upper = new double[depth + 1][];
         lines = new double[depth][];
+        dominated = new boolean[depth][];
         this.cached = cached;
         this.recorded = cached != null ? null : new BoundRows[samples];
         if (recorded != null) {
@@ -188,7 +194,7 @@ final class Propagation {
                 }
             }
         } else {
-            ((MaxPoolStage) st).intervalBounds(lo, hi, samples, nl, nh);
+            ((MaxPoolStage) st).intervalBounds(lo, hi, samples, dominated[s], nl, nh);
         }
         lower[s + 1] = nl;
         upper[s + 1] = nh;
@@ -267,9 +273,90 @@ final class Propagation {
             }
             boundRows(s, size, want, Side.LOWER);
             boundRows(s, size, open, Side.UPPER);
+            if (net.poolDifferences && pool.window.stride == pool.window.size) {
+                dominated[s] = differences(s, pool, top);
+            }
         } else {
             boundRows(s, size, want, Side.LOWER);
             boundRows(s, size, want, Side.UPPER);
+        }
+    }
+
+    /**
+     * Dominance by difference rows (docs/certified-mode.md, "MAX pooling: dominance by difference rows"): in each
+     * window still open on the bounds (two or more inputs vᵢ with uᵢ ≥ max l), the bound row of v_t − vᵢ for its
+     * largest input t at x₀ and every other open i; where its lower bound on the ball is ≥ 0, vᵢ ≤ v_t everywhere
+     * and y = max of the window without vᵢ (t is never dropped). The intervals compare vᵢ with v_t at two different
+     * points of the ball; the row at the same point, where the two share most of their inputs. Non-overlapping
+     * windows only (an input belongs to one window). The rows' A, B are recorded for reuse at smaller radii.
+     */
+    private boolean[] differences(int s, MaxPoolStage pool, boolean[] top) {
+        int size = pool.in;
+        int side = pool.window.size;
+        int area = side * side;
+        int[][] pairs = new int[samples][];
+        int rows = 0;
+        for (int n = 0; n < samples; n++) {
+            int[] list = new int[2 * size];
+            int count = 0;
+            for (int o = 0; o < pool.out; o++) {
+                int t = -1;
+                double maxLow = Double.NEGATIVE_INFINITY;
+                for (int e = 0; e < area; e++) {
+                    int i = pool.input(o, e / side, e % side);
+                    if (t < 0 && top[n * size + i]) {
+                        t = i;
+                    }
+                    maxLow = Math.max(maxLow, lower[s][n * size + i]);
+                }
+                int open = 0;
+                for (int e = 0; e < area; e++) {
+                    open += upper[s][n * size + pool.input(o, e / side, e % side)] < maxLow ? 0 : 1;
+                }
+                if (t < 0 || open < 2) {
+                    continue;
+                }
+                for (int e = 0; e < area; e++) {
+                    int i = pool.input(o, e / side, e % side);
+                    if (i != t && !(upper[s][n * size + i] < maxLow)) {
+                        list[2 * count] = t;
+                        list[2 * count + 1] = i;
+                        count++;
+                    }
+                }
+            }
+            pairs[n] = java.util.Arrays.copyOf(list, 2 * count);
+            rows = Math.max(rows, count);
+            recorded[n].allocateDifferences(s, size);
+        }
+        boolean[] dom = new boolean[samples * size];
+        int block = Math.max(1, CrownNetwork.ROW_BLOCK / THREADS);
+        int most = rows;
+        int blocks = (most + block - 1) / block;
+        IntStream range = IntStream.range(0, blocks);
+        (THREADS == 1 || blocks == 1 ? range : range.parallel())
+                .forEach(b -> differenceBlock(s, size, pairs, b * block, Math.min(block, most - b * block), dom));
+        return dom;
+    }
+
+    /** Pairs from … from + rows − 1 of every sample's list ({@link #differences}); writes only their own inputs. */
+    private void differenceBlock(int s, int size, int[][] pairs, int from, int rows, boolean[] dom) {
+        double[] lam = new double[samples * rows * size];
+        for (int n = 0; n < samples; n++) {
+            for (int r = 0; r < rows && 2 * (from + r) < pairs[n].length; r++) {
+                lam[(n * rows + r) * size + pairs[n][2 * (from + r)]] = 1;
+                lam[(n * rows + r) * size + pairs[n][2 * (from + r) + 1]] = -1;
+            }
+        }
+        double[][] best = alphaCrown.bestBounds(s, lam, rows, new double[samples * rows], new double[samples * rows],
+                net.intermediateAlphaSteps, false);
+        for (int n = 0; n < samples; n++) {
+            for (int r = 0; r < rows && 2 * (from + r) < pairs[n].length; r++) {
+                int i = pairs[n][2 * (from + r) + 1];
+                int row = n * rows + r;
+                recorded[n].setDifference(s, i, best[2][row], best[3][row]);
+                dom[n * size + i] = best[0][row] >= 0;
+            }
         }
     }
 
@@ -369,6 +456,16 @@ final class Propagation {
             if (!(eps[n] <= c.eps) || c.a[s] == null) {
                 throw new IllegalStateException("bound rows of radius " + c.eps + " reused at " + eps[n]);
             }
+            if (c.dA[s] != null) {
+                // v_t − vᵢ ≥ dA − ε·dB on the smaller ball too
+                if (dominated[s] == null) {
+                    dominated[s] = new boolean[samples * size];
+                }
+                for (int i = 0; i < size; i++) {
+                    dominated[s][n * size + i] = !Double.isNaN(c.dA[s][i])
+                            && Rounding.down(c.dA[s][i] - Rounding.up(eps[n] * c.dB[s][i])) >= 0;
+                }
+            }
             for (int i = 0; i < size; i++) {
                 int at = n * size + i;
                 if (!Double.isNaN(c.a[s][i])) {
@@ -398,7 +495,7 @@ final class Propagation {
             lines[s] = l4;
             return;
         }
-        lines[s] = ((MaxPoolStage) st).lines(lo, hi, samples);
+        lines[s] = ((MaxPoolStage) st).lines(lo, hi, samples, dominated[s]);
     }
 
     /** Rows (H_c − H_j) v_S + (h_c − h_j), j ≠ c, back-substituted; the radius is min_j A_j / B_j in [0, ε]. */

@@ -233,11 +233,11 @@ class CertifiedLeNetTest {
                     tu[i] = Math.max(a, b);
                 }
             }
-            assertArrayEquals(pool.lines(l, u, 1), pool.lines(tl, tu, 1), "box " + box + ": lines");
+            assertArrayEquals(pool.lines(l, u, 1, null), pool.lines(tl, tu, 1, null), "box " + box + ": lines");
             double[][] before = new double[2][1];
             double[][] after = new double[2][1];
-            pool.intervalBounds(l, u, 1, before[0], before[1]);
-            pool.intervalBounds(tl, tu, 1, after[0], after[1]);
+            pool.intervalBounds(l, u, 1, null, before[0], before[1]);
+            pool.intervalBounds(tl, tu, 1, null, after[0], after[1]);
             assertArrayEquals(before[0], after[0], "box " + box + ": output lower bound");
             assertArrayEquals(before[1], after[1], "box " + box + ": output upper bound");
         }
