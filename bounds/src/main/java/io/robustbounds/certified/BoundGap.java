@@ -153,6 +153,16 @@ public final class BoundGap {
      * of bounds that are the point's own values (every MAX pool exact on its argmax, every ReLU on its side).
      */
     static double[] gradients(CrownNetwork net, double[] x, int m, int[] cls, int s) {
+        int size = net.stages.get(s).in;
+        double[] lam = new double[m * size];
+        for (int k = 0; k < m; k++) {
+            lam[k * size + k / 2] = k % 2 == 0 ? 1 : -1;
+        }
+        return gradients(net, x, m, cls, s, lam);
+    }
+
+    /** Per point k the gradient of row k of {@code lam} (one row per point over value s), as {@link #gradients}. */
+    static double[] gradients(CrownNetwork net, double[] x, int m, int[] cls, int s, double[] lam) {
         Propagation p = new Propagation(net, x, m, cls, new double[m], null);
         double[] v = x;
         for (int j = 0; j < s; j++) {
@@ -160,7 +170,7 @@ public final class BoundGap {
             p.upper[j] = v;
             Stage st = net.stages.get(j);
             if (st instanceof MaxPoolStage pool) {
-                p.lines[j] = pool.lines(v, v, m, null);
+                p.lines[j] = pool.lines(v, v, m, null, null);
             } else if (st instanceof ActivationStage a) {
                 double[] l4 = new double[4 * v.length];
                 for (int i = 0; i < v.length; i++) {
@@ -172,11 +182,6 @@ public final class BoundGap {
         }
         p.lower[s] = v;
         p.upper[s] = v;
-        int size = net.stages.get(s).in;
-        double[] lam = new double[m * size];
-        for (int k = 0; k < m; k++) {
-            lam[k * size + k / 2] = k % 2 == 0 ? 1 : -1;
-        }
-        return p.backSubstitution.run(s, lam, 1, new double[m], new double[m], CrownNetwork.Slope.ADAPTIVE, null, null)[3];
+        return p.backSubstitution.run(s, lam.clone(), 1, new double[m], new double[m], CrownNetwork.Slope.ADAPTIVE, null, null)[3];
     }
 }

@@ -60,7 +60,8 @@ public final class CertifiedBench {
                 net = c.withCrownRowLimit(Integer.getInteger("certified.rowLimit", LENET_ROW_LIMIT))
                         .withAlphaSteps(Integer.getInteger("certified.alpha", LENET_ALPHA), Integer.getInteger("certified.alphaIntermediate", 0))
                         .withReuse(Double.parseDouble(System.getProperty("certified.reuse", String.valueOf(CrownNetwork.DEFAULT_REUSE))))
-                        .withPoolNorm(Boolean.parseBoolean(System.getProperty("certified.poolNorm", "true")));
+                        .withPoolNorm(Boolean.parseBoolean(System.getProperty("certified.poolNorm", "true")))
+                        .withPoolDifferences(Boolean.parseBoolean(System.getProperty("certified.poolDifferences", "true")));
             }
             out.put("lenet", run(lenet, net, x, n, true));
         }

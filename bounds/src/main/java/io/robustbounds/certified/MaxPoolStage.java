@@ -112,7 +112,7 @@ final class MaxPoolStage extends Stage {
      * those of {@link #poolLine} with i* and j as input indices. Inputs {@code dominated} (per sample and input, null:
      * none; each proven ≤ an input of its window that is not) are left out: y is the maximum of the others.
      */
-    double[] lines(double[] lo, double[] hi, int n, boolean[] dominated) {
+    double[] lines(double[] lo, double[] hi, int n, boolean[] dominated, double[] rise) {
         double[] p = new double[POOL_LINE * n * out];
         int size = window.size;
         int area = size * size;
@@ -128,11 +128,62 @@ final class MaxPoolStage extends Stage {
                 }
                 int at = POOL_LINE * (smp * out + o);
                 poolLine(wl, wu, area, p, at);
+                if (rise != null && p[at + 4] == 0) {
+                    tLine(smp, o, wl, wu, rise, p, at);
+                }
                 p[at] = input(o, (int) p[at] / size, (int) p[at] % size);
                 p[at + 1] = input(o, (int) p[at + 1] / size, (int) p[at + 1] % size);
             }
         }
         return p;
+    }
+
+    /**
+     * The t-line (docs/certified-mode.md, "MAX pooling: dominance by difference rows"): with t the window's largest
+     * input at x₀ (rise 0) and riseᵢ ≥ vᵢ − v_t on the ball for every input left in the window, y ≤ v_t + Δ, Δ =
+     * max(0, maxᵢ riseᵢ) (an input the bounds already put below another is below that one's bound: Δ covers it). It
+     * replaces the chord a v_j + b where it is lower at the inputs' interval centres (both are valid). Needs a rise for
+     * every input the window keeps.
+     */
+    private void tLine(int smp, int o, double[] wl, double[] wu, double[] rise, double[] p, int at) {
+        int size = window.size;
+        int t = -1;
+        double delta = 0;
+        for (int e = 0; e < size * size; e++) {
+            if (wu[e] == Double.NEGATIVE_INFINITY) {
+                continue;                                   // left out (dominated)
+            }
+            double r = rise[smp * in + input(o, e / size, e % size)];
+            if (Double.isNaN(r)) {
+                if (wu[e] < maxLow(wl, size * size)) {
+                    continue;                               // below another input's lower end: covered by Δ
+                }
+                return;
+            }
+            if (r == 0 && t < 0) {
+                t = e;
+            }
+            delta = Math.max(delta, r);
+        }
+        if (t < 0) {
+            return;
+        }
+        int j = (int) p[at + 1];                            // window positions here ({@link #lines} maps them)
+        double chord = p[at + 2] * 0.5 * (wl[j] + wu[j]) + p[at + 3];
+        double line = 0.5 * (wl[t] + wu[t]) + delta;
+        if (line < chord) {
+            p[at + 1] = t;
+            p[at + 2] = 1;
+            p[at + 3] = delta;
+        }
+    }
+
+    private static double maxLow(double[] wl, int k) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int e = 0; e < k; e++) {
+            m = Math.max(m, wl[e]);
+        }
+        return m;
     }
 
     /**

@@ -36,6 +36,11 @@ final class PoolNorm {
     final double[] nn;
     /** Per pool position (py·pw + px): whether padding clips a receptive field of its window. */
     final boolean[] clipped;
+    /**
+     * Upper ends of ‖g_{c,e} − g_{c,e'}‖ for window inputs e, e' (a·ps + b) of channel c, unclipped windows:
+     * [(c·ps² + e)·ps² + e'] ({@link #differenceNorm}).
+     */
+    private final double[] differenceNorms;
     /** Terms of one row's sum per window in S (for the rounding of the sum). */
     final long termsPerWindow;
     private final ConvStage conv;
@@ -114,6 +119,52 @@ final class PoolNorm {
             }
         }
         termsPerWindow = (long) dyN * dxN * k + 2;
+        int area = ps * ps;
+        differenceNorms = new double[k * area * area];
+        for (int c = 0; c < k; c++) {
+            for (int e = 0; e < area; e++) {
+                for (int e2 = 0; e2 < area; e2++) {
+                    differenceNorms[(c * area + e) * area + e2] = shiftedDifference(conv, c, cs * (e2 / ps - e / ps), cs * (e2 % ps - e % ps));
+                }
+            }
+        }
+    }
+
+    /**
+     * An upper end of ‖K_c − K_c shifted by (sy, sx)‖ over the union of their supports: d = fl(k − k') errs by at most
+     * u|k − k'|, so the exact norm is at most the computed one's {@link Rounding#normUp} times 1/(1 − u) (inflated).
+     */
+    private static double shiftedDifference(ConvStage conv, int c, int sy, int sx) {
+        int terms = conv.c * conv.q * conv.q2;
+        double s = 0;
+        long n = 0;
+        for (int ci = 0; ci < conv.c; ci++) {
+            for (int y = Math.min(0, sy); y < Math.max(conv.q, conv.q + sy); y++) {
+                for (int x = Math.min(0, sx); x < Math.max(conv.q2, conv.q2 + sx); x++) {
+                    boolean in1 = y >= 0 && y < conv.q && x >= 0 && x < conv.q2;
+                    boolean in2 = y - sy >= 0 && y - sy < conv.q && x - sx >= 0 && x - sx < conv.q2;
+                    double k1 = in1 ? conv.kernel[c * terms + (ci * conv.q + y) * conv.q2 + x] : 0;
+                    double k2 = in2 ? conv.kernel[c * terms + (ci * conv.q + y - sy) * conv.q2 + x - sx] : 0;
+                    double d = k1 - k2;
+                    s += d * d;
+                    n++;
+                }
+            }
+        }
+        return Rounding.inflate(Rounding.normUp(s, Math.max(1, n)));
+    }
+
+    /**
+     * An upper end of ‖g_{o,e} − g_{o,e'}‖, the two inputs e, e' (a·ps + b) of window o's difference row over the input
+     * (its inputs vᵢ = gᵢ·x + bᵢ exactly), or NaN where padding clips the window.
+     */
+    double differenceNorm(int o, int e, int e2) {
+        int plane = ph * pw;
+        if (clipped[o % plane]) {
+            return Double.NaN;
+        }
+        int area = ps * ps;
+        return differenceNorms[((o / plane) * area + e) * area + e2];
     }
 
     /** Σ K_c[ci, y, x] K_c2[ci, y − sy, x − sx] over the kernels' overlap (kernel c2 shifted by (sy, sx)). */

@@ -38,6 +38,12 @@ final class Propagation {
      * difference row ({@link #differences}), so left out of the window's lines.
      */
     final boolean[][] dominated;
+    /**
+     * Per MAX pool stage s with dominance (null: none) and (sample, input): an upper end of vᵢ − v_t on the ball, t
+     * its window's largest input at x₀ (0 at t itself; NaN where no difference was bounded), for the t-line
+     * y ≤ v_t + max(0, maxᵢ riseᵢ) ({@link MaxPoolStage#lines}).
+     */
+    final double[][] rise;
     /** Per sample and output of the {@link PoolNorm}'s MAX pool (when the network has one): C ≥ max of its window at x₀. */
     final double[] poolCentre;
     /** The first stage's computed values at x₀ when it is linear (its exact bounds' centre and the pool's C), else null. */
@@ -59,6 +65,7 @@ final class Propagation {
         upper = new double[depth + 1][];
         lines = new double[depth][];
         dominated = new boolean[depth][];
+        rise = new double[depth][];
         this.cached = cached;
         this.recorded = cached != null ? null : new BoundRows[samples];
         if (recorded != null) {
@@ -114,10 +121,22 @@ final class Propagation {
 
     /**
      * Upper ends of the exact maxima at x₀ of the pool's windows: the convolution's computed values plus
-     * γ_{K+1}(|W||x₀| + |b|) (its rounding), the largest of each window.
+     * γ_{K+1}(|W||x₀| + |b|) (its rounding, {@link #firstError}), the largest of each window.
      */
     private double[] poolCentre(ConvStage conv, MaxPoolStage pool, boolean relu) {
         double[] v = firstValue.clone();
+        double[] err = firstError(conv);
+        for (int at = 0; at < v.length; at++) {
+            v[at] = Rounding.up(v[at] + err[at]);
+            if (relu) {
+                v[at] = Math.max(0, v[at]);                     // C⁺ = max(C, 0)
+            }
+        }
+        return pool.forward(v, samples);
+    }
+
+    /** Per (sample, unit) of the first stage, an upper end of |computed − exact| at x₀: γ_{K+1}(|W||x₀| + |b|). */
+    private double[] firstError(ConvStage conv) {
         double[] ax = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             ax[i] = Math.abs(x[i]);
@@ -125,16 +144,57 @@ final class Propagation {
         double[] mag = conv.absForward(ax, samples);
         double[] b = conv.bias();
         double g = Rounding.gamma(conv.forwardTerms() + 1);
+        double[] err = new double[samples * conv.out];
         for (int n = 0; n < samples; n++) {
             for (int i = 0; i < conv.out; i++) {
                 int at = n * conv.out + i;
-                v[at] = Rounding.up(v[at] + Rounding.inflate(g * Rounding.inflate(mag[at] + Math.abs(b[i]))));
-                if (relu) {
-                    v[at] = Math.max(0, v[at]);                     // C⁺ = max(C, 0)
+                err[at] = Rounding.inflate(g * Rounding.inflate(mag[at] + Math.abs(b[i])));
+            }
+        }
+        return err;
+    }
+
+    /**
+     * Dominance at the {@link PoolNorm}'s pool, whose inputs are exact affine vᵢ = gᵢ·x + bᵢ (or their ReLU, which keeps
+     * the order): v_t − vᵢ = (v_t − vᵢ)(x₀) + (g_t − gᵢ)·δ ≥ fl(v_t − vᵢ at x₀) − both values' rounding − ε‖g_t − gᵢ‖,
+     * t the window's largest at x₀; where that is ≥ 0, vᵢ leaves the window's lines (as {@link #differences}, without
+     * a bound row).
+     */
+    private boolean[] exactDifferences(PoolNorm norm, int stage) {
+        MaxPoolStage pool = (MaxPoolStage) stages.get(stage);
+        int size = pool.in;
+        int side = pool.window.size;
+        int area = side * side;
+        double[] err = firstError((ConvStage) stages.get(0));
+        boolean[] dom = new boolean[samples * size];
+        double[] up = new double[samples * size];
+        Arrays.fill(up, Double.NaN);
+        rise[stage] = up;
+        for (int n = 0; n < samples; n++) {
+            for (int o = 0; o < pool.out; o++) {
+                int te = 0;
+                for (int e = 1; e < area; e++) {
+                    if (firstValue[n * size + pool.input(o, e / side, e % side)] > firstValue[n * size + pool.input(o, te / side, te % side)]) {
+                        te = e;
+                    }
+                }
+                int t = n * size + pool.input(o, te / side, te % side);
+                up[t] = 0;
+                for (int e = 0; e < area; e++) {
+                    double d = norm.differenceNorm(o, te, e);
+                    if (e == te || Double.isNaN(d) && !norm.relu) {
+                        continue;
+                    }
+                    int i = n * size + pool.input(o, e / side, e % side);
+                    double centre = Rounding.down(Rounding.down(firstValue[t] - firstValue[i]) - Rounding.up(err[t] + err[i]));
+                    // after a ReLU, an input whose upper bound is ≤ 0 is 0 ≤ relu(v_t) everywhere
+                    double least = Rounding.down(centre - Rounding.up(eps[n] * d));
+                    dom[i] = least >= 0 || norm.relu && upper[stage][i] <= 0;
+                    up[i] = -least;                                 // NaN where d is (clipped)
                 }
             }
         }
-        return pool.forward(v, samples);
+        return dom;
     }
 
     /** The network's norm lines of its MAX pool over the input's convolution, or null. */
@@ -227,6 +287,10 @@ final class Propagation {
         if (s == 0) {
             return;                          // the input's own box
         }
+        boolean exactPool = net.poolNorm != null && s == net.poolNorm.stage;
+        if (exactPool && net.poolDifferences) {
+            dominated[s] = exactDifferences(net.poolNorm, s);
+        }
         if (s == 1 && net.firstRowNorm != null) {
             return;                          // exact already
         }
@@ -273,7 +337,7 @@ final class Propagation {
             }
             boundRows(s, size, want, Side.LOWER);
             boundRows(s, size, open, Side.UPPER);
-            if (net.poolDifferences && pool.window.stride == pool.window.size) {
+            if (net.poolDifferences && pool.window.stride == pool.window.size && !exactPool) {
                 dominated[s] = differences(s, pool, top);
             }
         } else {
@@ -330,6 +394,14 @@ final class Propagation {
             recorded[n].allocateDifferences(s, size);
         }
         boolean[] dom = new boolean[samples * size];
+        double[] up = new double[samples * size];
+        Arrays.fill(up, Double.NaN);
+        for (int n = 0; n < samples; n++) {
+            for (int r = 0; 2 * r < pairs[n].length; r++) {
+                up[n * size + pairs[n][2 * r]] = 0;
+            }
+        }
+        rise[s] = up;
         int block = Math.max(1, CrownNetwork.ROW_BLOCK / THREADS);
         int most = rows;
         int blocks = (most + block - 1) / block;
@@ -356,6 +428,7 @@ final class Propagation {
                 int row = n * rows + r;
                 recorded[n].setDifference(s, i, best[2][row], best[3][row]);
                 dom[n * size + i] = best[0][row] >= 0;
+                rise[s][n * size + i] = -best[0][row];
             }
         }
     }
@@ -495,7 +568,7 @@ final class Propagation {
             lines[s] = l4;
             return;
         }
-        lines[s] = ((MaxPoolStage) st).lines(lo, hi, samples, dominated[s]);
+        lines[s] = ((MaxPoolStage) st).lines(lo, hi, samples, dominated[s], net.poolDifferences ? rise[s] : null);
     }
 
     /** Rows (H_c − H_j) v_S + (h_c − h_j), j ≠ c, back-substituted; the radius is min_j A_j / B_j in [0, ε]. */

@@ -233,7 +233,7 @@ class CertifiedLeNetTest {
                     tu[i] = Math.max(a, b);
                 }
             }
-            assertArrayEquals(pool.lines(l, u, 1, null), pool.lines(tl, tu, 1, null), "box " + box + ": lines");
+            assertArrayEquals(pool.lines(l, u, 1, null, null), pool.lines(tl, tu, 1, null, null), "box " + box + ": lines");
             double[][] before = new double[2][1];
             double[][] after = new double[2][1];
             pool.intervalBounds(l, u, 1, null, before[0], before[1]);
