@@ -117,26 +117,7 @@ public final class BoundGap {
         }
         for (int it = 0; it < steps; it++) {
             double[] g = gradients(net, x, m, c, s);
-            double step = it == 0 ? eps : 0.5 * eps * Math.pow(0.8, it);
-            for (int k = 0; k < m; k++) {
-                double n2 = 0;
-                for (int i = 0; i < d; i++) {
-                    n2 += g[k * d + i] * g[k * d + i];
-                }
-                double scale = n2 > 0 ? step / Math.sqrt(n2) : 0;
-                double dist = 0;
-                for (int i = 0; i < d; i++) {
-                    x[k * d + i] += scale * g[k * d + i];
-                    double dv = x[k * d + i] - x0[i];
-                    dist += dv * dv;
-                }
-                double norm = Math.sqrt(dist);
-                if (norm > eps) {                            // back onto the ball
-                    for (int i = 0; i < d; i++) {
-                        x[k * d + i] = x0[i] + (x[k * d + i] - x0[i]) * (eps / norm);
-                    }
-                }
-            }
+            ascend(x, x0, g, m, eps, it);
             double[] v = net.valueAt(x, m, s);
             for (int k = 0; k < m; k++) {
                 int u = k / 2;
@@ -146,6 +127,34 @@ public final class BoundGap {
             }
         }
         return best;
+    }
+
+    /**
+     * Step {@code it} of projected gradient ascent for m points x (each d = x0.length values) along their gradients g:
+     * a normalized step of ε, then 0.5ε·0.8^it, each point put back onto the ball ‖x − x₀‖ ≤ ε.
+     */
+    static void ascend(double[] x, double[] x0, double[] g, int m, double eps, int it) {
+        int d = x0.length;
+        double step = it == 0 ? eps : 0.5 * eps * Math.pow(0.8, it);
+        for (int k = 0; k < m; k++) {
+            double n2 = 0;
+            for (int i = 0; i < d; i++) {
+                n2 += g[k * d + i] * g[k * d + i];
+            }
+            double scale = n2 > 0 ? step / Math.sqrt(n2) : 0;
+            double dist = 0;
+            for (int i = 0; i < d; i++) {
+                x[k * d + i] += scale * g[k * d + i];
+                double dv = x[k * d + i] - x0[i];
+                dist += dv * dv;
+            }
+            double norm = Math.sqrt(dist);
+            if (norm > eps) {                            // back onto the ball
+                for (int i = 0; i < d; i++) {
+                    x[k * d + i] = x0[i] + (x[k * d + i] - x0[i]) * (eps / norm);
+                }
+            }
+        }
     }
 
     /**

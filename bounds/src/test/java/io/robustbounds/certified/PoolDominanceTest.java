@@ -156,23 +156,7 @@ class PoolDominanceTest {
             double[] start = least.clone();
             for (int it = 0; it < 8; it++) {
                 double[] g = BoundGap.gradients(net, pts, m, c, s, lam);
-                double step = it == 0 ? eps : 0.5 * eps * Math.pow(0.8, it);
-                for (int r = 0; r < m; r++) {
-                    double n2 = 0;
-                    for (int i = 0; i < d; i++) {
-                        n2 += g[r * d + i] * g[r * d + i];
-                    }
-                    double scale = n2 > 0 ? step / Math.sqrt(n2) : 0;
-                    double dist = 0;
-                    for (int i = 0; i < d; i++) {
-                        pts[r * d + i] += scale * g[r * d + i];
-                        dist += (pts[r * d + i] - x0[i]) * (pts[r * d + i] - x0[i]);
-                    }
-                    double norm = Math.sqrt(dist);
-                    for (int i = 0; norm > eps && i < d; i++) {
-                        pts[r * d + i] = x0[i] + (pts[r * d + i] - x0[i]) * (eps / norm);
-                    }
-                }
+                BoundGap.ascend(pts, x0, g, m, eps, it);
                 double[] v = net.valueAt(pts, m, s);
                 for (int r = 0; r < m; r++) {
                     double vt = v[r * size + pairs[r][0]];
