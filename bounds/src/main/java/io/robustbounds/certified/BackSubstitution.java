@@ -285,8 +285,8 @@ final class BackSubstitution {
         }
 
         /** B ≥ max over δ of the row's ‖Λ' − Σ μ_o g_{o,i_o}‖ ({@link PoolNorm#bound}). */
-        double bound(int row, double[] lam, int base, double norm, PoolNorm poolNorm) {
-            return poolNorm.bound(lam, base, norm, term[row], window, weight, start[row], end[row]);
+        double bound(int row, double[] lam, int base, double norm, PoolNorm poolNorm, boolean[] dominated, int offset) {
+            return poolNorm.bound(lam, base, norm, term[row], window, weight, start[row], end[row], dominated, offset);
         }
     }
 
@@ -507,7 +507,8 @@ final class BackSubstitution {
                 double value = beta[row] + dot;
                 a[row] = Rounding.lowerOf(value - s, magnitude);
                 aUp[row] = -Rounding.lowerOf(-value - s, magnitude);
-                b[row] = normRows.term[row] > 0 ? normRows.bound(row, lam, row * d, norm, pass.poolNorm()) : norm;
+                b[row] = normRows.term[row] > 0 ? normRows.bound(row, lam, row * d, norm, pass.poolNorm(),
+                        pass.dominated[pass.poolNorm().stage], n * stages.get(pass.poolNorm().stage).in) : norm;
             }
         }
         return new double[][] {a, aUp, b, lam};

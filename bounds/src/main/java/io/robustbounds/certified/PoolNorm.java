@@ -213,7 +213,8 @@ final class PoolNorm {
      * pairs' term, {@link #norm}): the smaller of norm + K (triangle) and √(‖Λ'‖² + 2 Σ_o μ_o max_i(−Λ'·g_{o,i}) + K²)
      * (the square expanded; the middle term is where the row and the windows' worst directions disagree).
      */
-    double bound(double[] lam, int base, double norm, double kTerm, int[] windows, double[] mu, int from, int to) {
+    double bound(double[] lam, int base, double norm, double kTerm, int[] windows, double[] mu, int from, int to, boolean[] dominated,
+            int offset) {
         double triangle = Rounding.up(norm + kTerm);
         int plane = ph * pw;
         double gt = Rounding.gamma(conv.c * conv.q * conv.q2);
@@ -227,8 +228,14 @@ final class PoolNorm {
             double most = relu ? 0 : Double.NEGATIVE_INFINITY;             // g₀ = 0 after a ReLU
             for (int a = 0; a < ps; a++) {
                 for (int b = 0; b < ps; b++) {
-                    most = Math.max(most, -conv.windowDot(lam, base, c, (ps * py + a) * conv.tw + ps * px + b));
+                    int p = (ps * py + a) * conv.tw + ps * px + b;
+                    if (dominated == null || !dominated[offset + c * conv.th * conv.tw + p]) {
+                        most = Math.max(most, -conv.windowDot(lam, base, c, p));   // y ≤ C + max over kept gᵢ·δ
+                    }
                 }
+            }
+            if (most == Double.NEGATIVE_INFINITY) {
+                return triangle;                     // no input kept: cannot happen (t stays), but never a smaller B
             }
             // exact −Λ'·g ≤ −fl + γ Σ|Λ'||g| ≤ −fl + γ‖Λ'‖‖g_c‖
             double t = Rounding.up(most + Rounding.up(gt * Rounding.up(norm * channelNorm[c])));
