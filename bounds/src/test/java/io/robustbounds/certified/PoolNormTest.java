@@ -84,23 +84,8 @@ class PoolNormTest {
         /** The same over the inputs not {@code dominated} (per pool input; null: all). */
         BigDecimal worst(int[] windows, double[] mu, double[] delta, int[] choice, boolean[] dominated) {
             int size = pool.window.size;
-            BigDecimal s = BigDecimal.ZERO;
-            for (int t = 0; t < windows.length; t++) {
-                BigDecimal best = norm.relu ? BigDecimal.ZERO : null;
-                choice[t] = -1;
-                for (int i = 0; i < g[windows[t]].length; i++) {
-                    if (dominated != null && dominated[pool.input(windows[t], i / size, i % size)]) {
-                        continue;
-                    }
-                    BigDecimal v = dot(g[windows[t]][i], delta);
-                    if (best == null || v.compareTo(best) > 0) {
-                        best = v;
-                        choice[t] = i;
-                    }
-                }
-                s = s.add(new BigDecimal(mu[t]).multiply(best));
-            }
-            return s;
+            return PoolNormTest.worst(g, windows, mu, delta, choice, norm.relu,
+                    dominated == null ? null : (o, i) -> dominated[pool.input(o, i / size, i % size)]);
         }
 
         int d() {
@@ -141,11 +126,20 @@ class PoolNormTest {
 
     /** Exact Σ_o μ_o max_i g_{o,i}·δ and, into choice, each window's argmax (−1: the zero vector, after a ReLU). */
     private static BigDecimal worst(double[][][] g, int[] windows, double[] mu, double[] delta, int[] choice, boolean relu) {
+        return worst(g, windows, mu, delta, choice, relu, null);
+    }
+
+    /** The same with the inputs i of window o where {@code skip} holds left out (null: none). */
+    private static BigDecimal worst(double[][][] g, int[] windows, double[] mu, double[] delta, int[] choice, boolean relu,
+            java.util.function.BiPredicate<Integer, Integer> skip) {
         BigDecimal s = BigDecimal.ZERO;
         for (int t = 0; t < windows.length; t++) {
             BigDecimal best = relu ? BigDecimal.ZERO : null;
             choice[t] = -1;
             for (int i = 0; i < g[windows[t]].length; i++) {
+                if (skip != null && skip.test(windows[t], i)) {
+                    continue;
+                }
                 BigDecimal v = dot(g[windows[t]][i], delta);
                 if (best == null || v.compareTo(best) > 0) {
                     best = v;
