@@ -149,13 +149,17 @@ final class MaxPoolStage extends Stage {
         int size = window.size;
         int t = -1;
         double delta = 0;
+        double maxLow = Double.NEGATIVE_INFINITY;
+        for (int e = 0; e < size * size; e++) {
+            maxLow = Math.max(maxLow, wl[e]);
+        }
         for (int e = 0; e < size * size; e++) {
             if (wu[e] == Double.NEGATIVE_INFINITY) {
                 continue;                                   // left out (dominated)
             }
             double r = rise[smp * in + input(o, e / size, e % size)];
             if (Double.isNaN(r)) {
-                if (wu[e] < maxLow(wl, size * size)) {
+                if (wu[e] < maxLow) {
                     continue;                               // below another input's lower end: covered by Δ
                 }
                 return;
@@ -176,14 +180,6 @@ final class MaxPoolStage extends Stage {
             p[at + 2] = 1;
             p[at + 3] = delta;
         }
-    }
-
-    private static double maxLow(double[] wl, int k) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (int e = 0; e < k; e++) {
-            m = Math.max(m, wl[e]);
-        }
-        return m;
     }
 
     /**

@@ -48,6 +48,8 @@ final class Propagation {
     final double[] poolCentre;
     /** The first stage's computed values at x₀ when it is linear (its exact bounds' centre and the pool's C), else null. */
     private final double[] firstValue;
+    /** Upper ends of those values' rounding ({@link #firstError}) when the network has a {@link PoolNorm}, else null. */
+    private final double[] firstError;
     /** Branch and bound: the ReLU splits of each sample's subdomain, applied to the bounds after CROWN's (null: none). */
     BranchAndBound.Splits splits;
     /**
@@ -91,8 +93,9 @@ final class Propagation {
             xNorm[n] = Rounding.normUp(s, inputSize);
         }
         firstValue = net.firstRowNorm == null ? null : ((LinearStage) stages.get(0)).forward(x, samples);
+        firstError = net.poolNorm == null ? null : firstError((ConvStage) stages.get(0));
         poolCentre = net.poolNorm == null ? null
-                : poolCentre((ConvStage) stages.get(0), (MaxPoolStage) stages.get(net.poolNorm.stage), net.poolNorm.relu);
+                : poolCentre((MaxPoolStage) stages.get(net.poolNorm.stage), net.poolNorm.relu);
         backSubstitution = new BackSubstitution(this);
         alphaCrown = new AlphaCrown(this, backSubstitution, net.slopes);
     }
@@ -123,11 +126,10 @@ final class Propagation {
      * Upper ends of the exact maxima at x₀ of the pool's windows: the convolution's computed values plus
      * γ_{K+1}(|W||x₀| + |b|) (its rounding, {@link #firstError}), the largest of each window.
      */
-    private double[] poolCentre(ConvStage conv, MaxPoolStage pool, boolean relu) {
+    private double[] poolCentre(MaxPoolStage pool, boolean relu) {
         double[] v = firstValue.clone();
-        double[] err = firstError(conv);
         for (int at = 0; at < v.length; at++) {
-            v[at] = Rounding.up(v[at] + err[at]);
+            v[at] = Rounding.up(v[at] + firstError[at]);
             if (relu) {
                 v[at] = Math.max(0, v[at]);                     // C⁺ = max(C, 0)
             }
@@ -165,7 +167,7 @@ final class Propagation {
         int size = pool.in;
         int side = pool.window.size;
         int area = side * side;
-        double[] err = firstError((ConvStage) stages.get(0));
+        double[] err = firstError;
         boolean[] dom = new boolean[samples * size];
         double[] up = new double[samples * size];
         Arrays.fill(up, Double.NaN);
@@ -360,29 +362,26 @@ final class Propagation {
         int area = side * side;
         int[][] pairs = new int[samples][];
         int rows = 0;
+        boolean[] undominated = pool.undominated(lower[s], upper[s], samples);
         for (int n = 0; n < samples; n++) {
             int[] list = new int[2 * size];
             int count = 0;
             for (int o = 0; o < pool.out; o++) {
                 int t = -1;
-                double maxLow = Double.NEGATIVE_INFINITY;
+                int open = 0;
                 for (int e = 0; e < area; e++) {
                     int i = pool.input(o, e / side, e % side);
                     if (t < 0 && top[n * size + i]) {
                         t = i;
                     }
-                    maxLow = Math.max(maxLow, lower[s][n * size + i]);
-                }
-                int open = 0;
-                for (int e = 0; e < area; e++) {
-                    open += upper[s][n * size + pool.input(o, e / side, e % side)] < maxLow ? 0 : 1;
+                    open += undominated[n * size + i] ? 1 : 0;
                 }
                 if (t < 0 || open < 2) {
                     continue;
                 }
                 for (int e = 0; e < area; e++) {
                     int i = pool.input(o, e / side, e % side);
-                    if (i != t && !(upper[s][n * size + i] < maxLow)) {
+                    if (i != t && undominated[n * size + i]) {
                         list[2 * count] = t;
                         list[2 * count + 1] = i;
                         count++;
@@ -568,7 +567,7 @@ final class Propagation {
             lines[s] = l4;
             return;
         }
-        lines[s] = ((MaxPoolStage) st).lines(lo, hi, samples, dominated[s], net.poolDifferences ? rise[s] : null);
+        lines[s] = ((MaxPoolStage) st).lines(lo, hi, samples, dominated[s], rise[s]);
     }
 
     /** Rows (H_c − H_j) v_S + (h_c − h_j), j ≠ c, back-substituted; the radius is min_j A_j / B_j in [0, ε]. */

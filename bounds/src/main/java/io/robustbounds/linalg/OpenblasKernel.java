@@ -21,11 +21,19 @@ import java.util.regex.Pattern;
 public record OpenblasKernel(String inUse, String chosen) {
     private static final Pattern AVX512 = Pattern.compile("\\bavx512f\\b");
 
-    /** This process' kernel and this machine's choice. */
+    /** This process' kernel and this machine's choice (read once: neither changes while the process runs). */
     public static OpenblasKernel current() {
-        String arch = System.getProperty("os.arch", "");
-        boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
-        return of(System.getenv(), x86 ? Path.of("/proc/cpuinfo") : null);
+        return Current.KERNEL;
+    }
+
+    private static final class Current {
+        private static final OpenblasKernel KERNEL = read();
+
+        private static OpenblasKernel read() {
+            String arch = System.getProperty("os.arch", "");
+            boolean x86 = arch.equals("amd64") || arch.equals("x86_64");
+            return of(System.getenv(), x86 ? Path.of("/proc/cpuinfo") : null);
+        }
     }
 
     /** The kernel of a process with environment {@code env} on the processor {@code cpuinfo} describes (null: unknown). */

@@ -22,12 +22,13 @@ public record Provenance(String tool, String created, String gitCommit, String j
 
     /** The provenance of a command run now with these settings. */
     public static Provenance of(Settings settings) {
+        OpenblasKernel kernel = OpenblasKernel.current();
         return new Provenance("robustbounds " + version(), Instant.now().toString(), currentGitCommit(),
                 System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                 implementationVersion(org.nd4j.linalg.factory.Nd4j.class), SparkInternals.sparkVersion(),
                 // the kernel decides whether results are independent of batching (scripts/openblas-env); null: OpenBLAS chose
-                OpenblasKernel.current().inUse(), OpenblasKernel.current().chosen(), settings.source(), settings.toMap());
+                kernel.inUse(), kernel.chosen(), settings.source(), settings.toMap());
     }
 
     /** The common fields in their JSON order, in a map a step adds its fields to. */
