@@ -40,23 +40,15 @@ public final class CrownNetwork implements LinearBoundNetwork {
     final DenseStage head;
     /** Exact row norms of the first stage (conv or dense), or null. */
     final double[] firstRowNorm;
-    /** The norm line of a MAX pool over the input's convolution ({@link PoolNorm}), or null. */
+    /** The norm line of a MAX pool over the input's convolution ({@link PoolNorm}) when on and possible, or null. */
     final PoolNorm poolNorm;
-    /** Difference rows at non-overlapping MAX pools' inputs ({@link #withPoolDifferences}). */
-    final boolean poolDifferences;
     final String name;
-    /** Projected-gradient steps on the margins' ReLU lower slopes per propagation (alpha-CROWN; 0: none). */
-    final int alphaSteps;
-    /** The same for every intermediate bound row (costlier: 2 rows per unit). */
-    final int intermediateAlphaSteps;
-    /** Intermediate bounds of a stage needing more CROWN rows per sample than this are interval bounds only (speed). */
-    final int crownRowLimit;
-    /** Lower slopes of unstable ReLUs tried for every bound row; each row keeps the best (all valid). */
+    /** The requested settings; the fields below are their effect on this network. */
+    final Settings settings;
+    /** The norm lines' tables where the network has the shape for them ({@link PoolNorm#of}), null otherwise. */
+    private final PoolNorm compiledPoolNorm;
+    /** The slopes tried (the first alone without a ReLU). */
     final List<Slope> slopes;
-    /** A search session reuses bound rows of ε down to this · ε ({@link #session}); 1: only at ε itself. */
-    final double reuse;
-    /** Subdomains per sample at most for branch and bound on unstable ReLUs ({@link BranchAndBound}; 0 or 1: none). */
-    final int branching;
 
     /**
      * The lower line αz of an unstable ReLU (l &lt; 0 &lt; u): any α ∈ [0, 1] is valid. ADAPTIVE is CROWN's (1 if
@@ -75,86 +67,129 @@ public final class CrownNetwork implements LinearBoundNetwork {
         }
     }
 
+    /**
+     * What a propagation does beyond the network itself; {@link #defaults} by the network's shape, each {@code with…}
+     * changes one setting and checks it.
+     *
+     * @param slopes lower slopes of unstable ReLUs tried for every bound row; each row keeps the best (all valid)
+     * @param alphaSteps projected-gradient steps on the margins' ReLU lower slopes per propagation (alpha-CROWN; 0: none)
+     * @param intermediateAlphaSteps the same for every intermediate bound row (costlier: 2 rows per unit)
+     * @param crownRowLimit intermediate bounds of a stage needing more CROWN rows per sample than this are interval
+     *     bounds only (looser, much cheaper on wide convolutional layers)
+     * @param reuse a search session reuses a sample's bound rows of ε for every ε' in [reuse·ε, ε] ({@link #session};
+     *     1: only at ε itself; smaller: faster, a little looser)
+     * @param branching subdomains per sample and ε at most for branch and bound on unstable ReLUs ({@link BranchAndBound};
+     *     0 or 1: plain CROWN)
+     * @param poolNorm the norm lines of a MAX pool over the input's convolution ({@link PoolNorm}), where the network has
+     *     that shape; without, that pool keeps its single-window lines only
+     * @param poolDifferences per open window of a non-overlapping MAX pool, a bound row of v_t − vᵢ for its largest input
+     *     t at x₀, which drops every vᵢ proven ≤ v_t on the ball from the window's lines (docs/certified-mode.md, "MAX
+     *     pooling: dominance by difference rows")
+     */
+    public record Settings(List<Slope> slopes, int alphaSteps, int intermediateAlphaSteps, int crownRowLimit, double reuse,
+            int branching, boolean poolNorm, boolean poolDifferences) {
+        public Settings {
+            if (slopes.isEmpty()) {
+                throw new IllegalArgumentException("certified mode: at least one lower slope needed");
+            }
+            slopes = List.copyOf(slopes);
+            if (alphaSteps < 0 || intermediateAlphaSteps < 0) {
+                throw new IllegalArgumentException("certified mode: alpha steps must be >= 0, got " + alphaSteps + " and "
+                        + intermediateAlphaSteps);
+            }
+            if (!(reuse > 0 && reuse <= 1)) {
+                throw new IllegalArgumentException("certified mode: reuse factor must be in (0, 1], got " + reuse);
+            }
+            if (branching < 0) {
+                throw new IllegalArgumentException("certified mode: subdomains per sample must be >= 0, got " + branching);
+            }
+        }
+
+        /**
+         * Every slope; alpha-CROWN steps and, on ReLU networks, branch and bound without a convolution; with one, no alpha
+         * steps and reuse down to {@link #DEFAULT_REUSE}; the pools' norm lines and difference rows.
+         */
+        static Settings defaults(List<Stage> stages) {
+            boolean conv = stages.stream().anyMatch(st -> st instanceof ConvStage);
+            boolean relu = stages.stream().anyMatch(ActivationStage::isRelu);
+            return new Settings(List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL), conv ? 0 : DEFAULT_ALPHA_STEPS,
+                    conv ? 0 : DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE, conv ? DEFAULT_REUSE : 1, conv || !relu ? 0 : DEFAULT_BRANCHING,
+                    true, true);
+        }
+
+        public Settings withSlopes(List<Slope> s) {
+            return new Settings(s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm, poolDifferences);
+        }
+
+        public Settings withAlphaSteps(int margins, int intermediate) {
+            return new Settings(slopes, margins, intermediate, crownRowLimit, reuse, branching, poolNorm, poolDifferences);
+        }
+
+        public Settings withCrownRowLimit(int rows) {
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, rows, reuse, branching, poolNorm, poolDifferences);
+        }
+
+        public Settings withReuse(double rho) {
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho, branching, poolNorm, poolDifferences);
+        }
+
+        public Settings withBranching(int maxSubdomains) {
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, maxSubdomains, poolNorm,
+                    poolDifferences);
+        }
+
+        public Settings withPoolNorm(boolean on) {
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, on, poolDifferences);
+        }
+
+        public Settings withPoolDifferences(boolean on) {
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm, on);
+        }
+    }
+
+    /** This network's settings. */
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The same network with other settings (the compiled stages and the pools' tables are shared). */
+    public CrownNetwork with(Settings s) {
+        return new CrownNetwork(name, stages, inputSize, head, firstRowNorm, compiledPoolNorm, s);
+    }
+
     /** This network trying the given lower slopes (the first alone when the network has no ReLU). */
     public CrownNetwork withSlopes(List<Slope> s) {
-        if (s.isEmpty()) {
-            throw new IllegalArgumentException("certified mode: at least one lower slope needed");
-        }
-        return new CrownNetwork(name, stages, inputSize, head, s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching,
-                poolNorm, poolDifferences);
+        return with(settings.withSlopes(s));
     }
 
-    /**
-     * This network with CROWN intermediate bounds only for stages needing at most {@code rows} bound rows per sample
-     * (the others keep their interval bounds: looser, much cheaper on wide convolutional layers).
-     */
+    /** This network with CROWN intermediate bounds only for stages needing at most {@code rows} bound rows per sample. */
     public CrownNetwork withCrownRowLimit(int rows) {
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, rows, reuse, branching,
-                poolNorm, poolDifferences);
+        return with(settings.withCrownRowLimit(rows));
     }
 
-    /**
-     * This network reusing a sample's intermediate bound rows of ε in a search session for every ε' in [ρε, ε]
-     * (ρ = 1: never below ε itself; smaller: faster, a little looser).
-     */
+    /** This network reusing a sample's intermediate bound rows of ε in a search session for every ε' in [ρε, ε]. */
     public CrownNetwork withReuse(double rho) {
-        if (!(rho > 0 && rho <= 1)) {
-            throw new IllegalArgumentException("certified mode: reuse factor must be in (0, 1], got " + rho);
-        }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho, branching,
-                poolNorm, poolDifferences);
+        return with(settings.withReuse(rho));
     }
 
-    /**
-     * This network certifying each ball by branch and bound on its unstable ReLUs ({@link BranchAndBound}) with at most
-     * {@code maxSubdomains} subdomains per sample and ε (0 or 1: plain CROWN).
-     */
+    /** This network certifying each ball by branch and bound with at most {@code maxSubdomains} subdomains per sample. */
     public CrownNetwork withBranching(int maxSubdomains) {
-        if (maxSubdomains < 0) {
-            throw new IllegalArgumentException("certified mode: subdomains per sample must be >= 0, got " + maxSubdomains);
-        }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse,
-                maxSubdomains, poolNorm, poolDifferences);
+        return with(settings.withBranching(maxSubdomains));
     }
 
-    /**
-     * This network with or without the norm lines of a MAX pool over the input's convolution ({@link PoolNorm}; on by
-     * default where the network has that shape): without, that pool keeps its single-window lines only.
-     */
+    /** This network with or without the norm lines of a MAX pool over the input's convolution ({@link PoolNorm}). */
     public CrownNetwork withPoolNorm(boolean on) {
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse,
-                branching, on ? PoolNorm.of(stages) : null, poolDifferences);
+        return with(settings.withPoolNorm(on));
     }
 
-    /**
-     * This network with or without difference rows at its non-overlapping MAX pools' inputs (on by default): per open
-     * window, a bound row of v_t − vᵢ for its largest input t at x₀, which drops every vᵢ proven ≤ v_t on the ball from
-     * the window's lines (docs/certified-mode.md, "MAX pooling: dominance by difference rows").
-     */
+    /** This network with or without difference rows at its non-overlapping MAX pools' inputs. */
     public CrownNetwork withPoolDifferences(boolean on) {
-        return new CrownNetwork(name, stages, inputSize, head, slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse,
-                branching, poolNorm, on);
+        return with(settings.withPoolDifferences(on));
     }
 
-    /** This network with the given number of alpha-CROWN steps on the margins per propagation. */
+    /** This network with the given number of alpha-CROWN steps on the margins and on every intermediate bound row. */
     public CrownNetwork withAlphaSteps(int margins, int intermediate) {
-        if (margins < 0 || intermediate < 0) {
-            throw new IllegalArgumentException("certified mode: alpha steps must be >= 0, got " + margins + " and " + intermediate);
-        }
-        return new CrownNetwork(name, stages, inputSize, head, slopes, margins, intermediate, crownRowLimit, reuse, branching,
-                poolNorm, poolDifferences);
-    }
-
-    private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head) {
-        this(name, stages, inputSize, head, List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL),
-                convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, convolutional(stages) ? 0 : DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE,
-                convolutional(stages) ? DEFAULT_REUSE : 1,
-                convolutional(stages) || stages.stream().noneMatch(ActivationStage::isRelu) ? 0 : DEFAULT_BRANCHING, PoolNorm.of(stages),
-                true);
-    }
-
-    private static boolean convolutional(List<Stage> stages) {
-        return stages.stream().anyMatch(st -> st instanceof ConvStage);
+        return with(settings.withAlphaSteps(margins, intermediate));
     }
 
     /**
@@ -170,24 +205,28 @@ public final class CrownNetwork implements LinearBoundNetwork {
      */
     public static final int DEFAULT_BRANCHING = 16;
 
-    private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head, List<Slope> slopes, int alphaSteps,
-            int intermediateAlphaSteps, int crownRowLimit, double reuse, int branching, PoolNorm poolNorm, boolean poolDifferences) {
-        this.crownRowLimit = crownRowLimit;
-        this.branching = branching;
-        this.reuse = reuse;
-        this.alphaSteps = alphaSteps;
-        this.intermediateAlphaSteps = intermediateAlphaSteps;
-        boolean relu = stages.stream().anyMatch(ActivationStage::isRelu);
-        this.slopes = relu ? List.copyOf(slopes) : List.of(slopes.get(0));
+    /** A network of these stages and head with settings s (the first stage's row norms and the norm lines' tables given). */
+    private CrownNetwork(String name, List<Stage> stages, int inputSize, DenseStage head, double[] firstRowNorm,
+            PoolNorm compiledPoolNorm, Settings s) {
         this.name = name;
-        this.stages = List.copyOf(stages);
+        this.stages = stages;
         this.inputSize = inputSize;
         this.head = head;
         this.classes = head.out;
-        Stage first = stages.isEmpty() ? null : stages.get(0);
-        firstRowNorm = first instanceof ConvStage c ? c.rowNorm() : first instanceof DenseStage d ? d.rowNorm : null;
-        this.poolNorm = poolNorm;
-        this.poolDifferences = poolDifferences;
+        this.firstRowNorm = firstRowNorm;
+        this.compiledPoolNorm = compiledPoolNorm;
+        this.settings = s;
+        boolean relu = stages.stream().anyMatch(ActivationStage::isRelu);
+        this.slopes = relu ? s.slopes() : List.of(s.slopes().get(0));
+        this.poolNorm = s.poolNorm() ? compiledPoolNorm : null;
+    }
+
+    /** The compiled stages with their default settings. */
+    private static CrownNetwork compiled(String name, List<Stage> stages, int inputSize, DenseStage head) {
+        List<Stage> st = List.copyOf(stages);
+        Stage first = st.isEmpty() ? null : st.get(0);
+        double[] rowNorm = first instanceof ConvStage c ? c.rowNorm() : first instanceof DenseStage d ? d.rowNorm : null;
+        return new CrownNetwork(name, st, inputSize, head, rowNorm, PoolNorm.of(st), Settings.defaults(st));
     }
 
     /**
@@ -254,7 +293,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
             throw new ModelException("certified mode: model '" + name + "' head has " + hw.length + " weights for "
                     + model.classes() + " classes of " + features + " features");
         }
-        return new CrownNetwork(name, stages, inputSize,
+        return compiled(name, stages, inputSize,
                 new DenseStage(hw, Arrays2.toDoubles(model.head().bias()), model.classes(), features));
     }
 
@@ -340,7 +379,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         for (Stage s : stages) {
             units += s.out;
             wide = Math.max(wide, s.out);
-            if (!(s instanceof LinearStage) && 2L * s.in <= crownRowLimit) {
+            if (!(s instanceof LinearStage) && 2L * s.in <= settings.crownRowLimit()) {
                 rows = Math.max(rows, 2 * s.in);
             }
         }
@@ -364,7 +403,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
                 throw new IllegalArgumentException("sample " + i + ": radius must be finite and >= 0, got " + eps[i]);
             }
         }
-        return branching > 1 ? new BranchAndBound(this, branching).certify(x, n, cls, eps, batchMemory)[0]
+        return settings.branching() > 1 ? new BranchAndBound(this, settings.branching()).certify(x, n, cls, eps, batchMemory)[0]
                 : propagate(x, n, cls, eps, batchMemory, null, null)[0];
     }
 
@@ -407,7 +446,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
      */
     @Override
     public Session session(double[] x, int n, int[] cls, long batchMemory) {
-        return branching > 1 ? new BranchAndBound(this, branching).session(x, cls, batchMemory)
+        return settings.branching() > 1 ? new BranchAndBound(this, settings.branching()).session(x, cls, batchMemory)
                 : new SearchSession(this, x, n, cls, batchMemory);
     }
 

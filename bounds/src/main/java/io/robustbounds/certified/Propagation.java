@@ -290,7 +290,7 @@ final class Propagation {
             return;                          // the input's own box
         }
         boolean exactPool = net.poolNorm != null && s == net.poolNorm.stage;
-        if (exactPool && net.poolDifferences) {
+        if (exactPool && net.settings.poolDifferences()) {
             dominated[s] = exactDifferences(net.poolNorm, s);
         }
         if (s == 1 && net.firstRowNorm != null) {
@@ -309,7 +309,7 @@ final class Propagation {
             linearBelow &= stages.get(j) instanceof LinearStage;
         }
         Stage st = stages.get(s);
-        if ((long) (linearBelow ? 1 : 2) * size > net.crownRowLimit) {
+        if ((long) (linearBelow ? 1 : 2) * size > net.settings.crownRowLimit()) {
             return;                          // interval bounds only (the network's row limit)
         }
         boolean[] want = new boolean[samples * size];
@@ -339,7 +339,7 @@ final class Propagation {
             }
             boundRows(s, size, want, Side.LOWER);
             boundRows(s, size, open, Side.UPPER);
-            if (net.poolDifferences && pool.window.stride == pool.window.size && !exactPool) {
+            if (net.settings.poolDifferences() && pool.window.stride == pool.window.size && !exactPool) {
                 dominated[s] = differences(s, pool, top);
             }
         } else {
@@ -420,7 +420,7 @@ final class Propagation {
             }
         }
         double[][] best = alphaCrown.bestBounds(s, lam, rows, new double[samples * rows], new double[samples * rows],
-                net.intermediateAlphaSteps, false);
+                net.settings.intermediateAlphaSteps(), false);
         for (int n = 0; n < samples; n++) {
             for (int r = 0; r < rows && 2 * (from + r) < pairs[n].length; r++) {
                 int i = pairs[n][2 * (from + r) + 1];
@@ -485,7 +485,7 @@ final class Propagation {
         double[] beta = new double[samples * rows];
         double[] slack = new double[samples * rows];
         double[][] best = side == Side.BOTH ? null
-                : alphaCrown.bestBounds(s, lam, rows, beta, slack, net.intermediateAlphaSteps, false);
+                : alphaCrown.bestBounds(s, lam, rows, beta, slack, net.settings.intermediateAlphaSteps(), false);
         double[][] ab = side == Side.BOTH
                 ? backSubstitution.run(s, lam, rows, beta, slack, CrownNetwork.Slope.ADAPTIVE, null, null) : null;
         for (int n = 0; n < samples; n++) {
@@ -597,7 +597,7 @@ final class Propagation {
                 r++;
             }
         }
-        double[] rowRadius = alphaCrown.bestBounds(depth, lam, rows, beta, slack, net.alphaSteps, true)[1];
+        double[] rowRadius = alphaCrown.bestBounds(depth, lam, rows, beta, slack, net.settings.alphaSteps(), true)[1];
         double[] radius = new double[samples];
         double[] estimate = new double[samples];
         for (int n = 0; n < samples; n++) {

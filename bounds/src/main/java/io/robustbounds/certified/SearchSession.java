@@ -35,7 +35,7 @@ final class SearchSession implements LinearBoundNetwork.Session {
         int na = 0;
         for (int k = 0; k < m; k++) {
             BoundRows r = rows[samples[k]];
-            if (r != null && !freshOnly[samples[k]] && e[k] <= r.eps && e[k] >= net.reuse * r.eps) {
+            if (r != null && !freshOnly[samples[k]] && e[k] <= r.eps && e[k] >= net.settings.reuse() * r.eps) {
                 again[na++] = k;
             } else {
                 fresh[nf++] = k;
