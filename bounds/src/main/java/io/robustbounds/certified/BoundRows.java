@@ -16,6 +16,8 @@ final class BoundRows {
     /** Per MAX pool stage s and input i: v_t − vᵢ ≥ dA − εdB (t its window's largest at x₀; NaN: no row). */
     final double[][] dA;
     final double[][] dB;
+    /** Per MAX pool stage s: the inputs t of the windows that have difference rows (the t-line's base). */
+    final boolean[][] top;
 
     BoundRows(double eps, int depth) {
         this.eps = eps;
@@ -25,6 +27,7 @@ final class BoundRows {
         bUp = new double[depth][];
         dA = new double[depth][];
         dB = new double[depth][];
+        top = new boolean[depth][];
     }
 
     void allocate(int s, int size) {
@@ -44,6 +47,7 @@ final class BoundRows {
     void allocateDifferences(int s, int size) {
         dA[s] = new double[size];
         dB[s] = new double[size];
+        top[s] = new boolean[size];
         Arrays.fill(dA[s], Double.NaN);
     }
 

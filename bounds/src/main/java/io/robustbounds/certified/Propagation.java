@@ -398,6 +398,7 @@ final class Propagation {
         for (int n = 0; n < samples; n++) {
             for (int r = 0; 2 * r < pairs[n].length; r++) {
                 up[n * size + pairs[n][2 * r]] = 0;
+                recorded[n].top[s][pairs[n][2 * r]] = true;
             }
         }
         rise[s] = up;
@@ -529,13 +530,23 @@ final class Propagation {
                 throw new IllegalStateException("bound rows of radius " + c.eps + " reused at " + eps[n]);
             }
             if (c.dA[s] != null) {
-                // v_t − vᵢ ≥ dA − ε·dB on the smaller ball too
+                // v_t − vᵢ ≥ dA − ε·dB on the smaller ball too: dominance, and the t-line's rise −(dA − ε·dB)
                 if (dominated[s] == null) {
                     dominated[s] = new boolean[samples * size];
                 }
+                if (rise[s] == null) {
+                    rise[s] = new double[samples * size];
+                    Arrays.fill(rise[s], Double.NaN);
+                }
                 for (int i = 0; i < size; i++) {
-                    dominated[s][n * size + i] = !Double.isNaN(c.dA[s][i])
-                            && Rounding.down(c.dA[s][i] - Rounding.up(eps[n] * c.dB[s][i])) >= 0;
+                    int at = n * size + i;
+                    if (c.top[s][i]) {
+                        rise[s][at] = 0;
+                    } else if (!Double.isNaN(c.dA[s][i])) {
+                        double low = Rounding.down(c.dA[s][i] - Rounding.up(eps[n] * c.dB[s][i]));
+                        dominated[s][at] = low >= 0;
+                        rise[s][at] = -low;
+                    }
                 }
             }
             for (int i = 0; i < size; i++) {

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * propagation leaves out of a window's lines is below one it keeps, everywhere on the ball. At the pool over the input's
  * convolution, checked in exact decimal arithmetic on the stored doubles (the minimum of an affine difference over the
  * ball, c − ε‖g‖ ≥ 0, as c ≥ 0 and c² ≥ ε²‖g‖²); at the second pool, where projected gradient descent on the
- * difference goes. Both at twice the sample's certified radius, where many windows are open.
+ * difference goes (fresh, and reusing the bound rows of a larger ball). Both at twice the sample's certified radius,
+ * where many windows are open.
  */
 class PoolDominanceTest {
 
@@ -105,11 +106,21 @@ class PoolDominanceTest {
         int checked = 0;
         int moved = 0;
         int tLines = 0;
-        for (int trial = 0; trial < 2 * n; trial++) {
-            int k = trial / 2;
+        int reusedTLines = 0;
+        // at the radius and twice it, each fresh and reusing the rows of a fresh propagation at 1.25 times it (their
+        // differences' dA − ε·dB give the dominance and the t-line's rise on the smaller ball)
+        for (int trial = 0; trial < 4 * n; trial++) {
+            int k = trial / 4;
+            boolean reuse = trial % 4 >= 2;
             double[] x0 = Arrays.copyOfRange(x, k * d, (k + 1) * d);
             double eps = (1 + trial % 2) * radius[k];
-            Propagation p = new Propagation(net, x0, 1, new int[] {cls[k]}, new double[] {eps}, null);
+            BoundRows[] cached = null;
+            if (reuse) {
+                Propagation wider = new Propagation(net, x0, 1, new int[] {cls[k]}, new double[] {1.25 * eps}, null);
+                wider.radii();
+                cached = wider.recorded;
+            }
+            Propagation p = new Propagation(net, x0, 1, new int[] {cls[k]}, new double[] {eps}, cached);
             p.radii();
             boolean[] top = pool.largestAt(net.valueAt(x0, 1, s), 1);
             // one PGD trajectory per left-out input, descending v_t − vᵢ
@@ -123,6 +134,7 @@ class PoolDominanceTest {
                 int at = MaxPoolStage.POOL_LINE * o;
                 boolean tLine = p.lines[s][at + 4] == 0 && p.lines[s][at + 2] == 1 && (int) p.lines[s][at + 1] == t;
                 tLines += tLine ? 1 : 0;
+                reusedTLines += tLine && reuse ? 1 : 0;
                 for (int i : in) {
                     if (p.dominated[s][i]) {
                         assertTrue(i != t && !p.dominated[s][t], "the window's largest at x₀ is kept");
@@ -171,9 +183,10 @@ class PoolDominanceTest {
             }
             checked += m;
         }
-        System.out.printf("second pool: %d inputs left out or under a t-line (%d windows), none above its bound where PGD went"
-                + " (%d differences lowered)%n", checked, tLines, moved);
+        System.out.printf("second pool: %d inputs left out or under a t-line (%d windows, %d in passes reusing rows), none above its"
+                + " bound where PGD went (%d differences lowered)%n", checked, tLines, reusedTLines, moved);
         assertTrue(checked > 5, "dominance left some inputs out: " + checked);
+        assertTrue(reusedTLines > 0, "passes reusing rows take the t-line too: " + reusedTLines);
         assertTrue(moved > checked / 2, "PGD lowered the differences (not a vacuous check): " + moved + " of " + checked);
     }
 
