@@ -107,7 +107,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
 
         /**
          * Every slope; alpha-CROWN steps and, on ReLU networks, branch and bound without a convolution; with one, no alpha
-         * steps and reuse down to {@link #DEFAULT_REUSE}; the pools' norm lines and difference rows.
+         * steps and reuse down to {@link CrownNetwork#DEFAULT_REUSE}; the pools' norm lines and difference rows.
          */
         static Settings defaults(List<Stage> stages) {
             boolean conv = stages.stream().anyMatch(st -> st instanceof ConvStage);
