@@ -281,8 +281,9 @@ final class Propagation {
 
     /**
      * CROWN bounds of vₛ (the input of nonlinear stage s), intersected with the IBP ones, for the units whose bounds
-     * can change the stage's lines (docs/certified-mode.md, "Which bound rows"): a ReLU's upper rows first, then lower
-     * rows only where the upper bound stays positive; a MAX pool's lower row of each window's largest value at x₀
+     * can change the stage's lines (docs/certified-mode.md, "which bound rows"): per ReLU unit the row that may prove
+     * it stable first (lower where it is positive at x₀, else upper), the other only where that one did not; a MAX
+     * pool's lower row of each window's largest value at x₀
      * first, then both rows of the units no window proves dominated.
      */
     private void tighten(int s) {
@@ -324,10 +325,21 @@ final class Propagation {
         if (linearBelow) {
             boundRows(s, size, want, Side.BOTH);
         } else if (ActivationStage.isRelu(st)) {
-            boundRows(s, size, want, Side.UPPER);
-            // u ≤ 0: the lines are 0 whatever l is (and so is every product of l's magnitude): no lower row needed
+            // a unit positive at x₀ can only end active (l ≥ 0: the lines are z whatever u is, no upper row needed),
+            // one ≤ 0 only inactive (u ≤ 0: the lines are 0 whatever l is): the row that may prove it first
+            double[] centre = net.valueAt(x, samples, s);
+            boolean[] lowFirst = new boolean[want.length];
             for (int at = 0; at < want.length; at++) {
-                want[at] &= upper[s][at] > 0;
+                lowFirst[at] = want[at] && centre[at] > 0;
+            }
+            boundRows(s, size, lowFirst, Side.LOWER);
+            boolean[] up = new boolean[want.length];
+            for (int at = 0; at < want.length; at++) {
+                up[at] = want[at] && !(lowFirst[at] && lower[s][at] >= 0);
+            }
+            boundRows(s, size, up, Side.UPPER);
+            for (int at = 0; at < want.length; at++) {
+                want[at] &= !lowFirst[at] && upper[s][at] > 0;
             }
             boundRows(s, size, want, Side.LOWER);
         } else if (st instanceof MaxPoolStage pool) {
