@@ -171,6 +171,13 @@ class BatchSizeDeterminismTest {
                 .withAttacks(List.of("deepfool", "l2-search")));
     }
 
+    /** The same MLP, sound and certified modes (the certified search from the sound bound up to the FGS norm). */
+    @Test
+    void mlpTenClassesCertifiedMode() {
+        RandomMlp spec = RandomMlp.of(100, 2, 64, Activation.TANH, 10, -0.2, 0.2, 0, 1);
+        check(spec.model(7, 0), EvalSettings.defaults().withModes(List.of(BoundMode.SOUND, BoundMode.CERTIFIED)));
+    }
+
     /** No ReLU after the convolutions, FLOAT, the default mode (paper) and FGS. */
     @Test
     void lenetLikeDefaultModes() {

@@ -130,4 +130,26 @@ class BenchmarkJobTest {
                 List.of(io.robustbounds.spark.SparkInternals.rowWithSchema(old, h)), T);
         assertTrue(alerts.isEmpty(), alerts.toString());
     }
+
+    /**
+     * README: the suite exits 1 and names the model when a bound exceeds a real adversarial perturbation, on the
+     * suite's first run as on later ones (every alert exits 1: {@code BenchmarkCommand}).
+     */
+    @Test
+    void aViolationAlertsNamingTheModelEvenWithoutAPreviousRun() {
+        org.apache.spark.sql.types.StructType h = BenchmarkJob.HISTORY;
+        Object[] row = {"s", "r1", new java.sql.Timestamp(0), "e", "m", "set", "paper", 10L, 1.0, 0.5, 1.0, 1.0, 0.1, 0.1, 3L, "c", null, null, null,
+                null, "1970-01-01"};
+        assertEquals("violations", h.fields()[14].name());
+        Row now = io.robustbounds.spark.SparkInternals.rowWithSchema(row, h);
+        for (List<Row> before : List.of(List.<Row>of(), List.of(now))) {
+            List<BenchmarkJob.Alert> alerts = BenchmarkJob.compare(List.of(now), before, T);
+            assertEquals(1, alerts.size(), alerts.toString());
+            BenchmarkJob.Alert a = alerts.get(0);
+            assertTrue(a.model().equals("m") && "paper".equals(a.mode()) && a.what().startsWith("3 violation(s)"), a.toString());
+        }
+        Object[] clean = row.clone();
+        clean[14] = 0L;
+        assertTrue(BenchmarkJob.compare(List.of(io.robustbounds.spark.SparkInternals.rowWithSchema(clean, h)), List.of(), T).isEmpty());
+    }
 }
