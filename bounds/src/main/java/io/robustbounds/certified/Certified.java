@@ -25,12 +25,13 @@ public final class Certified {
     }
 
     /**
-     * {@link #of(Model)} with branch and bound on the unstable ReLUs of an MLP at up to {@code branching} subdomains per
-     * sample and ε (0: plain CROWN); networks with a convolution or a Lipschitz prefix keep their default (none).
+     * {@link #of(Model)} with branch and bound on the unstable ReLUs of a ReLU MLP at up to {@code branching} subdomains
+     * per sample and ε (0: plain CROWN); MLPs without a ReLU (nothing to split), networks with a convolution and those
+     * with a Lipschitz prefix keep their default (none).
      */
     public static LinearBoundNetwork of(Model model, int branching) {
         LinearBoundNetwork net = of(model);
-        return model.isMlp() && net instanceof CrownNetwork c ? c.withBranching(branching) : net;
+        return model.isMlp() && net instanceof CrownNetwork c && c.hasRelu() ? c.withBranching(branching) : net;
     }
 
     public static LinearBoundNetwork of(Model model) {

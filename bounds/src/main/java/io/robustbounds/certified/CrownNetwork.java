@@ -173,6 +173,11 @@ public final class CrownNetwork implements LinearBoundNetwork {
     }
 
     /** This network certifying each ball by branch and bound with at most {@code maxSubdomains} subdomains per sample. */
+    /** Whether some stage is a ReLU (what branch and bound splits). */
+    boolean hasRelu() {
+        return stages.stream().anyMatch(ActivationStage::isRelu);
+    }
+
     public CrownNetwork withBranching(int maxSubdomains) {
         return with(settings.withBranching(maxSubdomains));
     }

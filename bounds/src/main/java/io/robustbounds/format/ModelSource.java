@@ -132,21 +132,29 @@ final class ModelSource {
         private final String name;
         private final long budget;
         private final String root;
+        /** The most bytes one entry model.json names may inflate to ({@link ModelFormat#MAX_ZIP_ENTRY_BYTES}). */
+        private final long entryLimit;
         /** Entries kept, by full name: their bytes in chunks. */
         private final Map<String, List<byte[]>> kept = new HashMap<>();
 
-        private Zip(Opener opener, String name, long size, String root) {
+        private Zip(Opener opener, String name, long size, String root, long entryLimit) {
             this.opener = opener;
+            this.entryLimit = entryLimit;
             this.name = name;
             this.budget = Math.max(ModelFormat.ZIP_RATIO_FLOOR, size > Long.MAX_VALUE / ModelFormat.MAX_ZIP_RATIO ? Long.MAX_VALUE : size * ModelFormat.MAX_ZIP_RATIO);
             this.root = root;
         }
 
         static Zip scan(Opener opener, long size, String name) throws IOException {
+            return scan(opener, size, name, ModelFormat.MAX_ZIP_ENTRY_BYTES);
+        }
+
+        /** {@link #scan(Opener, long, String)} with another cap per named entry (tests: the cap without a 1 GiB entry). */
+        static Zip scan(Opener opener, long size, String name, long entryLimit) throws IOException {
             Set<String> names = new LinkedHashSet<>();
             Map<String, List<byte[]>> jsons = new HashMap<>();
             int[] tops = {0};
-            Zip zip = new Zip(opener, name, size, "");
+            Zip zip = new Zip(opener, name, size, "", entryLimit);
             zip.pass((entry, in) -> {
                 String n = entry.getName();
                 if (n.startsWith("/") || n.contains("\\") || n.matches("[A-Za-z]:.*")
@@ -167,7 +175,7 @@ final class ModelSource {
             List<String> roots = names.stream().filter(Zip::topJson)
                     .map(n -> n.substring(0, n.length() - ModelFormat.MODEL_JSON.length())).toList();
             String root = names.contains(ModelFormat.MODEL_JSON) || roots.size() != 1 ? "" : roots.get(0);
-            Zip found = new Zip(opener, name, size, root);
+            Zip found = new Zip(opener, name, size, root, entryLimit);
             if (jsons.containsKey(root + ModelFormat.MODEL_JSON)) {
                 found.kept.put(root + ModelFormat.MODEL_JSON, jsons.get(root + ModelFormat.MODEL_JSON));
             }
@@ -184,7 +192,7 @@ final class ModelSource {
             Set<String> wanted = new HashSet<>();
             files.forEach(f -> wanted.add(root + f));
             pass((entry, in) -> !entry.getName().equals(root + ModelFormat.MODEL_JSON) && wanted.contains(entry.getName())
-                    && keep(kept, entry.getName(), in, ModelFormat.MAX_ZIP_ENTRY_BYTES));
+                    && keep(kept, entry.getName(), in, entryLimit));
         }
 
         /** What a pass does with an entry: read it (and return true) or leave it to be skipped. */

@@ -82,6 +82,17 @@ class CertifiedBranchAndBoundTest {
      * every sample (its root is plain CROWN's propagation), and more on most; its radii are the same whatever the memory
      * budget (subdomains are chunked like samples; a subdomain's result depends only on its own splits).
      */
+    /** The evaluator's {@code Certified.of(model, branching)}: branch and bound only where there is a ReLU to split. */
+    @Test
+    void branchingOnlyForReluMlps() {
+        for (Activation a : Activation.values()) {
+            Model m = RandomMlp.of(6, 2, 8, a, 3, -1, 1, -1, 1).model(1, 0);
+            CrownNetwork net = (CrownNetwork) Certified.of(m, 16);
+            assertEquals(a == Activation.RELU ? 16 : 0, net.settings().branching(), a.toString());
+            assertEquals(0, ((CrownNetwork) Certified.of(m, 0)).settings().branching(), a.toString());
+        }
+    }
+
     @Test
     void neverBelowPlainAndIndependentOfTheMemoryBudget() {
         int d = 10;

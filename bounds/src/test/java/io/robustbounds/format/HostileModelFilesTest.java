@@ -166,6 +166,34 @@ class HostileModelFilesTest {
                 + " refused as a possible zip bomb, at entry 'zeros.bin'", error(bomb, "bomb.zip"));
     }
 
+    /**
+     * Each entry model.json names is capped while it inflates (1 GiB in use; here 64 bytes, so that no test writes a
+     * gigabyte), and a zip that holds one name twice is refused.
+     */
+    @Test
+    void capsEachNamedZipEntryAndRefusesAnEntryHeldTwice() throws IOException {
+        Path m = written();
+        byte[] z = zip(m, Map.of());
+        assertEquals(1L << 30, ModelFormat.MAX_ZIP_ENTRY_BYTES);
+        String capped = assertThrows(ModelException.class, () -> ModelJson.read(
+                ModelSource.Zip.scan(() -> new java.io.ByteArrayInputStream(z), z.length, "m.zip", 64))).getMessage();
+        assertTrue(capped.startsWith("m.zip!/") && capped.endsWith(".npy: over 64 bytes uncompressed (the limit for one entry); refused"), capped);
+        ModelFormatTest.assertSameModel(mlp(5), ModelJson.read(
+                ModelSource.Zip.scan(() -> new java.io.ByteArrayInputStream(z), z.length, "m.zip", 1 << 20)));
+
+        byte[] two = zip(m, Map.of("dup1.bin", new byte[] {1}, "dup2.bin", new byte[] {2}));
+        byte[] from = "dup2.bin".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int renamed = 0;
+        for (int i = 0; i + from.length <= two.length; i++) {
+            if (java.util.Arrays.equals(two, i, i + from.length, from, 0, from.length)) {
+                two[i + 3] = '1';                          // local header and central directory: "dup1.bin" twice
+                renamed++;
+            }
+        }
+        assertEquals(2, renamed);
+        assertEquals("m.zip: the zip holds 'dup1.bin' twice", error(two, "m.zip"));
+    }
+
     @Test
     void refusesUnsafeZipEntryNamesAndReadsOnlyWhatModelJsonNames() throws IOException {
         Path m = written();
