@@ -86,6 +86,30 @@ class SettingsTest {
         assertTrue(e.getMessage().contains("evaluation.certified.branching") && e.getMessage().contains("-2"), e.getMessage());
     }
 
+    /** The certified search's keys and the batch memory: read into the evaluator's settings, each bad value refused by name. */
+    @Test
+    void certifiedSearchKeysAreReadAndChecked() {
+        Path conf = CONF.resolve("robustbounds.conf");
+        io.robustbounds.eval.EvalSettings d = EvaluationSettings.read(Settings.load(conf, List.of(), ConfigSchemas.main()));
+        assertEquals(1e-2, d.certification().tolerance());
+        assertEquals(30, d.certification().maxSteps());
+        assertEquals(0, d.certification().radius());
+        assertEquals(256L << 20, d.batchMemory());
+        io.robustbounds.eval.EvalSettings s = EvaluationSettings.read(Settings.load(conf, List.of("evaluation.certified.tolerance=0.05",
+                "evaluation.certified.max-steps=7", "evaluation.certified.radius=0.25", "evaluation.batch-memory=64m"), ConfigSchemas.main()));
+        assertEquals(0.05, s.certification().tolerance());
+        assertEquals(7, s.certification().maxSteps());
+        assertEquals(0.25, s.certification().radius());
+        assertEquals(64L << 20, s.batchMemory());
+        for (String bad : List.of("evaluation.certified.tolerance=1.5", "evaluation.certified.max-steps=0", "evaluation.certified.radius=-1",
+                "evaluation.batch-memory=1k")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> EvaluationSettings.read(Settings.load(conf, List.of(bad), ConfigSchemas.main())), bad);
+            String key = bad.substring(0, bad.indexOf('='));
+            assertTrue(e.getMessage().contains(key) && e.getMessage().contains(bad.substring(bad.indexOf('=') + 1)), e.getMessage());
+        }
+    }
+
     @Test
     void unknownKeyInAFileNamesFileAndLine(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("mine.conf");
