@@ -31,7 +31,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>A batch is evaluated in chunks of exactly {@link Padding#BLOCK_ROWS} rows (the last padded with zeros whose
  * results are dropped), so working memory is bounded whatever the batch size and every product has the same shape:
  * OpenBLAS picks its kernel, and so the rounding, from the product's shape, and a sample's result must not depend
- * on its batch. {@link #chunkRows()} is what {@link EvalSettings#batchMemory()} would allow.
+ * on its batch.
  */
 public final class CnnEvaluator implements ModelEvaluator {
     private final EvalSettings settings;
@@ -40,7 +40,6 @@ public final class CnnEvaluator implements ModelEvaluator {
     private final long[] inputShape;
     private final int inputSize;
     private final long[] featureShape;
-    private final int chunkRows;
     /** One per requested bound mode, in order. */
     private final List<BoundStrategy> strategies;
     /** Whether the FGS rays reuse the second convolution's work ({@link ConvRay}). */
@@ -58,7 +57,6 @@ public final class CnnEvaluator implements ModelEvaluator {
         List<TrunkLayer> stored = new ArrayList<>();
         List<TrunkLayer> ops = new ArrayList<>();
         long[] shape = model.input().shape();
-        long elements = 0;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             for (int i = 0; i < split; i++) {
                 if (!(layers.get(i) instanceof TrunkLayer op)) {
@@ -67,10 +65,6 @@ public final class CnnEvaluator implements ModelEvaluator {
                             + "); dense layers must follow the last convolutional-network layer");
                 }
                 long[] out = op.outputShape(shape, i);
-                elements += product(shape) + product(out);
-                if (op instanceof Conv2d conv) { // im2col buffer of libnd4j's conv2d / deconv2d
-                    elements += product(out) / conv.outChannels() * conv.inChannels() * conv.weight().size(2) * conv.weight().size(3);
-                }
                 stored.add(op);
                 ops.add(op.withDataType(settings.dataType()));
                 shape = out;
@@ -87,12 +81,7 @@ public final class CnnEvaluator implements ModelEvaluator {
         Model head = new Model(model.name() + "/mlp", new InputSpec(shape, -1, 1), new ArrayList<>(dense), model.head(),
                 model.classNames(), null);
         this.mlp = DenseStack.of(head, settings.dataType());
-        for (DenseLayer d : dense) {
-            elements += 4L * d.outputSize();
-        }
-        long bytesPerSample = Math.max(1, 2 * elements) * settings.dataType().width();
         this.convRay = ConvRay.handles(trunk);
-        this.chunkRows = (int) Math.max(1, Math.min(1 << 20, settings.batchMemory() / bytesPerSample));
     }
 
     private static long product(long[] shape) {
@@ -113,10 +102,6 @@ public final class CnnEvaluator implements ModelEvaluator {
         return inputSize;
     }
 
-    /** Most samples {@link EvalSettings#batchMemory()} would allow at once; chunks have {@link Padding#BLOCK_ROWS} rows. */
-    public int chunkRows() {
-        return chunkRows;
-    }
 
     /** The trunk layers in the compute type, in order. */
     public List<TrunkLayer> trunk() {

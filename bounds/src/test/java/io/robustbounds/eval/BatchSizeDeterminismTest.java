@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A single model's results for a sample must be bit-identical whatever the batch it is evaluated in (README:
  * "bit-identical whatever the partitioning and batch size"): the same 200 samples in one batch, in 64 + 136, in
- * 100 + 100 and in 7 + 193, and in one batch split across 2 and 3 workers ({@link ParallelEvaluator}). Every per-sample column of {@link SampleResults} is compared bit for bit, every mode's
+ * 100 + 100 and in 7 + 193, and (CNNs: their 64-row blocks) in one batch split across 2 and 4 workers ({@link ParallelEvaluator};
+ * MLP batches split only at 4096-row blocks: {@link #mlpAcrossBlocksOnWorkers}, {@link #mlpCertifiedAcrossBlocksOnWorkers}). Every per-sample column of {@link SampleResults} is compared bit for bit, every mode's
  * bound and κ chain included, for LeNet-shaped CNNs and for an MLP with ten classes (FLOAT).
  *
  * <p>When batches were only padded to at least 64 rows this failed for all of them: δ, the bound and every κ
@@ -109,7 +110,9 @@ class BatchSizeDeterminismTest {
         for (int[] split : SPLITS) {
             compare(whole, columns(evaluate(evaluator, x, d, split)), model.name() + " " + settings.modes() + ", batches " + Arrays.toString(split), report);
         }
-        for (int workers : new int[] {2, 3}) { // one batch in parts side by side (ParallelEvaluator)
+        // one batch in parts side by side (ParallelEvaluator), which splits only between row blocks: an MLP's 200 samples
+        // are one block of 4096 (mlpAcrossBlocksOnWorkers splits MLPs), the CNNs' four blocks of 64 go as 2 + 2 and 1 each
+        for (int workers : evaluator.blockRows() < SAMPLES ? new int[] {2, 4} : new int[0]) {
             try (ParallelEvaluator parallel = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
                 compare(whole, columns(parallel.evaluate(x, SAMPLES)), model.name() + " " + settings.modes() + ", " + workers + " workers", report);
                 assertTrue(Arrays.equals(evaluator.predict(x, SAMPLES), parallel.predict(x, SAMPLES)), model.name() + ": predict with " + workers + " workers");
@@ -152,6 +155,25 @@ class BatchSizeDeterminismTest {
             try (ParallelEvaluator parallel = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
                 compare(whole, columns(parallel.evaluate(x, n)), workers + " workers", report);
             }
+        }
+        assertTrue(report.isEmpty(), String.join("\n", report) + "\n" + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
+    }
+
+    /** The certified mode (and FGS) on an MLP batch of two blocks, split across 2 workers: parts of 4096 and 100. */
+    @Test
+    void mlpCertifiedAcrossBlocksOnWorkers() {
+        io.robustbounds.linalg.Threads.limit(1);
+        Model model = RandomMlp.of(20, 2, 16, Activation.TANH, 5, -1, 1, -1, 1).model(3, 0);
+        EvalSettings settings = EvalSettings.defaults().withModes(List.of(BoundMode.SOUND, BoundMode.CERTIFIED));
+        ModelEvaluator single = ModelEvaluator.of(model, settings);
+        assertTrue(single.blockRows() == 4096, "block rows " + single.blockRows());
+        int n = 4096 + 100;
+        double[] x = CnnEvaluatorTest.samples(5, n, 20);
+        Map<String, double[]> whole = columns(single.evaluate(x, n));
+        assertTrue(Arrays.stream(whole.get("certified bound")).filter(b -> b > 0).count() > n / 2, "most samples get a certified radius");
+        List<String> report = new ArrayList<>();
+        try (ParallelEvaluator parallel = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), 2)) {
+            compare(whole, columns(parallel.evaluate(x, n)), "2 workers", report);
         }
         assertTrue(report.isEmpty(), String.join("\n", report) + "\n" + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
     }

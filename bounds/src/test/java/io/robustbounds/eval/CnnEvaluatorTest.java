@@ -164,13 +164,13 @@ class CnnEvaluatorTest {
     }
 
     @Test
-    void resultsDoNotDependOnBatchSplitOrChunkSize() {
+    void resultsDoNotDependOnBatchSplit() {
         Model m = tinyCnn(3);
         EvalSettings f = EvalSettings.defaults();
         int n = 150;
         double[] x = samples(4, n, 36);
         SampleResults whole = new CnnEvaluator(m, f).evaluate(x, n);
-        CnnEvaluator small = new CnnEvaluator(m, f.withBatchMemory(1L << 20));
+        CnnEvaluator small = new CnnEvaluator(m, f);
         for (int batch : new int[] {1, 7, 64, 150}) {
             for (int start = 0; start < n; start += batch) {
                 int rows = Math.min(batch, n - start);
@@ -184,16 +184,6 @@ class CnnEvaluatorTest {
                 }
             }
         }
-    }
-
-    @Test
-    void chunksBoundTheWorkingMemory() {
-        Model m = tinyCnn(3);
-        CnnEvaluator big = new CnnEvaluator(m, EvalSettings.defaults());
-        CnnEvaluator small = new CnnEvaluator(m, EvalSettings.defaults().withBatchMemory(1L << 20));
-        assertTrue(small.chunkRows() < big.chunkRows());
-        // per sample: 2 × (36 + 32 + 32 + 8 + 8 + 8 + 16·9 im2col + 4·4) floats
-        assertEquals((1L << 20) / (2 * (36 + 32 + 32 + 8 + 8 + 8 + 16 * 9 + 16) * 4), small.chunkRows());
     }
 
     @Test

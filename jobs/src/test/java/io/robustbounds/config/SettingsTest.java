@@ -83,7 +83,7 @@ class SettingsTest {
                 .certification().branching());
         ConfigException e = assertThrows(ConfigException.class, () -> EvaluationSettings.read(
                 Settings.load(conf, List.of("evaluation.certified.branching=-2"), ConfigSchemas.main())));
-        assertTrue(e.getMessage().contains("evaluation.certified.branching") && e.getMessage().contains("-2"), e.getMessage());
+        assertTrue(namesKeyAndValue(e.getMessage(), "evaluation.certified.branching=-2"), e.getMessage());
     }
 
     /** The certified search's keys and the batch memory: read into the evaluator's settings, each bad value refused by name. */
@@ -105,9 +105,18 @@ class SettingsTest {
                 "evaluation.batch-memory=1k")) {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> EvaluationSettings.read(Settings.load(conf, List.of(bad), ConfigSchemas.main())), bad);
-            String key = bad.substring(0, bad.indexOf('='));
-            assertTrue(e.getMessage().contains(key) && e.getMessage().contains(bad.substring(bad.indexOf('=') + 1)), e.getMessage());
+            assertTrue(namesKeyAndValue(e.getMessage(), bad), e.getMessage());
         }
+    }
+
+    /**
+     * Whether a refusal of the override key=value says "…: key must …, got value" (the source names the override too,
+     * so a bare contains would hold for any message).
+     */
+    private static boolean namesKeyAndValue(String message, String override) {
+        String key = override.substring(0, override.indexOf('='));
+        String value = override.substring(override.indexOf('=') + 1);
+        return message.contains(": " + key + " must ") && (message.endsWith(", got " + value) || message.endsWith(", got \"" + value + "\""));
     }
 
     @Test
