@@ -46,35 +46,7 @@ final class CompareCommand implements Callable<Integer> {
                 System.out.println("compare: columns differ: " + List.of(a.columns()) + " vs " + List.of(b.columns()));
                 return 1;
             }
-            Dataset<Row> l = a.select(Arrays.stream(a.columns()).map(c -> col(c).as("l_" + c)).toArray(Column[]::new));
-            Dataset<Row> r = b.select(Arrays.stream(b.columns()).map(c -> col(c).as("r_" + c)).toArray(Column[]::new));
-            Column on = null;
-            for (String k : keys) {
-                Column eq = col("l_" + k).eqNullSafe(col("r_" + k));
-                on = on == null ? eq : on.and(eq);
-            }
-            Dataset<Row> joined = l.join(r, on, "full_outer");
-            List<String> report = new ArrayList<>();
-            long unmatched = joined.where(keys.stream().map(k -> col("l_" + k).isNull().or(col("r_" + k).isNull()))
-                    .reduce(Column::or).orElseThrow()).count();
-            if (unmatched > 0) {
-                report.add(unmatched + " rows have no partner");
-            }
-            for (StructField f : a.schema().fields()) {
-                if (keys.contains(f.name())) {
-                    continue;
-                }
-                Column x = col("l_" + f.name());
-                Column y = col("r_" + f.name());
-                Column differs = tolerance > 0 && f.dataType().equals(DataTypes.DoubleType)
-                        ? x.isNull().notEqual(y.isNull()).or(org.apache.spark.sql.functions.abs(x.minus(y))
-                                .gt(org.apache.spark.sql.functions.greatest(org.apache.spark.sql.functions.abs(x), org.apache.spark.sql.functions.abs(y)).multiply(tolerance)))
-                        : x.eqNullSafe(y).unary_$bang();
-                long n = joined.where(differs).count();
-                if (n > 0) {
-                    report.add(f.name() + ": " + n + " rows differ");
-                }
-            }
+            List<String> report = differences(a, b, keys, tolerance);
             long rows = a.count();
             if (report.isEmpty()) {
                 System.out.println("compare: " + left + " and " + right + " agree on all " + rows + " rows"
@@ -84,5 +56,65 @@ final class CompareCommand implements Callable<Integer> {
             System.out.println("compare: " + left + " and " + right + " differ: " + String.join("; ", report));
             return 1;
         }
+    }
+
+    /**
+     * What differs between a and b (same columns): row counts, keys that are not unique on a side (the join would
+     * pair rows arbitrarily: a re-run task's duplicated rows, or too few key columns), rows without a partner, and per
+     * other column the rows whose values differ: floating-point values and arrays of them by their text form (exact:
+     * −0.0 is not 0.0, and NaN is compared too), within a relative tolerance when one is given. Empty: they agree.
+     */
+    static List<String> differences(Dataset<Row> a, Dataset<Row> b, List<String> keys, double tolerance) {
+        List<String> report = new ArrayList<>();
+        long rowsA = a.count();
+        long rowsB = b.count();
+        if (rowsA != rowsB) {
+            report.add("row counts differ: " + rowsA + " vs " + rowsB);
+        }
+        Column[] keyColumns = keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+        for (Dataset<Row> side : List.of(a, b)) {
+            long repeated = side.groupBy(keyColumns).count().where(col("count").gt(1)).count();
+            if (repeated > 0) {
+                report.add(repeated + " keys " + keys + " repeat in " + (side == a ? "the first" : "the second")
+                        + " (duplicated rows, or add key columns: --key)");
+            }
+        }
+        Dataset<Row> l = a.select(Arrays.stream(a.columns()).map(c -> col(c).as("l_" + c)).toArray(Column[]::new));
+        Dataset<Row> r = b.select(Arrays.stream(b.columns()).map(c -> col(c).as("r_" + c)).toArray(Column[]::new));
+        Column on = null;
+        for (String k : keys) {
+            Column eq = col("l_" + k).eqNullSafe(col("r_" + k));
+            on = on == null ? eq : on.and(eq);
+        }
+        Dataset<Row> joined = l.join(r, on, "full_outer");
+        long unmatched = joined.where(keys.stream().map(k -> col("l_" + k).isNull().or(col("r_" + k).isNull()))
+                .reduce(Column::or).orElseThrow()).count();
+        if (unmatched > 0) {
+            report.add(unmatched + " rows have no partner");
+        }
+        for (StructField f : a.schema().fields()) {
+            if (keys.contains(f.name())) {
+                continue;
+            }
+            Column x = col("l_" + f.name());
+            Column y = col("r_" + f.name());
+            boolean floating = floating(f.dataType());
+            Column differs = tolerance > 0 && f.dataType().equals(DataTypes.DoubleType)
+                    ? x.isNull().notEqual(y.isNull()).or(org.apache.spark.sql.functions.abs(x.minus(y))
+                            .gt(org.apache.spark.sql.functions.greatest(org.apache.spark.sql.functions.abs(x), org.apache.spark.sql.functions.abs(y)).multiply(tolerance)))
+                    : floating ? x.cast("string").eqNullSafe(y.cast("string")).unary_$bang()
+                    : x.eqNullSafe(y).unary_$bang();
+            long n = joined.where(differs).count();
+            if (n > 0) {
+                report.add(f.name() + ": " + n + " rows differ");
+            }
+        }
+        return report;
+    }
+
+    /** Doubles, floats and arrays of them: Spark's equality takes −0.0 for 0.0 and NaN for NaN. */
+    private static boolean floating(org.apache.spark.sql.types.DataType t) {
+        return t.equals(DataTypes.DoubleType) || t.equals(DataTypes.FloatType)
+                || t instanceof org.apache.spark.sql.types.ArrayType at && floating(at.elementType());
     }
 }

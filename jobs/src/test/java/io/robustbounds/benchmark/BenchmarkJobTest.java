@@ -132,8 +132,8 @@ class BenchmarkJobTest {
     }
 
     /**
-     * README: the suite exits 1 and names the model when a bound exceeds a real adversarial perturbation, on the
-     * suite's first run as on later ones (every alert exits 1: {@code BenchmarkCommand}).
+     * README: the suite exits 1 and names the model when a bound exceeds a real adversarial perturbation. Here the
+     * alert that carries it, on the suite's first run as on later ones ({@code BenchmarkCommand} exits 1 on any alert).
      */
     @Test
     void aViolationAlertsNamingTheModelEvenWithoutAPreviousRun() {

@@ -118,6 +118,12 @@ class EvaluateOptionsTest {
         assertEquals("evaluation.fgs-upper", given.fgsUpper().source());
         assertEquals(EvaluateJobTest.byId(LocalSpark.get(), given.resultsPath()), EvaluateJobTest.byId(LocalSpark.get(), auto.resultsPath()),
                 "auto = the same run with U = 1 given");
+        // and U reaches the evaluation: another U gives other rows (the test set's range is also the default U)
+        EvaluateJob.Outcome other = EvaluateJob.run(LocalSpark.get(), new EvaluateJob.Config(dir.resolve("model").toString(),
+                dir.resolve("set").toString(), dir.resolve("out").toString(), "other", 16, false, 0, EvaluateJobTest.SETTINGS.withFgsUpper(0.01)),
+                Fixtures.provenance());
+        org.junit.jupiter.api.Assertions.assertNotEquals(EvaluateJobTest.byId(LocalSpark.get(), other.resultsPath()),
+                EvaluateJobTest.byId(LocalSpark.get(), auto.resultsPath()), "U = 0.01 against U = 1");
     }
 
     @Test

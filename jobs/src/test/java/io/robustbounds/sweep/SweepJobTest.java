@@ -79,7 +79,10 @@ class SweepJobTest {
         assertTrue(Files.readString(Path.of(oa.path(), "table.md")).contains("| lin | 23 | 9 | 4 | linear | 4 |"));
     }
 
-    /** A sweep in the certified mode: per cell a certified row beside the sound one, tighter and without violations. */
+    /**
+     * A sweep in the certified mode: per cell a certified row beside the sound one, without violations (the search runs
+     * between the sound bound and the FGS norm, so this checks the wiring; soundness is the Certified*Test's).
+     */
     @Test
     void certifiedModeInASweep(@TempDir Path dir) throws Exception {
         SparkSession spark = LocalSpark.get();
