@@ -178,6 +178,12 @@ class L2SearchTest {
 
     private static void check(Differentiable net, double[] x, int n) {
         Adversarial all = both(net, x, n);
+        // not vacuous: the search finds perturbations (NaN = NaN would pass the comparisons below), some where DeepFool's
+        // few steps did not (the fallback radius)
+        Adversarial df = DeepFool.run(net, x, n, new DeepFool.Settings(0.02, 3));
+        long found = Arrays.stream(all.norm()).filter(Double::isFinite).count();
+        long rescued = java.util.stream.IntStream.range(0, n).filter(i -> !Double.isFinite(df.norm()[i]) && Double.isFinite(all.norm()[i])).count();
+        assertTrue(found > n / 2 && rescued > 0, found + " of " + n + " found, " + rescued + " beyond DeepFool");
         for (int size : new int[] {1, 7}) {
             double[] parts = new double[n];
             double[] vectors = new double[n * net.inputSize()];
