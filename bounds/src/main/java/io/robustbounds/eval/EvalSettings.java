@@ -33,7 +33,7 @@ public record EvalSettings(DataType dataType, java.util.List<BoundMode> modes, d
      * @param radius    0: search the largest certified radius; r > 0: one propagation at r per sample, the bound is the
      *                  radius proven at r (≥ r exactly where the ball of radius r is certified: certified accuracy at r)
      */
-    public record Certification(double tolerance, int maxSteps, double radius, int branching) {
+    public record Certification(double tolerance, int maxSteps, double radius, int branching) implements java.io.Serializable {
         public Certification {
             if (!(tolerance > 0 && tolerance < 1)) {
                 throw new IllegalArgumentException("certified tolerance must be in (0, 1), got " + tolerance);

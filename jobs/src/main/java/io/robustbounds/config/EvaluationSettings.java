@@ -39,24 +39,35 @@ public final class EvaluationSettings {
         if (!(upper > 0 && Double.isFinite(upper))) {
             throw s.invalid("evaluation.fgs-upper", "must be positive");
         }
-        long memory = s.getBytes("evaluation.batch-memory");
-        if (memory < (1L << 20)) {
-            throw s.invalid("evaluation.batch-memory", "must be at least 1m");
-        }
+        long memory = batchMemory(s);
         List<String> attacks = s.getStringList("evaluation.attacks");
         for (String a : attacks) {
             if (!EvalSettings.ATTACKS.contains(a)) {
                 throw s.invalid("evaluation.attacks", "must list attacks among " + EvalSettings.ATTACKS);
             }
         }
+        EvalSettings.Certification certification = certification(s);
+        return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
+                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks,
+                certification);
+    }
+
+    /** {@code evaluation.batch-memory}: at least 1 MiB. */
+    public static long batchMemory(ConfigReader s) {
+        long memory = s.getBytes("evaluation.batch-memory");
+        if (memory < (1L << 20)) {
+            throw s.invalid("evaluation.batch-memory", "must be at least 1m");
+        }
+        return memory;
+    }
+
+    /** {@code evaluation.certified.*}: the certified mode's search (also a sweep file's). */
+    public static EvalSettings.Certification certification(ConfigReader s) {
         double radius = s.getDouble("evaluation.certified.radius");
         if (!(radius >= 0 && Double.isFinite(radius))) {
             throw s.invalid("evaluation.certified.radius", "must be 0 (search the radius) or a positive radius to certify");
         }
-        EvalSettings.Certification certification = new EvalSettings.Certification(s.getDouble("evaluation.certified.tolerance", 0, 1),
+        return new EvalSettings.Certification(s.getDouble("evaluation.certified.tolerance", 0, 1),
                 s.getInt("evaluation.certified.max-steps", 1), radius, s.getInt("evaluation.certified.branching", 0));
-        return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
-                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks,
-                certification);
     }
 }

@@ -38,10 +38,13 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param runOutput     outputs go to {@code <runOutput>/<runId>/sweep/}
  * @param master        Spark master when not under spark-submit
  * @param failAfterUnits tests only: a task throws after committing this many units (0: never), to simulate a kill
+ * @param batchMemory   working memory of the certified mode's bound propagations ({@code evaluation.batch-memory})
+ * @param certification the certified mode's search ({@code evaluation.certified}), for cells with that mode
  */
 public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsPerStack, int partitions, boolean writeModels,
                           String precision, double jacobianTolerance, int maxLanczosSteps, double fgsTolerance,
-                          List<Cell> cells, String runOutput, String runId, String master, int failAfterUnits) implements Serializable {
+                          List<Cell> cells, String runOutput, String runId, String master, int failAfterUnits, long batchMemory,
+                          EvalSettings.Certification certification) implements Serializable {
 
     /** The keys a cell may set, in the order they are hashed and shown. */
     public static final List<String> CELL_KEYS = List.of("samples-per-model", "input-size", "models", "layers", "units", "classes",
@@ -150,6 +153,8 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
                 throw new ConfigException(src + ": cell id '" + c.id() + "' appears twice; ids must be unique");
             }
         }
+        // the certified mode's keys came after the first sweep files: one that does not include the shipped defaults gets them
+        ConfigReader certified = s.nested(s.config().withFallback(ConfigSchemas.shipped("sweeps/defaults.conf").withOnlyPath("evaluation")), "", "");
         String runId = s.getString("run.id");
         if (!runId.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             throw s.invalid("run.id", "must be letters, digits, '.', '_' or '-'");
@@ -158,7 +163,7 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
                 s.getBoolean("sweep.write-models"), precision, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
                 s.getInt("evaluation.max-lanczos-steps", 1), s.getDouble("evaluation.fgs-tolerance", 0, 1), List.copyOf(cells),
                 s.getString("run.output"), runId, s.getString("spark.master"),
-                s.getIntOr("sweep.test-fail-after-units", 0, 0));
+                s.getIntOr("sweep.test-fail-after-units", 0, 0), EvaluationSettings.batchMemory(certified), EvaluationSettings.certification(certified));
     }
 
     /** The cartesian product of the grid's lists, in the order of {@link #CELL_KEYS}; ids name the varied values. */
@@ -255,16 +260,17 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         return precision.equals("double") ? DataType.DOUBLE : DataType.FLOAT;
     }
 
-    /** The evaluation settings of one cell (its U and bound modes). */
+    /** The evaluation settings of one cell (its U and bound modes; FGS, the sweep's attack). */
     public EvalSettings evalSettings(Cell c) {
         return new EvalSettings(dataType(), c.modes(), jacobianTolerance, maxLanczosSteps, c.fgsUpper(), fgsTolerance,
-                EvalSettings.DEFAULT_BATCH_MEMORY);
+                batchMemory, List.of("fgs"), certification);
     }
 
     /**
      * SHA-256 of everything that decides the committed units: the seed, the unit size, the evaluation settings and
-     * every cell. Partitions, stack size, write-models, the master and the thesis' reference numbers may change
-     * between a run and its resume (the results do not depend on them).
+     * every cell, and the certified search's settings when a cell has that mode. Partitions, stack size, write-models,
+     * the master, the batch memory and the thesis' reference numbers may change between a run and its resume (the
+     * results do not depend on them).
      */
     public String hash() {
         StringBuilder b = new StringBuilder("robustbounds-sweep-v1\n");
@@ -272,6 +278,10 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
                 .append('|').append(maxLanczosSteps).append('|').append(hex(fgsTolerance)).append('\n');
         for (Cell c : cells) {
             b.append(c.canonical()).append('\n');
+        }
+        if (cells.stream().anyMatch(c -> c.modes().contains(io.robustbounds.bounds.BoundMode.CERTIFIED))) {
+            b.append("certified|").append(hex(certification.tolerance())).append('|').append(certification.maxSteps()).append('|')
+                    .append(hex(certification.radius())).append('|').append(certification.branching()).append('\n');
         }
         return Checksums.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -96,6 +96,28 @@ class SweepJobTest {
         assertTrue(Files.exists(Path.of(o.path(), "box-plot-certified.png")));
     }
 
+    /**
+     * A sweep's certified cells take the sweep's {@code evaluation.certified} settings; they enter the config hash (a
+     * resume must not mix searches) only when some cell has the mode, so other sweeps keep their hash.
+     */
+    @Test
+    void certifiedSettingsOfASweep(@TempDir Path dir) throws Exception {
+        SweepConfig plain = config(dir, "c1");
+        SweepConfig plainOther = config(dir, "c1", "evaluation.certified.branching=0");
+        assertEquals(plain.hash(), plainOther.hash(), "no certified cell: the search's settings do not matter");
+        SweepConfig cert = config(dir, "c1", "sweep.defaults.modes=\"sound,certified\"");
+        SweepConfig certOther = config(dir, "c1", "sweep.defaults.modes=\"sound,certified\"", "evaluation.certified.branching=0",
+                "evaluation.certified.tolerance=0.05", "evaluation.batch-memory=64m");
+        org.junit.jupiter.api.Assertions.assertNotEquals(cert.hash(), certOther.hash());
+        io.robustbounds.eval.EvalSettings e = certOther.evalSettings(certOther.cells().get(0));
+        assertEquals(0, e.certification().branching());
+        assertEquals(0.05, e.certification().tolerance());
+        assertEquals(64L << 20, e.batchMemory());
+        assertEquals(16, cert.evalSettings(cert.cells().get(0)).certification().branching(), "the shipped default");
+        assertEquals(cert.hash(), config(dir, "c1", "sweep.defaults.modes=\"sound,certified\"", "evaluation.batch-memory=64m").hash(),
+                "the batch memory does not change results");
+    }
+
     /** The table's statistics equal those computed directly from every unit's deviations (exact median, n − 1 std). */
     @Test
     void statisticsMatchDirectComputation(@TempDir Path dir) throws Exception {
