@@ -108,7 +108,6 @@ class CertifiedBranchAndBoundTest {
         for (int i = 0; i < n; i++) {
             eps[i] = 1.3 * first[i];
         }
-        assertTrue(bab.bytesPerSample() * n * 8 > (1L << 20), "the small budget must split the subdomains into chunks");
         double[] without = plain.certifiedWithin(x, n, cls, eps, 256L << 20);
         double[] with = bab.certifiedWithin(x, n, cls, eps, 256L << 20);
         int higher = 0;
@@ -117,7 +116,8 @@ class CertifiedBranchAndBoundTest {
             higher += with[i] > without[i] ? 1 : 0;
         }
         assertTrue(higher >= n / 2, "branching raised the radius of " + higher + " of " + n + " samples");
-        assertArrayEquals(with, bab.certifiedWithin(x, n, cls, eps, 1L << 20));
+        // a budget of three subdomains: the 10 samples' subdomains go in many chunks
+        assertArrayEquals(with, bab.certifiedWithin(x, n, cls, eps, 3 * bab.bytesPerSample()));
         double[] four = Arrays.copyOf(x, 4 * d);
         assertArrayEquals(CertifiedRadius.search(bab, four, 4, null, null, CertifiedRadius.Settings.defaults()).radius(),
                 CertifiedRadius.search(bab, four, 4, null, null, CertifiedRadius.Settings.defaults().withBatchMemory(1L << 20)).radius());
