@@ -46,6 +46,12 @@ public final class Settings extends ConfigReader {
             }
             String key = o.substring(0, eq).trim();
             String value = o.substring(eq + 1).trim();
+            String comment = commentOutsideQuotes(value);
+            if (comment != null) {
+                // HOCON would drop the rest silently: /data/run#1 would become /data/run, hdfs://x nothing at all
+                throw new ConfigException("--set " + key + "=" + value + ": '" + comment + "' starts a comment in HOCON, so the value"
+                        + " would end before it; quote the value: " + key + "=\"" + value.replace("\"", "\\\"") + "\"");
+            }
             try {
                 over = ConfigFactory.parseString(key + " = " + value, fromSet).withFallback(over);
             } catch (com.typesafe.config.ConfigException e) {
@@ -71,5 +77,23 @@ public final class Settings extends ConfigReader {
 
     public Map<String, Object> toMap() {
         return config().root().unwrapped();
+    }
+
+    /** "#" or "//" where HOCON reads it as a comment (outside a double-quoted string) in an override's value, else null. */
+    static String commentOutsideQuotes(String value) {
+        boolean quoted = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted && c == '\\') {
+                i++;                                   // an escaped character inside quotes
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && c == '#') {
+                return "#";
+            } else if (!quoted && c == '/' && i + 1 < value.length() && value.charAt(i + 1) == '/') {
+                return "//";
+            }
+        }
+        return null;
     }
 }

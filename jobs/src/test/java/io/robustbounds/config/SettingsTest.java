@@ -109,6 +109,20 @@ class SettingsTest {
         }
     }
 
+    /** A '#' or '//' in an unquoted --set value would cut it silently (HOCON comments): refused with the quoted form. */
+    @Test
+    void overrideValuesThatHoconWouldCutAreRefused() {
+        Path conf = CONF.resolve("robustbounds.conf");
+        for (String v : List.of("/data/run#1", "/data/a//b", "hdfs://namenode/sets/mnist")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> Settings.load(conf, List.of("evaluate.model=" + v), ConfigSchemas.main()), v);
+            assertTrue(e.getMessage().startsWith("--set evaluate.model=" + v + ": '") && e.getMessage().endsWith(
+                    "' starts a comment in HOCON, so the value would end before it; quote the value: evaluate.model=\"" + v + "\""), e.getMessage());
+            Settings ok = Settings.load(conf, List.of("evaluate.model=\"" + v + "\""), ConfigSchemas.main());
+            assertEquals(v, ok.getString("evaluate.model"), "quoted, the value is kept whole");
+        }
+        assertEquals(4096, Settings.load(conf, List.of("evaluate.batch-size=4096"), ConfigSchemas.main()).getInt("evaluate.batch-size", 1));
+    }
+
     /**
      * Whether a refusal of the override key=value says "…: key must …, got value" (the source names the override too,
      * so a bare contains would hold for any message).
