@@ -35,13 +35,25 @@ final class ScalingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Model m = ModelFormat.read(model);
-        ScalingAnalysis.Result r;
-        try (SparkSession spark = Sessions.create("robustbounds scaling", options.load().getString("spark.master"))) {
-            r = ScalingAnalysis.run(spark, m, results);
+        // claimed first (refused before any work unless absent, empty or scaling's own), written aside, moved into place
+        java.util.List<String> names;
+        try (io.robustbounds.output.OutputFolder folder = io.robustbounds.output.OutputFolder.claim(out, io.robustbounds.output.OutputFolder.Kind.SCALING)) {
+            Model m = ModelFormat.read(model);
+            ScalingAnalysis.Result r;
+            try (SparkSession spark = Sessions.create("robustbounds scaling", options.load().getString("spark.master"))) {
+                r = ScalingAnalysis.run(spark, m, results);
+            }
+            System.out.print(ScalingAnalysis.table(r, deltas, alphas));
+            org.apache.hadoop.fs.Path staged = folder.stagingPath("tmp");
+            try {
+                names = ScalingAnalysis.plot(r, Path.of(staged.toUri()));
+                folder.replaceWith(staged);
+            } catch (java.io.IOException | RuntimeException e) {
+                folder.drop(staged);
+                throw e;
+            }
         }
-        System.out.print(ScalingAnalysis.table(r, deltas, alphas));
-        System.out.println("figures → " + out + ": " + String.join(", ", ScalingAnalysis.plot(r, out)) + " (.png, .svg)");
+        System.out.println("figures → " + out + ": " + String.join(", ", names) + " (.png, .svg)");
         return 0;
     }
 }

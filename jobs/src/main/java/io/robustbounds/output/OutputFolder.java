@@ -69,6 +69,9 @@ public final class OutputFolder implements Closeable {
                 names -> names.contains("report.html") && names.contains("_provenance.json"));
         /** A sweep's folder, {@code <run.output>/<run.id>/sweep}: its state file {@code _sweep.json} marks it. */
         public static final Kind SWEEP = new Kind("sweep", "a sweep output", false, names -> names.contains("_sweep.json"));
+        /** The scaling command's figures. */
+        public static final Kind SCALING = new Kind("scaling", "a scaling output", true,
+                names -> !names.isEmpty() && names.stream().allMatch(n -> n.matches("(scaling-.*|thesis-figure-5-\\d+)\\.(png|svg)")));
         public static final Kind RANDOM_MLP = new Kind("random-mlp", "a random-mlp output", true,
                 names -> names.contains("samples.csv") && names.contains("_provenance.json"));
 

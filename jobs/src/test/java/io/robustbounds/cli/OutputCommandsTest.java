@@ -94,6 +94,10 @@ class OutputCommandsTest {
         assertRefused(run("import-caffe", "-c", CONF, "--weights", dir.resolve("absent.caffemodel").toString(), "--out", out.toString()),
                 out, "a model");
 
+        out = usersFolder(dir, "scaling"); // refused before the model and results are read: they need not exist
+        assertRefused(run("scaling", "-c", CONF, "--model", dir.resolve("absent-model").toString(), "--results",
+                dir.resolve("absent-results").toString(), "--out", out.toString()), out, "a scaling output");
+
         out = usersFolder(dir, "random-mlp");
         assertRefused(run("random-mlp", "-c", "../conf/random-mlp.conf", "--set", "random.models=1", "--set", "output=\"" + out + "\""),
                 out, "a random-mlp output");

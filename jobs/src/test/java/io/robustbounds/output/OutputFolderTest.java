@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OutputFolderTest {
     static final List<OutputFolder.Kind> KINDS = List.of(OutputFolder.Kind.TEST_SET, OutputFolder.Kind.TEST_SETS, OutputFolder.Kind.MODEL,
             OutputFolder.Kind.REPORT, OutputFolder.Kind.RANDOM_MLP, OutputFolder.Kind.SWEEP, OutputFolder.Kind.step("evaluate"),
-            OutputFolder.Kind.step("aggregate"));
+            OutputFolder.Kind.step("aggregate"), OutputFolder.Kind.SCALING);
 
     static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
