@@ -88,8 +88,11 @@ final class BenchmarkCommand implements Callable<Integer> {
                     throw new java.io.UncheckedIOException(x);
                 }
             }
-            EvaluateJob.run(spark, new EvaluateJob.Config(e.model(), e.testSet(), c.outputRoot(), run, c.batchSize(), false,
-                    c.partitions(), c.evaluation()), provenance, new EvaluateOptions(JobProgress.NONE, Subset.ALL, 0, deriveFgsUpper));
+            // the suite's evaluate keys as evaluate reads them: on-bad-row, allow-class-mismatch, the subset, rows per task
+            EvaluateOptions options = SparkCommands.evaluateOptions(s, JobProgress.NONE);
+            EvaluateJob.run(spark, new EvaluateJob.Config(e.model(), e.testSet(), c.outputRoot(), run, c.batchSize(),
+                    SparkCommands.failOnBadRow(s), c.partitions(), c.evaluation(), List.of("model"), SparkCommands.allowClassMismatch(s)),
+                    provenance, new EvaluateOptions(options.progress(), options.subset(), options.rowsPerTask(), deriveFgsUpper));
             String results = Path.of(c.outputRoot(), run, "evaluate", "results").toString();
             return AggregateJob.run(spark, new AggregateJob.Config(List.of(results), c.outputRoot(), run, List.of("model", "bound_mode")),
                     provenance).path();

@@ -16,17 +16,23 @@ final class SparkCommands {
     private SparkCommands() {
     }
 
-    static EvaluateJob.Config evaluate(Settings s) {
+    /** {@code evaluate.on-bad-row}: whether a bad row fails the job ({@code fail}) or goes to the rejects ({@code reject}). */
+    static boolean failOnBadRow(Settings s) {
         String onBadRow = s.getString("evaluate.on-bad-row").toLowerCase(Locale.ROOT);
         if (!onBadRow.equals("reject") && !onBadRow.equals("fail")) {
             throw s.invalid("evaluate.on-bad-row", "must be reject or fail");
         }
+        return onBadRow.equals("fail");
+    }
+
+    static EvaluateJob.Config evaluate(Settings s) {
+        boolean fail = failOnBadRow(s);
         int partitions = s.getInt("evaluate.partitions");
         if (partitions < 0) {
             throw s.invalid("evaluate.partitions", "must be >= 0");
         }
         return new EvaluateJob.Config(s.getInputPath("evaluate.model"), s.getInputPath("evaluate.test-set"), s.getString("run.output"),
-                runId(s), s.getInt("evaluate.batch-size", 1), onBadRow.equals("fail"), partitions, EvaluationSettings.read(s),
+                runId(s), s.getInt("evaluate.batch-size", 1), fail, partitions, EvaluationSettings.read(s),
                 s.getStringList("aggregate.group-by"), // summarized for the aggregate, which then need not read the results
                 allowClassMismatch(s));
     }

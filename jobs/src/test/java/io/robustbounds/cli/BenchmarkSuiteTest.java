@@ -64,6 +64,12 @@ class BenchmarkSuiteTest {
         assertTrue(second.alerts().isEmpty(), second.alerts().toString());
         assertNotNull(second.baseline());
         assertEquals(c.runId(), second.baseline().runId());
+
+        // the suite reads evaluate's keys as evaluate does (it accepted and ignored them): here a subset of 100 rows
+        Settings third = example(dir, "benchmark.run-id=third", "evaluate.limit=100");
+        BenchmarkJob.Config c3 = BenchmarkCommand.config(third);
+        BenchmarkJob.Outcome limited = BenchmarkJob.run(spark, c3, Fixtures.provenance(), BenchmarkCommand.entryRun(spark, third, c3, Fixtures.provenance(), false));
+        assertEquals(100L, limited.rows().get(0).<Long>getAs("n"));
     }
 
     /** The message starts with the suite file (and the --set that gave the key), then the key, the rule and the value. */
