@@ -142,40 +142,37 @@ class BatchSizeDeterminismTest {
     /** More samples than one MLP block (4096 rows): the parallel evaluator's parts are blocks 1–2 and 3. */
     @Test
     void mlpAcrossBlocksOnWorkers() {
-        io.robustbounds.linalg.Threads.limit(1);
-        Model model = RandomMlp.of(20, 2, 16, Activation.TANH, 5, -1, 1, -1, 1).model(3, 0);
-        EvalSettings settings = EvalSettings.defaults().withModes(List.of(BoundMode.PAPER, BoundMode.SOUND));
-        ModelEvaluator single = ModelEvaluator.of(model, settings);
-        assertTrue(single.blockRows() == 4096, "block rows " + single.blockRows());
-        int n = 2 * 4096 + 300;
-        double[] x = CnnEvaluatorTest.samples(5, n, 20);
-        Map<String, double[]> whole = columns(single.evaluate(x, n));
-        List<String> report = new ArrayList<>();
-        for (int workers : new int[] {2, 3}) {
-            try (ParallelEvaluator parallel = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
-                compare(whole, columns(parallel.evaluate(x, n)), workers + " workers", report);
-            }
-        }
-        assertTrue(report.isEmpty(), String.join("\n", report) + "\n" + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
+        Map<String, double[]> whole = acrossBlocks(List.of(BoundMode.PAPER, BoundMode.SOUND), 2 * 4096 + 300, 2, 3);
+        assertTrue(whole.containsKey("sound bound"));
     }
 
     /** The certified mode (and FGS) on an MLP batch of two blocks, split across 2 workers: parts of 4096 and 100. */
     @Test
     void mlpCertifiedAcrossBlocksOnWorkers() {
+        Map<String, double[]> whole = acrossBlocks(List.of(BoundMode.SOUND, BoundMode.CERTIFIED), 4096 + 100, 2);
+        assertTrue(Arrays.stream(whole.get("certified bound")).filter(b -> b > 0).count() > (4096 + 100) / 2, "most samples get a certified radius");
+    }
+
+    /**
+     * n samples of a 20-16-16-5 tanh MLP (4096-row blocks) in these modes, whole and across each number of workers: every
+     * column bit for bit. Returns the whole batch's columns.
+     */
+    private static Map<String, double[]> acrossBlocks(List<BoundMode> modes, int n, int... workerCounts) {
         io.robustbounds.linalg.Threads.limit(1);
         Model model = RandomMlp.of(20, 2, 16, Activation.TANH, 5, -1, 1, -1, 1).model(3, 0);
-        EvalSettings settings = EvalSettings.defaults().withModes(List.of(BoundMode.SOUND, BoundMode.CERTIFIED));
+        EvalSettings settings = EvalSettings.defaults().withModes(modes);
         ModelEvaluator single = ModelEvaluator.of(model, settings);
         assertTrue(single.blockRows() == 4096, "block rows " + single.blockRows());
-        int n = 4096 + 100;
         double[] x = CnnEvaluatorTest.samples(5, n, 20);
         Map<String, double[]> whole = columns(single.evaluate(x, n));
-        assertTrue(Arrays.stream(whole.get("certified bound")).filter(b -> b > 0).count() > n / 2, "most samples get a certified radius");
         List<String> report = new ArrayList<>();
-        try (ParallelEvaluator parallel = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), 2)) {
-            compare(whole, columns(parallel.evaluate(x, n)), "2 workers", report);
+        for (int workers : workerCounts) {
+            try (ParallelEvaluator parallel = new ParallelEvaluator(() -> ModelEvaluator.of(model, settings), workers)) {
+                compare(whole, columns(parallel.evaluate(x, n)), modes + ", " + workers + " workers", report);
+            }
         }
         assertTrue(report.isEmpty(), String.join("\n", report) + "\n" + io.robustbounds.linalg.OpenblasKernel.current().noteIfNotChosen());
+        return whole;
     }
 
     /** d = 100, two tanh layers of 64, ten classes (the head [N, 64]·[64, 10]ᵀ switches kernels at N = 120). */
