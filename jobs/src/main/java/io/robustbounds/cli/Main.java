@@ -30,8 +30,12 @@ import picocli.CommandLine.Command;
 public final class Main {
     /** Exit code of bad input or configuration: nothing was written, or the bad rows went to a rejects output. */
     public static final int BAD_INPUT = 2;
-    /** Exit code of a failure of the run itself (I/O such as a full disk, a bug). */
-    public static final int RUN_FAILED = 1;
+    /**
+     * Exit code of a failure of the run itself (I/O such as a full disk, a bug): 3, apart from 1, which commands return
+     * for a finding of a run that worked (a benchmark alert, a sweep's violations, outputs that differ, accuracy below
+     * its minimum), so that a nightly job tells a regression from a broken run.
+     */
+    public static final int RUN_FAILED = 3;
     /** Set to 1, errors also print their stack trace. */
     public static final String DEBUG = "ROBUSTBOUNDS_DEBUG";
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 14, item 6: every input error is one line {@code error: ...} and exit code 2, a failure of the run one line
- * and exit code 1 (a full disk among them, leaving nothing half-published), whatever wraps the exception.
+ * and exit code 3 (a full disk among them, leaving nothing half-published), whatever wraps the exception.
  */
 class MainErrorsTest {
     static final String CONF = "../conf/robustbounds.conf";
@@ -89,7 +89,7 @@ class MainErrorsTest {
 
     /**
      * A full disk while the set is written (simulated with a file-size limit on a separate JVM: the write fails in the
-     * kernel, EFBIG, as it would with ENOSPC): one line, exit 1, and the previous set is left exactly as it was.
+     * kernel, EFBIG, as it would with ENOSPC): one line, exit 3, and the previous set is left exactly as it was.
      */
     @Test
     void diskFullWhileWriting(@TempDir Path dir) throws Exception {
@@ -114,7 +114,7 @@ class MainErrorsTest {
         Process p = new ProcessBuilder(withPrefix(command))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(1, p.waitFor(), err);
+        assertEquals(Main.RUN_FAILED, p.waitFor(), err);
         List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
         assertEquals(1, lines.size(), err);
         assertEquals("error: " + set + ": writing the test set failed: File too large", lines.get(0));
@@ -140,26 +140,26 @@ class MainErrorsTest {
         }
     }
 
-    /** The mapping in one place: wrapped by Spark or a future, the input error gives 2, anything else 1, each one line. */
+    /** The mapping in one place: wrapped by Spark or a future, the input error gives 2, anything else 3, each one line. */
     @Test
     void exceptionsMapToExitCodesWhateverWrapsThem() {
-        assertEquals(new Run(1, List.of("error: No space left on device")),
+        assertEquals(new Run(Main.RUN_FAILED, List.of("error: No space left on device")),
                 report(new SparkException("Job aborted due to stage failure: Task 0 in stage 1.0 failed 1 times, most recent failure:"
                         + " Lost task 0.0 in stage 1.0 (TID 1): java.io.IOException: No space left on device\n\tat x.y(Z.java:1)",
                         new IOException("No space left on device"))));
-        assertEquals(new Run(1, List.of("error: runs/x/results: writing failed: No space left on device")),
+        assertEquals(new Run(Main.RUN_FAILED, List.of("error: runs/x/results: writing failed: No space left on device")),
                 report(new UncheckedIOException(new IOException("runs/x/results: writing failed: No space left on device",
                         new IOException("No space left on device")))));
         assertEquals(new Run(2, List.of("error: part-0.parquet row id 7: column label: label 9 is outside [0, 3)")),
                 report(new SparkException("Job aborted", new CompletionException(
                         new IllegalArgumentException("part-0.parquet row id 7: column label: label 9 is outside [0, 3)")))));
-        assertEquals(new Run(1, List.of("error: Encountered error while reading file file:///x/part-0.parquet. (can not read class PageHeader)")),
+        assertEquals(new Run(Main.RUN_FAILED, List.of("error: Encountered error while reading file file:///x/part-0.parquet. (can not read class PageHeader)")),
                 report(new SparkException("Job aborted due to stage failure: Task 0 in stage 0.0 failed 1 times\n\tat a.b(C.java:1)",
                         new SparkException("[FAILED_READ_FILE.NO_HINT] Encountered error while reading file file:///x/part-0.parquet.  SQLSTATE: KD001",
                                 new IOException("can not read class PageHeader")))));
         assertEquals(new Run(2, List.of("error: /tmp/in.csv: no such file or folder")), report(new NoSuchFileException("/tmp/in.csv")));
-        assertEquals(new Run(1, List.of("error: java.lang.NullPointerException")), report(new NullPointerException()));
-        assertEquals(new Run(1, List.of("error: first line")), report(new IllegalStateException("first line\nsecond line")));
+        assertEquals(new Run(Main.RUN_FAILED, List.of("error: java.lang.NullPointerException")), report(new NullPointerException()));
+        assertEquals(new Run(Main.RUN_FAILED, List.of("error: first line")), report(new IllegalStateException("first line\nsecond line")));
     }
 
     private static Run report(Throwable e) {

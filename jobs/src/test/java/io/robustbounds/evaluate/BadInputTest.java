@@ -236,7 +236,8 @@ class BadInputTest {
         }
         Files.write(file, b);
         Failure f = failure(() -> EvaluateJob.run(LocalSpark.get(), config(dir, "p", false), Fixtures.provenance()));
-        assertEquals(1, f.code());
+        assertEquals(io.robustbounds.cli.Main.RUN_FAILED, f.code());
+        assertEquals(3, f.code(), "a failed run is not a finding (1) nor bad input (2)");
         assertTrue(f.line().startsWith("error: Encountered error while reading file file://" + file + ". ("), f.line());
         assertTrue(!Files.exists(dir.resolve("out").resolve("p").resolve("evaluate")), "nothing published");
     }
