@@ -25,10 +25,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "Compare two Parquet outputs matched on key columns; exit 1 when they differ.")
 final class CompareCommand implements Callable<Integer> {
-    @Parameters(index = "0")
+    @Parameters(index = "0", description = "the first output (a Parquet folder, e.g. runs/local/evaluate/results)")
     String left;
 
-    @Parameters(index = "1")
+    @Parameters(index = "1", description = "the second output, with the same columns")
     String right;
 
     @Option(names = "--key", split = ",", defaultValue = "id", description = "key columns (default: ${DEFAULT-VALUE})")
