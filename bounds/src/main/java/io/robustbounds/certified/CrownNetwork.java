@@ -172,12 +172,12 @@ public final class CrownNetwork implements LinearBoundNetwork {
         return with(settings.withReuse(rho));
     }
 
-    /** This network certifying each ball by branch and bound with at most {@code maxSubdomains} subdomains per sample. */
     /** Whether some stage is a ReLU (what branch and bound splits). */
     boolean hasRelu() {
         return stages.stream().anyMatch(ActivationStage::isRelu);
     }
 
+    /** This network certifying each ball by branch and bound with at most {@code maxSubdomains} subdomains per sample. */
     public CrownNetwork withBranching(int maxSubdomains) {
         return with(settings.withBranching(maxSubdomains));
     }
@@ -221,8 +221,7 @@ public final class CrownNetwork implements LinearBoundNetwork {
         this.firstRowNorm = firstRowNorm;
         this.compiledPoolNorm = compiledPoolNorm;
         this.settings = s;
-        boolean relu = stages.stream().anyMatch(ActivationStage::isRelu);
-        this.slopes = relu ? s.slopes() : List.of(s.slopes().get(0));
+        this.slopes = hasRelu() ? s.slopes() : List.of(s.slopes().get(0));
         this.poolNorm = s.poolNorm() ? compiledPoolNorm : null;
     }
 

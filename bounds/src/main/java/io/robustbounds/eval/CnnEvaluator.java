@@ -102,7 +102,6 @@ public final class CnnEvaluator implements ModelEvaluator {
         return inputSize;
     }
 
-
     /** The trunk layers in the compute type, in order. */
     public List<TrunkLayer> trunk() {
         return trunk;

@@ -9,7 +9,6 @@ import io.robustbounds.config.Settings;
 import io.robustbounds.data.CsvImport;
 import io.robustbounds.evaluate.EvaluateJob;
 import io.robustbounds.evaluate.EvaluateOptions;
-import io.robustbounds.evaluate.Subset;
 import io.robustbounds.spark.JobProgress;
 import io.robustbounds.spark.Provenance;
 import io.robustbounds.spark.Sessions;
@@ -78,6 +77,12 @@ final class BenchmarkCommand implements Callable<Integer> {
      */
     static BenchmarkJob.EntryRun entryRun(SparkSession spark, Settings s, BenchmarkJob.Config c, Provenance provenance,
                                           boolean deriveFgsUpper) {
+        // the suite's evaluate keys as evaluate reads them (on-bad-row, allow-class-mismatch, the subset, rows per task),
+        // read and checked once, before any entry's work
+        boolean failOnBadRow = SparkCommands.failOnBadRow(s);
+        boolean allowClassMismatch = SparkCommands.allowClassMismatch(s);
+        EvaluateOptions read = SparkCommands.evaluateOptions(s, JobProgress.NONE);
+        EvaluateOptions options = new EvaluateOptions(read.progress(), read.subset(), read.rowsPerTask(), deriveFgsUpper);
         return (e, run) -> {
             if (e.csv() != null) { // imported at every run with the suite's import-csv settings: the entry needs nothing prepared
                 CsvImport.Config base = ImportConfigs.importCsv(s);
@@ -88,11 +93,8 @@ final class BenchmarkCommand implements Callable<Integer> {
                     throw new java.io.UncheckedIOException(x);
                 }
             }
-            // the suite's evaluate keys as evaluate reads them: on-bad-row, allow-class-mismatch, the subset, rows per task
-            EvaluateOptions options = SparkCommands.evaluateOptions(s, JobProgress.NONE);
             EvaluateJob.run(spark, new EvaluateJob.Config(e.model(), e.testSet(), c.outputRoot(), run, c.batchSize(),
-                    SparkCommands.failOnBadRow(s), c.partitions(), c.evaluation(), List.of("model"), SparkCommands.allowClassMismatch(s)),
-                    provenance, new EvaluateOptions(options.progress(), options.subset(), options.rowsPerTask(), deriveFgsUpper));
+                    failOnBadRow, c.partitions(), c.evaluation(), List.of("model"), allowClassMismatch), provenance, options);
             String results = Path.of(c.outputRoot(), run, "evaluate", "results").toString();
             return AggregateJob.run(spark, new AggregateJob.Config(List.of(results), c.outputRoot(), run, List.of("model", "bound_mode")),
                     provenance).path();

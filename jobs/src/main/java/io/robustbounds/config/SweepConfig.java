@@ -279,7 +279,7 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         for (Cell c : cells) {
             b.append(c.canonical()).append('\n');
         }
-        if (cells.stream().anyMatch(c -> c.modes().contains(io.robustbounds.bounds.BoundMode.CERTIFIED))) {
+        if (cells.stream().anyMatch(c -> c.modes().contains(BoundMode.CERTIFIED))) {
             b.append("certified|").append(hex(certification.tolerance())).append('|').append(certification.maxSteps()).append('|')
                     .append(hex(certification.radius())).append('|').append(certification.branching()).append('\n');
         }
