@@ -124,6 +124,9 @@ final class JobCommands {
             SparkCommands.evaluateOptions(s, null); // checked before the import and Spark start
             SparkCommands.progressInterval(s);
             AggregateJob.Config a = SparkCommands.aggregate(s);
+            if (!noImport) {
+                importFeedsEvaluate(s, ImportConfigs.importCsv(s).output(), e.testSet());
+            }
             // one pipeline of a run id at a time: a second one is refused before its import replaces the test set the first reads
             try (OutputFolder run = OutputFolder.lock(new org.apache.hadoop.fs.Path(e.outputRoot(), e.runId()), new org.apache.hadoop.conf.Configuration())) {
                 return pipeline(s, e, a);
@@ -177,6 +180,19 @@ final class JobCommands {
                         report ? String.format(Locale.ROOT, ", report %.1f s", reportSeconds) : "", jvm + (System.nanoTime() - t0) / 1e9);
             }
             return 0;
+        }
+    }
+
+    /**
+     * The pipeline evaluates what it imports: import-csv.output and evaluate.test-set must name one folder. Otherwise it
+     * would import one test set and evaluate another (an old one, or none), and say nothing.
+     */
+    static void importFeedsEvaluate(Settings s, java.nio.file.Path imported, String testSet) {
+        java.nio.file.Path evaluated = testSet.startsWith("file:") ? java.nio.file.Path.of(java.net.URI.create(testSet))
+                : testSet.contains("://") ? null : java.nio.file.Path.of(testSet);
+        if (evaluated == null || !imported.toAbsolutePath().normalize().equals(evaluated.toAbsolutePath().normalize())) {
+            throw s.invalid("evaluate.test-set", "must be the folder pipeline imports into (import-csv.output = \"" + imported
+                    + "\"); set both to one folder, or pass --no-import to evaluate an existing test set");
         }
     }
 

@@ -170,11 +170,33 @@ class OutputCommandsTest {
         Files.writeString(runs.resolve(".demo.lock"), "{\"host\": \"" + OutputFolder.host() + "\", \"pid\": " + holder.pid()
                 + ", \"process_start\": \"" + holder.info().startInstant().orElseThrow() + "\", \"since\": \"2026-12-01T10:00:00Z\"}");
         Result r = run("pipeline", "-c", CONF, "--set", "run.output=\"" + runs + "\"", "--set", "run.id=demo",
-                "--set", "import-csv.input=\"" + in + "\"", "--set", "import-csv.output=\"" + runs.resolve("demo").resolve("testset") + "\"");
+                "--set", "import-csv.input=\"" + in + "\"", "--set", "import-csv.output=\"" + runs.resolve("demo").resolve("testset") + "\"",
+                "--set", "evaluate.test-set=\"" + runs.resolve("demo").resolve("testset") + "\"");
         assertEquals(2, r.code(), r.err());
         assertEquals("error: " + runs.resolve("demo") + ": another run is writing this output: pid " + holder.pid() + " on host "
                 + OutputFolder.host() + " since 2026-12-01T10:00:00Z; wait for it to end, or delete " + runs.resolve(".demo.lock")
                 + " if that run is gone\n", r.err());
         assertEquals(List.of(".demo.lock"), Files.list(runs).map(p -> p.getFileName().toString()).toList(), "nothing imported");
+    }
+
+    /** pipeline evaluates what it imports: a test set elsewhere is refused by name before anything is imported. */
+    @Test
+    void aPipelineWhoseImportDoesNotFeedItsEvaluateIsRefused(@TempDir Path dir) throws Exception {
+        Path in = csv(dir);
+        Path runs = dir.resolve("runs");
+        Path imported = runs.resolve("demo").resolve("testset");
+        Result r = run("pipeline", "-c", CONF, "--set", "run.output=\"" + runs + "\"", "--set", "run.id=demo",
+                "--set", "import-csv.input=\"" + in + "\"", "--set", "import-csv.output=\"" + imported + "\"",
+                "--set", "evaluate.test-set=\"" + dir.resolve("old-testset") + "\"");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("evaluate.test-set must be the folder pipeline imports into (import-csv.output = \"" + imported
+                + "\"); set both to one folder, or pass --no-import to evaluate an existing test set, got \"" + dir.resolve("old-testset") + "\""), r.err());
+        assertFalse(Files.exists(runs), "nothing imported");
+        // the same folder written two ways is the same folder
+        io.robustbounds.config.Settings s = io.robustbounds.config.Settings.load(Path.of(CONF), List.of(), io.robustbounds.config.ConfigSchemas.main());
+        JobCommands.importFeedsEvaluate(s, imported, "file:" + runs.resolve("x").resolve("..").resolve("demo").resolve("testset"));
+        JobCommands.importFeedsEvaluate(s, Path.of("runs/demo/testset"), Path.of("runs/demo/testset").toAbsolutePath().toString());
+        org.junit.jupiter.api.Assertions.assertThrows(io.robustbounds.config.ConfigException.class,
+                () -> JobCommands.importFeedsEvaluate(s, imported, "hdfs://namenode" + imported));
     }
 }
