@@ -130,7 +130,46 @@ final class BenchmarkCommand implements Callable<Integer> {
         return v == null ? "—" : String.format(Locale.ROOT, "%.6g", (Double) v);
     }
 
+    /**
+     * Keys of the main configuration that a suite includes but does not read, with what takes their place. Set to
+     * anything but their shipped value (in the suite, a file it includes, or --set) they are refused: a suite would
+     * otherwise run as if they were not there.
+     */
+    static final java.util.Map<String, String> NOT_READ = java.util.Map.ofEntries(
+            java.util.Map.entry("run", "a suite's runs are named by benchmark.run-id and written under benchmark.output"),
+            java.util.Map.entry("report", "a suite writes no HTML report: its record is benchmark.history"),
+            java.util.Map.entry("aggregate", "a suite aggregates by model and bound mode"),
+            java.util.Map.entry("evaluate.model", "each entry of benchmark.entries names its model"),
+            java.util.Map.entry("evaluate.test-set", "each entry of benchmark.entries names its test set"),
+            java.util.Map.entry("evaluate.batch-size", "a suite's batch size is benchmark.batch-size"),
+            java.util.Map.entry("evaluate.partitions", "a suite's partitions are benchmark.partitions"),
+            java.util.Map.entry("import-csv.input", "an entry's CSV file is its csv key"),
+            java.util.Map.entry("import-csv.output", "an entry's CSV is imported into its test-set"),
+            java.util.Map.entry("import-idx", "a suite imports CSV entries only"),
+            java.util.Map.entry("import-uci", "a suite imports CSV entries only"),
+            java.util.Map.entry("import-cifar", "a suite imports CSV entries only"),
+            java.util.Map.entry("import-caffe", "a suite imports CSV entries only"));
+
+    static void refuseUnread(Settings s) {
+        com.typesafe.config.Config shipped = ConfigSchemas.main();
+        for (java.util.Map.Entry<String, com.typesafe.config.ConfigValue> kv : new java.util.TreeMap<>(
+                s.config().entrySet().stream().collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue))).entrySet()) {
+            String key = kv.getKey();
+            for (java.util.Map.Entry<String, String> nr : NOT_READ.entrySet()) {
+                if ((key.equals(nr.getKey()) || key.startsWith(nr.getKey() + "."))
+                        && !(shipped.hasPath(key) && same(shipped.getValue(key).unwrapped(), kv.getValue().unwrapped()))) {
+                    throw s.invalid(key, "is not read by benchmark-suite (" + nr.getValue() + "); remove it or leave its shipped value");
+                }
+            }
+        }
+    }
+
+    private static boolean same(Object a, Object b) {
+        return a instanceof Number x && b instanceof Number y ? x.doubleValue() == y.doubleValue() : a.equals(b);
+    }
+
     static BenchmarkJob.Config config(Settings s) {
+        refuseUnread(s);
         String name = s.getString("benchmark.name");
         if (name.isBlank()) {
             throw s.invalid("benchmark.name", "must not be empty");

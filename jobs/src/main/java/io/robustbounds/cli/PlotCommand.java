@@ -25,7 +25,7 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--log-x", description = "logarithmic x axis")
     boolean logX;
 
-    @Option(names = "--out", required = true, description = "output path without extension (.png and .svg are written)")
+    @Option(names = "--out", required = true, description = "output path without extension: <out>.png and <out>.svg are written, replacing files of those names")
     Path out;
 
     @Override

@@ -94,4 +94,21 @@ class BenchmarkSuiteTest {
         assertEndsWith(": benchmark.entries[0].model names no model folder or file, got \"no-model\"",
                 assertThrows(ConfigException.class, () -> BenchmarkCommand.requireInputs(model)).getMessage());
     }
+
+    /** Keys of the main file that a suite does not read were accepted and ignored: set, they are refused by name. */
+    @Test
+    void keysTheSuiteDoesNotReadAreRefusedWhenSet() {
+        for (String[] c : new String[][] {{"run.output=\"/data/runs\"", "run.output", "\"/data/runs\"", "benchmark.output"},
+                {"evaluate.batch-size=64", "evaluate.batch-size", "64", "benchmark.batch-size"},
+                {"report.enabled=false", "report.enabled", "false", "no HTML report"},
+                {"aggregate.group-by=[bound_mode]", "aggregate.group-by", "[\"bound_mode\"]", "by model and bound mode"},
+                {"import-idx.scale=2", "import-idx.scale", "2", "CSV entries only"}}) {
+            Settings s = Settings.load(SUITE, List.of(c[0]), ConfigSchemas.benchmark());
+            String m = assertThrows(ConfigException.class, () -> BenchmarkCommand.config(s), c[0]).getMessage();
+            assertTrue(m.contains(": " + c[1] + " is not read by benchmark-suite (") && m.contains(c[3])
+                    && m.endsWith("); remove it or leave its shipped value, got " + c[2]), m);
+        }
+        // their shipped values, as the example suite includes them, pass; so do the evaluate keys the suite reads
+        BenchmarkCommand.config(Settings.load(SUITE, List.of("evaluate.limit=100", "evaluation.mode=sound"), ConfigSchemas.benchmark()));
+    }
 }
