@@ -127,29 +127,65 @@ public interface ModelEvaluator {
         @Override
         public SampleResults evaluate(double[] samples, int n) {
             SampleResults r = base.evaluate(samples, n);
-            int d = base.inputSize();
+            Adversarial best = best(r, 0, net, samples, n, attacks, fgsUpper);
+            return r.withBestAttack(best.norm(), best.source(), best.adversarialClass());
+        }
+
+        /**
+         * The smallest verified perturbation of samples from … from + n − 1 of {@code r} (their values in
+         * {@code samples}, [n · d]): FGS's from r, then DeepFool and/or the L2 search on {@code net}.
+         */
+        static Adversarial best(SampleResults r, int from, Differentiable net, double[] samples, int n, List<String> attacks, double fgsUpper) {
+            int d = net.inputSize();
             String[] fgsSource = new String[n];
             int[] fgsClass = new int[n];
             double[] fgsNorm = new double[n];
+            int[] predicted = java.util.Arrays.copyOfRange(r.predicted(), from, from + n);
             for (int i = 0; i < n; i++) {
-                boolean ok = r.fgsSuccess()[i];
-                fgsNorm[i] = ok ? r.etaNorm()[i] : Double.NaN;
-                fgsClass[i] = ok ? r.adversarialClass()[i] : -1;
+                boolean ok = r.fgsSuccess()[from + i];
+                fgsNorm[i] = ok ? r.etaNorm()[from + i] : Double.NaN;
+                fgsClass[i] = ok ? r.adversarialClass()[from + i] : -1;
                 fgsSource[i] = ok ? "fgs" : null;
             }
             List<Adversarial> found = new ArrayList<>();
-            found.add(new Adversarial("fgs", d, r.predicted(), fgsNorm, fgsClass, null, fgsSource, new int[n]));
+            found.add(new Adversarial("fgs", d, predicted, fgsNorm, fgsClass, null, fgsSource, new int[n]));
             if (attacks.contains("deepfool")) {
-                found.add(agreeing(DeepFool.run(net, samples, n, DeepFool.Settings.defaults()), r.predicted()));
+                found.add(agreeing(DeepFool.run(net, samples, n, DeepFool.Settings.defaults()), predicted));
             }
             if (attacks.contains("l2-search")) {
                 // where nothing was found yet, the search first tries the radius of FGS's largest step, U·sqrt(d)
                 double[] fallback = new double[n];
                 java.util.Arrays.fill(fallback, fgsUpper * Math.sqrt(d));
-                found.add(agreeing(L2Search.run(net, samples, n, BestOf.of(found), fallback, L2Search.Settings.defaults()), r.predicted()));
+                found.add(agreeing(L2Search.run(net, samples, n, BestOf.of(found), fallback, L2Search.Settings.defaults()), predicted));
             }
-            Adversarial best = BestOf.of(found);
-            return r.withBestAttack(best.norm(), best.source(), best.adversarialClass());
+            return BestOf.of(found);
+        }
+
+        /**
+         * {@code r}, the results of several MLPs' samples ([models · N · d], N = r's samples per model, as a sweep's
+         * stack), with every mode's deviation and violations against the smallest perturbation of FGS and the
+         * settings' other attacks, each model's samples attacked on that model.
+         */
+        public static SampleResults onModels(SampleResults r, List<Model> models, double[] samples, EvalSettings settings) {
+            int perModel = r.samplesPerModel();
+            int n = r.size();
+            if (n != models.size() * perModel) {
+                throw new IllegalArgumentException(n + " results for " + models.size() + " models of " + perModel + " samples");
+            }
+            double[] norm = new double[n];
+            String[] source = new String[n];
+            int[] cls = new int[n];
+            for (int k = 0; k < models.size(); k++) {
+                MlpNetwork net = new MlpNetwork(DenseStack.of(models.get(k), settings.dataType()));
+                int d = net.inputSize();
+                int from = k * perModel;
+                Adversarial a = best(r, from, net, java.util.Arrays.copyOfRange(samples, from * d, (from + perModel) * d), perModel,
+                        settings.attacks(), settings.fgsUpper());
+                System.arraycopy(a.norm(), 0, norm, from, perModel);
+                System.arraycopy(a.source(), 0, source, from, perModel);
+                System.arraycopy(a.adversarialClass(), 0, cls, from, perModel);
+            }
+            return r.withBestAttack(norm, source, cls);
         }
 
         /**

@@ -40,16 +40,22 @@ public final class EvaluationSettings {
             throw s.invalid("evaluation.fgs-upper", "must be positive");
         }
         long memory = batchMemory(s);
+        List<String> attacks = attacks(s);
+        EvalSettings.Certification certification = certification(s);
+        return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
+                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks,
+                certification);
+    }
+
+    /** {@code evaluation.attacks}: names among {@link EvalSettings#ATTACKS}. */
+    public static List<String> attacks(ConfigReader s) {
         List<String> attacks = s.getStringList("evaluation.attacks");
         for (String a : attacks) {
             if (!EvalSettings.ATTACKS.contains(a)) {
                 throw s.invalid("evaluation.attacks", "must list attacks among " + EvalSettings.ATTACKS);
             }
         }
-        EvalSettings.Certification certification = certification(s);
-        return new EvalSettings(type, modes, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
-                s.getInt("evaluation.max-lanczos-steps", 1), upper, s.getDouble("evaluation.fgs-tolerance", 0, 1), memory, attacks,
-                certification);
+        return attacks;
     }
 
     /** {@code evaluation.batch-memory}: at least 1 MiB. */

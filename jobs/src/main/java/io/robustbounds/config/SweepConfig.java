@@ -40,11 +40,13 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param failAfterUnits tests only: a task throws after committing this many units (0: never), to simulate a kill
  * @param batchMemory   working memory of the certified mode's bound propagations ({@code evaluation.batch-memory})
  * @param certification the certified mode's search ({@code evaluation.certified}), for cells with that mode
+ * @param attacks       FGS and the attacks after it ({@code evaluation.attacks}): the bounds' deviations and violations
+ *                      are taken against the smallest perturbation found; the ε statistics stay FGS's
  */
 public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsPerStack, int partitions, boolean writeModels,
                           String precision, double jacobianTolerance, int maxLanczosSteps, double fgsTolerance,
                           List<Cell> cells, String runOutput, String runId, String master, int failAfterUnits, long batchMemory,
-                          EvalSettings.Certification certification) implements Serializable {
+                          EvalSettings.Certification certification, List<String> attacks) implements Serializable {
 
     /** The keys a cell may set, in the order they are hashed and shown. */
     public static final List<String> CELL_KEYS = List.of("samples-per-model", "input-size", "models", "layers", "units", "classes",
@@ -163,7 +165,8 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
                 s.getBoolean("sweep.write-models"), precision, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
                 s.getInt("evaluation.max-lanczos-steps", 1), s.getDouble("evaluation.fgs-tolerance", 0, 1), List.copyOf(cells),
                 s.getString("run.output"), runId, s.getString("spark.master"),
-                s.getIntOr("sweep.test-fail-after-units", 0, 0), EvaluationSettings.batchMemory(certified), EvaluationSettings.certification(certified));
+                s.getIntOr("sweep.test-fail-after-units", 0, 0), EvaluationSettings.batchMemory(certified), EvaluationSettings.certification(certified),
+                EvaluationSettings.attacks(certified));
     }
 
     /** The cartesian product of the grid's lists, in the order of {@link #CELL_KEYS}; ids name the varied values. */
@@ -260,15 +263,20 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         return precision.equals("double") ? DataType.DOUBLE : DataType.FLOAT;
     }
 
-    /** The evaluation settings of one cell (its U and bound modes; FGS, the sweep's attack). */
+    /** The evaluation settings of one cell (its U and bound modes; the sweep's attacks). */
     public EvalSettings evalSettings(Cell c) {
         return new EvalSettings(dataType(), c.modes(), jacobianTolerance, maxLanczosSteps, c.fgsUpper(), fgsTolerance,
-                batchMemory, List.of("fgs"), certification);
+                batchMemory, attacks, certification);
+    }
+
+    /** Attacks beyond FGS: the units then attack each model's samples on that model. */
+    public boolean strongAttacks() {
+        return attacks.stream().anyMatch(a -> !a.equals("fgs"));
     }
 
     /**
      * SHA-256 of everything that decides the committed units: the seed, the unit size, the evaluation settings and
-     * every cell, and the certified search's settings when a cell has that mode. Partitions, stack size, write-models,
+     * every cell, the certified search's settings when a cell has that mode, and the attacks when there are more than FGS. Partitions, stack size, write-models,
      * the master, the batch memory and the thesis' reference numbers may change between a run and its resume (the
      * results do not depend on them).
      */
@@ -282,6 +290,9 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         if (cells.stream().anyMatch(c -> c.modes().contains(BoundMode.CERTIFIED))) {
             b.append("certified|").append(hex(certification.tolerance())).append('|').append(certification.maxSteps()).append('|')
                     .append(hex(certification.radius())).append('|').append(certification.branching()).append('\n');
+        }
+        if (strongAttacks()) {
+            b.append("attacks|").append(String.join(",", attacks)).append('\n');
         }
         return Checksums.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -5,6 +5,7 @@ import io.robustbounds.config.SweepConfig;
 import io.robustbounds.eval.Certification;
 import io.robustbounds.eval.DenseStack;
 import io.robustbounds.eval.EvalSettings;
+import io.robustbounds.eval.ModelEvaluator;
 import io.robustbounds.eval.MlpEvaluator;
 import io.robustbounds.eval.SampleResults;
 import io.robustbounds.random.RandomMlp;
@@ -115,6 +116,7 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
         MlpEvaluator evaluator = new MlpEvaluator(settings);
         List<BoundMode> modes = cell.modes();
         boolean certified = settings.wants(BoundMode.CERTIFIED); // per model, after FGS: needs the Model objects
+        boolean attacked = c.strongAttacks();                    // so do the attacks after FGS
         int[] successes = new int[count];
         int[] nonFinite = new int[count];
         ExactSum eps = new ExactSum();
@@ -130,12 +132,15 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
         for (int at = 0; at < count; at += stackSize) {
             int n = Math.min(stackSize, count - at);
             SampleResults r;
-            if (listener == null && !certified) { // straight from the values: no Model objects (they cost more than the evaluation)
+            if (listener == null && !certified && !attacked) { // straight from the values: no Model objects (they cost more than the evaluation)
                 RandomMlp.Stacked stack = spec.stacked(seed, first + at, n, perModel);
                 r = evaluator.evaluate(DenseStack.of(stack, c.dataType()), stack.samples(), perModel);
             } else {
                 RandomMlp.Chunk chunk = spec.chunk(seed, first + at, n, perModel);
                 r = evaluator.evaluate(DenseStack.of(chunk.models(), c.dataType()), chunk.samples(), perModel);
+                if (attacked) {
+                    r = ModelEvaluator.WithAttacks.onModels(r, chunk.models(), chunk.samples(), settings);
+                }
                 if (certified) {
                     r = Certification.of(chunk.models(), settings).apply(r, chunk.samples());
                 }

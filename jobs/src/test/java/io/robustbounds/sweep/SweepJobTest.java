@@ -118,6 +118,37 @@ class SweepJobTest {
                 "the batch memory does not change results");
     }
 
+    /**
+     * evaluation.attacks in a sweep (it ran FGS only): each model's samples are attacked on that model too, so the sound
+     * mode's deviations shrink (the same bounds against smaller perturbations) and the certified search gets the
+     * smallest as its upper end, without violations. The attacks enter the hash only beyond FGS.
+     */
+    @Test
+    void strongerAttacksInASweep(@TempDir Path dir) throws Exception {
+        SparkSession spark = LocalSpark.get();
+        String modes = "sweep.defaults.modes=\"sound,certified\"";
+        SweepConfig fgs = config(dir, "fgs", modes, "sweep.defaults.models=6", "sweep.defaults.activation=relu");
+        SweepConfig all = config(dir, "all", modes, "sweep.defaults.models=6", "sweep.defaults.activation=relu",
+                "evaluation.attacks=[fgs, deepfool, l2-search]");
+        assertEquals(List.of("fgs"), fgs.attacks(), "a sweep file without the key: the shipped default");
+        assertEquals(config(dir, "fgs", modes, "sweep.defaults.models=6", "sweep.defaults.activation=relu", "evaluation.attacks=[fgs]").hash(),
+                fgs.hash(), "FGS alone keeps the hash of sweeps written before the key");
+        org.junit.jupiter.api.Assertions.assertNotEquals(fgs.hash(), all.hash());
+        SweepJob.Outcome of = SweepJob.run(spark, fgs, SweepJob.Start.NEW, Fixtures.provenance());
+        SweepJob.Outcome oa = SweepJob.run(spark, all, SweepJob.Start.NEW, Fixtures.provenance());
+        int smaller = 0;
+        for (SweepJob.CellRow r : oa.rows()) {
+            SweepJob.CellRow before = of.rows().stream().filter(x -> x.cell().id().equals(r.cell().id()) && x.mode() == r.mode()).findFirst().orElseThrow();
+            assertEquals(0L, r.violations(), r.toString());
+            assertEquals(before.n(), r.n(), "the same FGS successes");
+            if (r.mode() == io.robustbounds.bounds.BoundMode.SOUND) {
+                assertTrue(r.mean() <= before.mean(), r + " against " + before);
+                smaller += r.mean() < 0.99 * before.mean() ? 1 : 0;
+            }
+        }
+        assertTrue(smaller >= 2, "the attacks found smaller perturbations than FGS in most cells");
+    }
+
     /** The table's statistics equal those computed directly from every unit's deviations (exact median, n − 1 std). */
     @Test
     void statisticsMatchDirectComputation(@TempDir Path dir) throws Exception {
