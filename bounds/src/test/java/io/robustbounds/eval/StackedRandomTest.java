@@ -32,4 +32,38 @@ class StackedRandomTest {
             }
         }
     }
+
+    /**
+     * The attacks after FGS on a stack of models ({@code WithAttacks.onModels}, the sweep's and random-mlp's path) give
+     * each sample what the per-model evaluator gives it: the same attack and class, its norm and every mode's
+     * deviations up to the forward passes' rounding (a stack's and one model's may differ in the last digits), the same
+     * violations.
+     */
+    @Test
+    void attacksOnAStackGiveEachModelsResults() {
+        EvalSettings s = EvalSettings.defaults().withModes(io.robustbounds.bounds.BoundMode.parseList("both"))
+                .withAttacks(java.util.List.of("fgs", "deepfool", "l2-search"));
+        RandomMlp spec = RandomMlp.of(3, 2, 7, Activation.RELU, 4, -1, 1, -2, 2);
+        RandomMlp.Chunk chunk = spec.chunk(13, 0, 3, 10);
+        SampleResults stacked = ModelEvaluator.WithAttacks.onModels(new MlpEvaluator(s).evaluate(DenseStack.of(chunk.models(), s.dataType()),
+                chunk.samples(), 10), chunk.models(), chunk.samples(), s);
+        int found = 0;
+        for (int k = 0; k < 3; k++) {
+            SampleResults one = ModelEvaluator.of(chunk.models().get(k), s).evaluate(java.util.Arrays.copyOfRange(chunk.samples(), k * 30, (k + 1) * 30), 10);
+            for (int i = 0; i < 10; i++) {
+                int at = k * 10 + i;
+                // a stack's and one model's forward passes round FGS's norm differently (~1e-11), which moves the L2 search within its tolerance
+                org.junit.jupiter.api.Assertions.assertEquals(one.attackNorm()[i], stacked.attackNorm()[at], Double.isNaN(one.attackNorm()[i]) ? 0 : 1e-4 * one.attackNorm()[i], "model " + k + " sample " + i);
+                org.junit.jupiter.api.Assertions.assertEquals(one.attack()[i], stacked.attack()[at]);
+                org.junit.jupiter.api.Assertions.assertEquals(one.attackClass()[i], stacked.attackClass()[at]);
+                for (int m = 0; m < 2; m++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(one.modes().get(m).deviation()[i], stacked.modes().get(m).deviation()[at],
+                            Double.isNaN(one.attackNorm()[i]) ? 0 : 1e-4 * one.attackNorm()[i]);
+                    org.junit.jupiter.api.Assertions.assertEquals(one.modes().get(m).violation()[i], stacked.modes().get(m).violation()[at]);
+                }
+                found += "fgs".equals(stacked.attack()[at]) ? 0 : 1;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(found >= 10, "DeepFool or the L2 search beat FGS on " + found + " of 30");
+    }
 }

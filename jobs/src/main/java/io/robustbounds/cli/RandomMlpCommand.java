@@ -94,19 +94,12 @@ final class RandomMlpCommand implements Callable<Integer> {
                     double[] v = java.util.Arrays.copyOfRange(chunk.samples(), k * rows, (k + 1) * rows);
                     Npy.write(Nd4j.createFromArray(v).reshape(perModel, spec.inputSize()), folder.resolveSibling("model-" + (first + k) + ".samples.npy"));
                 }
-                SampleResults evaluated;
-                if (eval.strongAttacks()) { // DeepFool and the L2 search take one model at a time
-                    List<SampleResults> parts = new java.util.ArrayList<>();
-                    for (int k = 0; k < size; k++) {
-                        parts.add(io.robustbounds.eval.ModelEvaluator.of(chunk.models().get(k), eval)
-                                .evaluate(java.util.Arrays.copyOfRange(chunk.samples(), k * rows, (k + 1) * rows), perModel));
-                    }
-                    evaluated = SampleResults.concat(parts);
-                } else {
-                    evaluated = evaluator.evaluate(DenseStack.of(chunk.models(), eval.dataType()), chunk.samples(), perModel);
-                    if (eval.wants(BoundMode.CERTIFIED)) {
-                        evaluated = Certification.of(chunk.models(), eval).apply(evaluated, chunk.samples());
-                    }
+                SampleResults evaluated = evaluator.evaluate(DenseStack.of(chunk.models(), eval.dataType()), chunk.samples(), perModel);
+                if (eval.strongAttacks()) { // DeepFool and the L2 search attack each model's samples on that model
+                    evaluated = io.robustbounds.eval.ModelEvaluator.WithAttacks.onModels(evaluated, chunk.models(), chunk.samples(), eval);
+                }
+                if (eval.wants(BoundMode.CERTIFIED)) {
+                    evaluated = Certification.of(chunk.models(), eval).apply(evaluated, chunk.samples());
                 }
                 SampleResults r = evaluated;
                 for (SampleResults.ModeBounds mb : r.modes()) {
