@@ -7,11 +7,18 @@ package io.robustbounds.certified;
 final class AffineStage extends LinearStage {
     final double[] scale;
     final double[] shift;
+    /** |β| + |s·E| per element, rounded up: the magnitudes an evaluator's batch norm adds besides |s v|. */
+    private final double[] evaluationMagnitude;
 
-    private AffineStage(double[] scale, double[] shift, double[] shiftError, double[] columnNorm) {
+    private AffineStage(double[] scale, double[] shift, double[] shiftError, double[] columnNorm, double[] evaluationMagnitude) {
         super(scale.length, scale.length, shift, columnNorm, 1, 2, Rounding.gamma(5), shiftError);
         this.scale = scale;
         this.shift = shift;
+        this.evaluationMagnitude = evaluationMagnitude;
+    }
+
+    double[] evaluationMagnitude() {
+        return evaluationMagnitude;
     }
 
     /** Batch norm over channels of {@code inner} elements each. */
@@ -22,6 +29,7 @@ final class AffineStage extends LinearStage {
         double[] shift = new double[size];
         double[] shiftError = new double[size];
         double[] columnNorm = new double[size];
+        double[] magnitude = new double[size];
         for (int j = 0; j < ch; j++) {
             double s = gamma[j] / Math.sqrt(variance[j] + epsilon);
             double t = beta[j] - s * mean[j];
@@ -31,9 +39,10 @@ final class AffineStage extends LinearStage {
                 shift[e] = t;
                 shiftError[e] = err;
                 columnNorm[e] = Rounding.up(Math.abs(s) * (1 + Rounding.gamma(5)));
+                magnitude[e] = Rounding.inflate(Rounding.up(Math.abs(beta[j]) + 2 * Math.abs(s * mean[j])));
             }
         }
-        return new AffineStage(scale, shift, shiftError, columnNorm);
+        return new AffineStage(scale, shift, shiftError, columnNorm, magnitude);
     }
 
     @Override

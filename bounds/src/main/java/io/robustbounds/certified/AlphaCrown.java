@@ -211,7 +211,7 @@ final class AlphaCrown {
             double b = ab[2][row];
             // A/B, rounded down where positive (a proven radius); where A ≤ 0 the signed A/B only says how far the
             // bound falls short (for the search's choice of ε, never a radius)
-            double candidate = a > 0 ? (b > 0 ? Rounding.down(a / b) : Double.POSITIVE_INFINITY)
+            double candidate = a > 0 ? (b > 0 ? Rounding.down(a / b) : b == 0 ? Double.POSITIVE_INFINITY : 0)   // B NaN: nothing
                     : a <= 0 && b > 0 ? a / b : a < 0 ? Double.NEGATIVE_INFINITY : 0;      // NaN: nothing proven
             rowRadius[row] = Math.max(rowRadius[row], candidate);
             double lo = Rounding.down(a - Rounding.up(eps[row / rows] * b));

@@ -34,6 +34,19 @@ public final class Certified {
         return model.isMlp() && net instanceof CrownNetwork c && c.hasRelu() ? c.withBranching(branching) : net;
     }
 
+    /**
+     * {@link #of(Model, int)} whose radii hold also for the model as the evaluator and the attacks compute it, in
+     * {@code evaluation} (FLOAT or DOUBLE): docs/certified-mode.md, "The evaluator's rounding".
+     */
+    public static LinearBoundNetwork of(Model model, int branching, DataType evaluation) {
+        double u = io.robustbounds.bounds.Rounding.unitRoundoff(evaluation);
+        LinearBoundNetwork net = of(model, branching);
+        if (net instanceof CrownNetwork c) {
+            return c.withEvaluationRoundoff(u);
+        }
+        return ((LipschitzPrefix) net).withEvaluationRoundoff(u);
+    }
+
     public static LinearBoundNetwork of(Model model) {
         List<Layer> layers = model.layers();
         int cut = -1;
@@ -69,8 +82,16 @@ public final class Certified {
         private final double lipschitz;
         private final io.robustbounds.bounds.Rounding.Layer[] rounding;
         private final double[] layerLipschitz;
+        /** The evaluator's unit roundoff (0: the exact network only) and its rounding of each prefix layer. */
+        private final double evaluationRoundoff;
+        private final io.robustbounds.bounds.Rounding.Layer[] evaluationRounding;
 
         LipschitzPrefix(List<TrunkLayer> prefix, long[] inputShape, CrownNetwork rest, String description) {
+            this(prefix, inputShape, rest, description, 0);
+        }
+
+        LipschitzPrefix(List<TrunkLayer> prefix, long[] inputShape, CrownNetwork rest, String description, double evaluationRoundoff) {
+            this.evaluationRoundoff = evaluationRoundoff;
             this.prefix = prefix;
             this.inputShape = inputShape;
             this.rest = rest;
@@ -82,15 +103,22 @@ public final class Certified {
             this.inputSize = size;
             layerLipschitz = new double[prefix.size()];
             rounding = new io.robustbounds.bounds.Rounding.Layer[prefix.size()];
+            evaluationRounding = new io.robustbounds.bounds.Rounding.Layer[prefix.size()];
             double l = 1;
             long[] shape = inputShape;
             for (int i = 0; i < prefix.size(); i++) {
-                layerLipschitz[i] = prefix.get(i).lipschitz();
+                // computed to nearest (e.g. |γ|/sqrt(Var + ε)): raised by the sound mode's margin for such constants
+                layerLipschitz[i] = Rounding.up(prefix.get(i).lipschitz() * (1 + io.robustbounds.bounds.Rounding.CONSTANTS_MARGIN));
                 rounding[i] = prefix.get(i).rounding(shape, 0x1p-53);
+                evaluationRounding[i] = evaluationRoundoff > 0 ? prefix.get(i).rounding(shape, evaluationRoundoff) : null;
                 shape = prefix.get(i).outputShape(shape);
                 l = Rounding.up(l * layerLipschitz[i]);
             }
             lipschitz = l;
+        }
+
+        LipschitzPrefix withEvaluationRoundoff(double u) {
+            return new LipschitzPrefix(prefix, inputShape, rest.withEvaluationRoundoff(u), description, u);
         }
 
         @Override
@@ -108,25 +136,47 @@ public final class Certified {
             return description;
         }
 
-        /** P̂(x) in double, and per sample E ≥ ‖P̂(x) − P(x)‖: E₀ = 0, Eₗ₊₁ = Lₗ Eₗ + ρₗ(‖x̂ₗ‖, ‖x̂ₗ₊₁‖). */
-        private double[][] prefix(double[] x, int n) {
+        /**
+         * P̂(x) in double, per sample E ≥ ‖P̂(x) − P(x)‖: E₀ = 0, Eₗ₊₁ = Lₗ Eₗ + ρₗ(‖x̂ₗ‖, ‖x̂ₗ₊₁‖), and with an evaluator's
+         * roundoff u, per sample F ≥ ‖P̃(x') − P(x')‖ for every x' with ‖x' − x‖ ≤ ε (P̃ the evaluator's prefix): the
+         * same chain in u from the input's rounding u‖x'‖, each layer's norms bounded over the ball by ‖x̂ₗ‖ + Eₗ +
+         * (L₀⋯Lₗ₋₁)ε plus the chain's own F (ρ = a‖x̃‖ + b‖ỹ‖ + c with ‖ỹ‖ ≤ ‖y‖ + Lₗ Fₗ + ρ, so ρ ≤ (…)/(1 − b)).
+         */
+        private double[][] prefix(double[] x, int n, double[] eps) {
             double[] error = new double[n];
+            double[] floatError = new double[n];
+            double[] reach = new double[n];                       // (L₀⋯Lₗ₋₁)·ε, the layer input's reach over the ball
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 long[] shape = new long[inputShape.length + 1];
                 shape[0] = n;
                 System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
                 INDArray a = Arrays2.fromDoubles(x, DataType.DOUBLE, shape);
                 double[] inNorm = norms(Arrays2.toDoubles(a), n);
+                double u = evaluationRoundoff;
+                for (int s = 0; s < n && u > 0; s++) {
+                    reach[s] = eps[s];
+                    floatError[s] = Rounding.inflate(u / (1 - u) * Rounding.up(inNorm[s] + eps[s]));
+                }
                 for (int i = 0; i < prefix.size(); i++) {
                     INDArray b = prefix.get(i).withDataType(DataType.DOUBLE).forward(a);
                     double[] outNorm = norms(Arrays2.toDoubles(b), n);
                     for (int s = 0; s < n; s++) {
+                        double before = error[s];
                         error[s] = Rounding.inflate(layerLipschitz[i] * error[s] + rounding[i].error(inNorm[s], outNorm[s]));
+                        if (u > 0) {
+                            io.robustbounds.bounds.Rounding.Layer r = evaluationRounding[i];
+                            double outReach = Rounding.up(layerLipschitz[i] * reach[s]);
+                            double xn = Rounding.up(inNorm[s] + before + reach[s] + floatError[s]);
+                            double yn = Rounding.up(outNorm[s] + error[s] + outReach + layerLipschitz[i] * floatError[s]);
+                            double own = r.outputGain() < 0.5 ? Rounding.inflate(r.error(xn, yn) / (1 - r.outputGain())) : Double.POSITIVE_INFINITY;
+                            floatError[s] = Rounding.inflate(layerLipschitz[i] * floatError[s] + own);
+                            reach[s] = outReach;
+                        }
                     }
                     a = b;
                     inNorm = outNorm;
                 }
-                return new double[][] {Arrays2.toDoubles(a), error};
+                return new double[][] {Arrays2.toDoubles(a), error, floatError};
             }
         }
 
@@ -145,20 +195,21 @@ public final class Certified {
 
         @Override
         public int[] predict(double[] x, int n) {
-            return rest.predict(prefix(x, n)[0], n);
+            return rest.predict(prefix(x, n, new double[n])[0], n);
         }
 
         @Override
         public double[] certifiedWithin(double[] x, int n, int[] classes, double[] eps, long batchMemory) {
-            double[][] p = prefix(x, n);
+            double[][] p = prefix(x, n, eps);
             double[] inner = new double[n];
             for (int s = 0; s < n; s++) {
-                inner[s] = Rounding.up(Rounding.up(lipschitz * eps[s]) + p[1][s]);
+                // the evaluator's P̃(x') lies within Lε + E + F of P̂(x₀); the rest's own rounding is the rest's
+                inner[s] = Rounding.up(Rounding.up(Rounding.up(lipschitz * eps[s]) + p[1][s]) + p[2][s]);
             }
             double[] r = rest.certifiedWithin(p[0], n, classes, inner, batchMemory);
             double[] out = new double[n];
             for (int s = 0; s < n; s++) {
-                double v = Rounding.down(Rounding.down(r[s] - p[1][s]) / lipschitz);
+                double v = Rounding.down(Rounding.down(Rounding.down(r[s] - p[1][s]) - p[2][s]) / lipschitz);
                 out[s] = Math.min(eps[s], Math.max(0, v));
             }
             return out;

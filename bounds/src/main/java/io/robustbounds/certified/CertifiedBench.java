@@ -55,7 +55,7 @@ public final class CertifiedBench {
         if (n > 0) {
             Model lenet = ModelFormat.read(modelDir);
             double[] x = mnist(images, n);
-            LinearBoundNetwork net = Certified.of(lenet);
+            LinearBoundNetwork net = Certified.of(lenet, 0, EVALUATION);
             if (net instanceof CrownNetwork c) {
                 net = c.withCrownRowLimit(Integer.getInteger("certified.rowLimit", LENET_ROW_LIMIT))
                         .withAlphaSteps(Integer.getInteger("certified.alpha", LENET_ALPHA), Integer.getInteger("certified.alphaIntermediate", 0))
@@ -73,11 +73,11 @@ public final class CertifiedBench {
                     Model m = spec.model(1616, 0);
                     double[] x = spec.samples(1616, 0, 0, mlpSamples);
                     String key = a.id() + "-" + layers + "x" + units;
-                    out.put(key, run(m, Certified.of(m), x, mlpSamples, false));
+                    out.put(key, run(m, Certified.of(m, CrownNetwork.DEFAULT_BRANCHING, EVALUATION), x, mlpSamples, false));
                     // -Dcertified.branching=8,16,...: the ReLU MLPs again with at most that many subdomains (same attacks)
                     for (String b : System.getProperty("certified.branching", "").split(",")) {
                         if (!b.isBlank() && a == Activation.RELU) {
-                            out.put(key + "-bab" + b.trim(), run(m, ((CrownNetwork) Certified.of(m)).withBranching(Integer.parseInt(b.trim())),
+                            out.put(key + "-bab" + b.trim(), run(m, ((CrownNetwork) Certified.of(m, Integer.parseInt(b.trim()), EVALUATION)),
                                     x, mlpSamples, false));
                         }
                     }
@@ -88,6 +88,12 @@ public final class CertifiedBench {
         out.put("load_average", Files.readString(Path.of("/proc/loadavg")).trim());
         System.out.println(json(out));
     }
+
+    /**
+     * The radii hold for the model evaluated in this type too (-Dcertified.evaluation=float|double, default double: the
+     * bench's attacks run in double; evaluate's default is float).
+     */
+    private static final DataType EVALUATION = DataType.valueOf(System.getProperty("certified.evaluation", "double").toUpperCase(java.util.Locale.ROOT));
 
     /** The last model's attacks (the ReLU MLPs run once per -Dcertified.branching budget). */
     private static Model attackedModel;

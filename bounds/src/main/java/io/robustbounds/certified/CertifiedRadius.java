@@ -140,7 +140,9 @@ public final class CertifiedRadius {
                 steps[from + k]++;
                 double got = r.radius()[j];
                 double estimate = r.estimate()[j];
-                lo[k] = Math.max(lo[k], got);
+                if (got > lo[k]) {                  // a NaN radius proves nothing (and must not replace lo)
+                    lo[k] = got;
+                }
                 if (got < e[j] && r.reused(j)) {
                     continue;                // bounds of a larger ball fell short: the same ε again, fresh (the session)
                 }

@@ -87,8 +87,12 @@ public final class CrownNetwork implements LinearBoundNetwork {
      *     pooling: dominance by difference rows")
      */
     public record Settings(List<Slope> slopes, int alphaSteps, int intermediateAlphaSteps, int crownRowLimit, double reuse,
-            int branching, boolean poolNorm, boolean poolDifferences) {
+            int branching, boolean poolNorm, boolean poolDifferences, double evaluationRoundoff) {
         public Settings {
+            if (!(evaluationRoundoff >= 0 && evaluationRoundoff <= 0x1p-10)) {
+                throw new IllegalArgumentException("certified mode: the evaluator's unit roundoff must be in [0, 2^-10], got "
+                        + evaluationRoundoff);
+            }
             if (slopes.isEmpty()) {
                 throw new IllegalArgumentException("certified mode: at least one lower slope needed");
             }
@@ -114,36 +118,44 @@ public final class CrownNetwork implements LinearBoundNetwork {
             boolean relu = stages.stream().anyMatch(ActivationStage::isRelu);
             return new Settings(List.of(Slope.ADAPTIVE, Slope.ZERO, Slope.ONE, Slope.PARALLEL), conv ? 0 : DEFAULT_ALPHA_STEPS,
                     conv ? 0 : DEFAULT_ALPHA_STEPS, Integer.MAX_VALUE, conv ? DEFAULT_REUSE : 1, conv || !relu ? 0 : DEFAULT_BRANCHING,
-                    true, true);
+                    true, true, 0);
         }
 
         public Settings withSlopes(List<Slope> s) {
-            return new Settings(s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm, poolDifferences);
+            return new Settings(s, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm, poolDifferences, evaluationRoundoff);
         }
 
         public Settings withAlphaSteps(int margins, int intermediate) {
-            return new Settings(slopes, margins, intermediate, crownRowLimit, reuse, branching, poolNorm, poolDifferences);
+            return new Settings(slopes, margins, intermediate, crownRowLimit, reuse, branching, poolNorm, poolDifferences, evaluationRoundoff);
         }
 
         public Settings withCrownRowLimit(int rows) {
-            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, rows, reuse, branching, poolNorm, poolDifferences);
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, rows, reuse, branching, poolNorm, poolDifferences, evaluationRoundoff);
         }
 
         public Settings withReuse(double rho) {
-            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho, branching, poolNorm, poolDifferences);
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, rho, branching, poolNorm, poolDifferences, evaluationRoundoff);
         }
 
         public Settings withBranching(int maxSubdomains) {
             return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, maxSubdomains, poolNorm,
-                    poolDifferences);
+                    poolDifferences, evaluationRoundoff);
         }
 
         public Settings withPoolNorm(boolean on) {
-            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, on, poolDifferences);
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, on, poolDifferences, evaluationRoundoff);
+        }
+
+        /**
+         * Radii that also hold for the model evaluated in floating point of unit roundoff u (2⁻²⁴: float, as the
+         * evaluator and the attacks run it; 0: the exact network only): docs/certified-mode.md, "The evaluator's rounding".
+         */
+        public Settings withEvaluationRoundoff(double u) {
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm, poolDifferences, u);
         }
 
         public Settings withPoolDifferences(boolean on) {
-            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm, on);
+            return new Settings(slopes, alphaSteps, intermediateAlphaSteps, crownRowLimit, reuse, branching, poolNorm, on, evaluationRoundoff);
         }
     }
 
@@ -190,6 +202,14 @@ public final class CrownNetwork implements LinearBoundNetwork {
     /** This network with or without difference rows at its non-overlapping MAX pools' inputs. */
     public CrownNetwork withPoolDifferences(boolean on) {
         return with(settings.withPoolDifferences(on));
+    }
+
+    /**
+     * This network's radii holding also for the model evaluated in floating point of unit roundoff u (0: the exact
+     * network only): docs/certified-mode.md, "The evaluator's rounding".
+     */
+    public CrownNetwork withEvaluationRoundoff(double u) {
+        return with(settings.withEvaluationRoundoff(u));
     }
 
     /** This network with the given number of alpha-CROWN steps on the margins and on every intermediate bound row. */

@@ -190,6 +190,17 @@ final class MaxPoolStage extends Stage {
      * y = v_j and i* = j).
      */
     static void poolLine(double[] l, double[] u, int k, double[] out, int at) {
+        for (int i = 0; i < k; i++) {
+            if (Double.isNaN(l[i]) || Double.isNaN(u[i])) {
+                // an unknown input: no line (NaN carries into the margins' A, so nothing is proven)
+                out[at] = 0;
+                out[at + 1] = 0;
+                out[at + 2] = 0;
+                out[at + 3] = Double.NaN;
+                out[at + 4] = 0;
+                return;
+            }
+        }
         int best = -1;
         double bestLow = Double.NEGATIVE_INFINITY;
         double top = Double.NEGATIVE_INFINITY;

@@ -105,6 +105,14 @@ final class Propagation {
      * (negative when some A_j &lt; 0: how far the bounds fall short, for the search's choice of ε).
      */
     double[][] radii() {
+        double u = net.settings.evaluationRoundoff();
+        double[] error = null;
+        if (u > 0) {
+            error = new double[samples * inputSize];
+            for (int i = 0; i < error.length; i++) {
+                error[i] = Rounding.inflate(u * magnitude(0, i));      // x into the evaluator's type: |fl(x) − x| ≤ u|x|
+            }
+        }
         for (int s = 0; s < depth; s++) {
             Stage st = stages.get(s);
             if (!(st instanceof LinearStage)) {
@@ -118,8 +126,96 @@ final class Propagation {
                 relax(s);
             }
             forwardBounds(s);
+            if (error != null) {
+                error = evaluationError(s, error, u);
+            }
         }
+        evaluationError = error;
         return margins();
+    }
+
+    /**
+     * Per (sample, unit) of the head's input, an upper end over the ball of |the evaluator's computed value − the exact
+     * one| ({@link CrownNetwork.Settings#evaluationRoundoff}; null: not asked for).
+     */
+    private double[] evaluationError;
+
+    /**
+     * docs/certified-mode.md, "The evaluator's rounding": from e ≥ |ṽ − v| at stage s's input (ṽ the evaluator's
+     * value at any x of the ball, v the exact one, |v| ≤ this pass's bounds) the same at its output. A product M v + b
+     * computed in unit roundoff u from weights rounded to it (|M̃ − M| ≤ u|M|), in any order, errs by at most
+     * |M|e + (γₙ(1 + u) + u)(|M|(|v| + e) + |b|) (Higham §3.5); an elementwise g by its Lipschitz constant times e plus
+     * {@link io.robustbounds.bounds.Rounding#ELEMENTWISE_ULPS}·u of its value plus 2u (ReLU and identity: e); a MAX
+     * pool by the window's largest e.
+     */
+    private double[] evaluationError(int s, double[] e, double u) {
+        Stage st = stages.get(s);
+        if (st instanceof LinearStage lin) {
+            double[] m = new double[e.length];
+            for (int i = 0; i < e.length; i++) {
+                m[i] = Rounding.up(magnitude(s, i) + e[i]);
+            }
+            double[] t = lin.absForward(e, samples);
+            double[] w = lin.absForward(m, samples);
+            long terms = lin instanceof AffineStage ? 8 : lin.forwardTerms();   // batch norm: (x − E)·γ/sqrt(Var + ε) + β
+            double g = Rounding.up(io.robustbounds.bounds.Rounding.gamma(terms, u) * (1 + u) + u);
+            double sums = Rounding.up(1 + 2 * Rounding.gamma(lin.forwardTerms() + 2));  // absForward's own rounding
+            double[] b = lin instanceof AffineStage a ? a.evaluationMagnitude() : lin.bias();
+            double[] be = lin.biasError();
+            double ee = Rounding.up(1 + lin.entryError());                             // |M| ≤ (1 + e)|M̂|
+            int out = lin.out;
+            double[] next = new double[samples * out];
+            for (int n = 0; n < samples; n++) {
+                for (int j = 0; j < out; j++) {
+                    int at = n * out + j;
+                    double bias = Math.abs(b[j]) + (be == null ? 0 : be[j]);
+                    next[at] = Rounding.inflate(sums * (ee * (t[at] + g * w[at]) + g * bias));
+                }
+            }
+            return next;
+        }
+        if (st instanceof ActivationStage a) {
+            if (a.g == Activation.RELU || a.g == Activation.IDENTITY) {
+                return e.clone();                                   // max(0, ·) and the identity add no rounding
+            }
+            double lip = a.g.firstDerivativeBound();
+            double ulps = io.robustbounds.bounds.Rounding.ELEMENTWISE_ULPS * u;
+            double[] next = new double[e.length];
+            for (int i = 0; i < e.length; i++) {
+                double moved = lip * e[i];
+                next[i] = Rounding.inflate((moved + ulps * (magnitude(s + 1, i) + moved) + 2 * u) * (1 + 2 * ulps));
+            }
+            return next;
+        }
+        return ((MaxPoolStage) st).forward(e, samples);             // |max ṽ − max v| ≤ max |ṽᵢ − vᵢ|
+    }
+
+    /** Per (sample, class), an upper end over the ball of |the evaluator's logit − the exact one|, or null. */
+    private double[] logitError() {
+        if (evaluationError == null) {
+            return null;
+        }
+        double u = net.settings.evaluationRoundoff();
+        int in = net.head.in;
+        int k = net.classes();
+        double[] hw = net.head.weight.values;
+        double g = Rounding.up(io.robustbounds.bounds.Rounding.gamma(in + 1, u) * (1 + u) + u);
+        double sums = Rounding.up(1 + 2 * Rounding.gamma(in + 2));
+        double[] out = new double[samples * k];
+        for (int n = 0; n < samples; n++) {
+            for (int c = 0; c < k; c++) {
+                double t = 0;
+                double w = 0;
+                for (int i = 0; i < in; i++) {
+                    double h = Math.abs(hw[c * in + i]);
+                    double e = evaluationError[n * in + i];
+                    t += h * e;
+                    w += h * (magnitude(depth, n * in + i) + e);
+                }
+                out[n * k + c] = Rounding.inflate(sums * (t + g * (w + Math.abs(net.head.b[c]))));
+            }
+        }
+        return out;
     }
 
     /**
@@ -607,6 +703,7 @@ final class Propagation {
         double[] beta = new double[samples * rows];
         double[] slack = new double[samples * rows];
         double[] hw = net.head.weight.values;
+        double[] logits = logitError();
         for (int n = 0; n < samples; n++) {
             int c = cls[n];
             int r = 0;
@@ -623,6 +720,10 @@ final class Propagation {
                 }
                 beta[row] = net.head.b[c] - net.head.b[j];
                 slack[row] = Rounding.inflate(Rounding.U * (abs + Math.abs(beta[row])));   // fl(H_c − H_j), fl(h_c − h_j)
+                if (logits != null) {
+                    // the evaluator's class is c wherever the exact margin exceeds both logits' rounding
+                    slack[row] = Rounding.inflate(slack[row] + logits[n * net.classes() + c] + logits[n * net.classes() + j]);
+                }
                 r++;
             }
         }

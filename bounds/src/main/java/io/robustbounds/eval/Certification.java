@@ -31,7 +31,8 @@ public final class Certification {
     /** For the models of a batch, in the order of their samples (one architecture: the batch's rows share a method). */
     public static Certification of(List<Model> models, EvalSettings settings) {
         int branching = settings.certification().branching();
-        return new Certification(models.stream().map(m -> Certified.of(m, branching)).toList(), settings);
+        // radii of the model as the evaluator and the attacks compute it (settings' type), not only of the exact one
+        return new Certification(models.stream().map(m -> Certified.of(m, branching, settings.dataType())).toList(), settings);
     }
 
     public static Certification of(Model model, EvalSettings settings) {

@@ -264,4 +264,14 @@ class PoolDominanceTest {
         }
         return c.signum() >= 0 && c.multiply(c).compareTo(e2.multiply(n2)) >= 0;
     }
+
+    /** An input whose bounds are unknown (NaN) gives its window no line: the margins then prove nothing, never a chord that ignores it. */
+    @Test
+    void aWindowWithAnUnknownInputHasNoLine() {
+        for (double[][] lu : new double[][][] {{{0, 0, 0}, {1, Double.NaN, 2}}, {{0, Double.NaN}, {2, 1}}, {{0, 0}, {2, Double.NaN}}}) {
+            double[] out = new double[5];
+            MaxPoolStage.poolLine(lu[0], lu[1], lu[0].length, out, 0);
+            assertTrue(Double.isNaN(out[3]), Arrays.toString(lu[1]) + ": " + Arrays.toString(out));
+        }
+    }
 }
