@@ -180,7 +180,7 @@ class SettingsTest {
         assertEquals("unknown key sweep.default.models (from --set); did you mean sweep.defaults.models?",
                 unknown(table, SweepConfig.schema(), "sweep.default.models=3"));
         // a sweep's bound modes are per cell: evaluation.mode is not a sweep key
-        assertEquals("unknown key evaluation.mode (from --set); keys of evaluation: batch-memory, certified, fgs-tolerance, jacobian-tolerance, max-lanczos-steps, precision",
+        assertEquals("unknown key evaluation.mode (from --set); keys of evaluation: attacks, batch-memory, certified, fgs-tolerance, jacobian-tolerance, max-lanczos-steps, precision",
                 unknown(table, SweepConfig.schema(), "evaluation.mode=sound"));
         // the cell keys' values as before
         SweepConfig c = SweepConfig.from(Settings.load(table, List.of("sweep.defaults.samples-per-model=7"), SweepConfig.schema()));
