@@ -37,7 +37,7 @@ final class AccuracyCommand implements Callable<Integer> {
         AccuracyJob.Outcome o;
         Settings s = options.load();
         boolean allowClassMismatch = SparkCommands.allowClassMismatch(s);
-        try (SparkSession spark = Sessions.create("robustbounds accuracy", s.getString("spark.master"))) {
+        try (SparkSession spark = Sessions.create("robustbounds accuracy", s.sparkMaster())) {
             o = AccuracyJob.run(spark, model, testSet, batch, allowClassMismatch);
         }
         long[][] c = o.confusion();

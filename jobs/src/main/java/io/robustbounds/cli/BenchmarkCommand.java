@@ -42,7 +42,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         BenchmarkJob.Config c = config(s);
         requireInputs(s);
         BenchmarkJob.Outcome o;
-        try (SparkSession spark = Sessions.create("robustbounds benchmark " + c.suite(), s.getString("spark.master"))) {
+        try (SparkSession spark = Sessions.create("robustbounds benchmark " + c.suite(), s.sparkMaster())) {
             Provenance provenance = Provenance.of(s);
             try (SparkProgress ignored = new SparkProgress(spark, "benchmark", SparkCommands.progressInterval(s))) {
                 o = BenchmarkJob.run(spark, c, provenance, entryRun(spark, s, c, provenance, EvaluationSettings.fgsUpperAuto(s)));
@@ -103,7 +103,8 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     /**
      * Every entry's inputs exist before any work (local paths; a URI is left to the job): its model, and its csv or else its
-     * test set. Paths are relative to the working directory.
+     * test set. Paths are relative to the working directory; a model or csv under conf/ or ../ missing there is the
+     * installation's (the example suite runs from any folder).
      */
     static void requireInputs(Settings s) {
         for (ConfigReader e : s.getObjectList("benchmark.entries")) {
@@ -113,10 +114,10 @@ final class BenchmarkCommand implements Callable<Integer> {
                     throw e.invalid("test-set", "names no file or folder (import the test set first, or give the entry a csv to import into it "
                             + "at each run)");
                 }
-            } else if (absent(csv)) {
+            } else if (absent(io.robustbounds.config.Installation.input(csv))) {
                 throw e.invalid("csv", "names no file");
             }
-            if (absent(e.getString("model"))) {
+            if (absent(e.getInputPath("model"))) {
                 throw e.invalid("model", "names no model folder or file");
             }
         }
@@ -181,7 +182,9 @@ final class BenchmarkCommand implements Callable<Integer> {
                 throw e.invalid("name", "must be letters, digits, '.', '_' or '-'");
             }
             String csv = e.getStringOr("csv", "");
-            entries.add(new BenchmarkJob.Entry(en, e.getString("model"), e.getString("test-set"), csv.isBlank() ? null : csv));
+            // conf/… and ../… inputs missing here are the installation's, as everywhere (Installation.input)
+            entries.add(new BenchmarkJob.Entry(en, e.getInputPath("model"), e.getString("test-set"),
+                    csv.isBlank() ? null : io.robustbounds.config.Installation.input(csv)));
         }
         if (entries.isEmpty()) {
             throw s.invalid("benchmark.entries", "must list at least one {name, model, test-set}");

@@ -31,8 +31,26 @@ final class CompareCommand implements Callable<Integer> {
     @Parameters(index = "1", description = "the second output, with the same columns")
     String right;
 
-    @Option(names = "--key", split = ",", defaultValue = "id", description = "key columns (default: ${DEFAULT-VALUE})")
+    @Option(names = "--key", split = ",", description = "key columns (default: those of model, id, bound_mode the outputs have: "
+            + "a result row is one sample of one model in one mode, an aggregate row one model and mode)")
     List<String> keys;
+
+    /** The keys asked for, or those of model, id, bound_mode both sides have; each must be a column of both. */
+    static List<String> keys(List<String> asked, String[] columns) {
+        List<String> have = List.of(columns);
+        List<String> keys = asked != null && !asked.isEmpty() ? asked
+                : List.of("model", "id", "bound_mode").stream().filter(have::contains).toList();
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("compare: no key columns: the outputs have none of model, id, bound_mode; name them with "
+                    + "--key (columns: " + String.join(", ", have) + ")");
+        }
+        for (String k : keys) {
+            if (!have.contains(k)) {
+                throw new IllegalArgumentException("compare: --key " + k + " is not a column of the outputs (columns: " + String.join(", ", have) + ")");
+            }
+        }
+        return keys;
+    }
 
     @Option(names = "--tolerance", defaultValue = "0", description = "relative tolerance for double columns (default: exact)")
     double tolerance;
@@ -46,7 +64,7 @@ final class CompareCommand implements Callable<Integer> {
                 System.out.println("compare: columns differ: " + List.of(a.columns()) + " vs " + List.of(b.columns()));
                 return 1;
             }
-            List<String> report = differences(a, b, keys, tolerance);
+            List<String> report = differences(a, b, keys(keys, a.columns()), tolerance);
             long rows = a.count();
             if (report.isEmpty()) {
                 System.out.println("compare: " + left + " and " + right + " agree on all " + rows + " rows"

@@ -81,7 +81,7 @@ final class JobCommands {
             EvaluateJob.Config c = SparkCommands.evaluate(s);
             SparkCommands.evaluateOptions(s, null); // checked before Spark starts
             SparkCommands.progressInterval(s);
-            try (SparkSession spark = Sessions.create("robustbounds evaluate", s.getString("spark.master"))) {
+            try (SparkSession spark = Sessions.create("robustbounds evaluate", s.sparkMaster())) {
                 evaluate(spark, s, c, System.out);
             }
             return 0;
@@ -97,7 +97,14 @@ final class JobCommands {
         public Integer call() throws Exception {
             Settings s = options.load();
             AggregateJob.Config c = SparkCommands.aggregate(s);
-            try (SparkSession spark = Sessions.create("robustbounds aggregate", s.getString("spark.master"))) {
+            for (String r : c.results()) {
+                if (!r.contains("://") && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(r))) {
+                    throw s.getStringList("aggregate.results").isEmpty()
+                            ? s.invalid("run.id", "has no evaluate results (" + r + "): run evaluate first, or name result folders in aggregate.results")
+                            : s.invalid("aggregate.results", "names no results folder: " + r);
+                }
+            }
+            try (SparkSession spark = Sessions.create("robustbounds aggregate", s.sparkMaster())) {
                 aggregate(spark, s, c, System.out);
             }
             return 0;
@@ -123,6 +130,7 @@ final class JobCommands {
             EvaluateJob.Config e = SparkCommands.evaluate(s);
             SparkCommands.evaluateOptions(s, null); // checked before the import and Spark start
             SparkCommands.progressInterval(s);
+            s.sparkMaster();                        // checked before the import, not in the session's background start
             AggregateJob.Config a = SparkCommands.aggregate(s);
             if (!noImport) {
                 importFeedsEvaluate(s, ImportConfigs.importCsv(s).output(), e.testSet());
@@ -140,7 +148,7 @@ final class JobCommands {
         private int pipeline(Settings s, EvaluateJob.Config e, AggregateJob.Config a) throws Exception {
             long t0 = System.nanoTime();
             java.util.concurrent.CompletableFuture<SparkSession> starting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                SparkSession spark = Sessions.create("robustbounds pipeline", s.getString("spark.master"));
+                SparkSession spark = Sessions.create("robustbounds pipeline", s.sparkMaster());
                 spark.sessionState(); // Spark SQL's catalog, analyzer and planner: 1–2 s cold, needed by the first query
                 return spark;
             });

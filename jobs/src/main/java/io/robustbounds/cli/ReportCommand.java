@@ -36,7 +36,7 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Settings s = options.load();
         ReportJob.Config c = config(s, results, aggregate, out);
-        try (SparkSession spark = Sessions.create("robustbounds report", s.getString("spark.master"))) {
+        try (SparkSession spark = Sessions.create("robustbounds report", s.sparkMaster())) {
             report(spark, s, c, System.out);
         }
         return 0;

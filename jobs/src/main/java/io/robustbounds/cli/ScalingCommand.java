@@ -40,7 +40,7 @@ final class ScalingCommand implements Callable<Integer> {
         try (io.robustbounds.output.OutputFolder folder = io.robustbounds.output.OutputFolder.claim(out, io.robustbounds.output.OutputFolder.Kind.SCALING)) {
             Model m = ModelFormat.read(model);
             ScalingAnalysis.Result r;
-            try (SparkSession spark = Sessions.create("robustbounds scaling", options.load().getString("spark.master"))) {
+            try (SparkSession spark = Sessions.create("robustbounds scaling", options.load().sparkMaster())) {
                 r = ScalingAnalysis.run(spark, m, results);
             }
             System.out.print(ScalingAnalysis.table(r, deltas, alphas));

@@ -52,6 +52,7 @@ public final class Settings extends ConfigReader {
                 throw new ConfigException("--set " + key + "=" + value + ": '" + comment + "' starts a comment in HOCON, so the value"
                         + " would end before it; quote the value: " + key + "=\"" + value.replace("\"", "\\\"") + "\"");
             }
+            value = bareList(schema, key, value);
             try {
                 over = ConfigFactory.parseString(key + " = " + value, fromSet).withFallback(over);
             } catch (com.typesafe.config.ConfigException e) {
@@ -70,6 +71,18 @@ public final class Settings extends ConfigReader {
         return s;
     }
 
+    /**
+     * {@code spark.master}, checked before Spark sees it (Spark's own refusal is a stack trace and a failed run): local,
+     * local[N], local[*], local[N,F], local-cluster[…], spark://…, yarn, k8s://…, mesos://….
+     */
+    public String sparkMaster() {
+        String m = getString("spark.master");
+        if (!m.matches("local(\\[(\\d+|\\*)(,\\s*\\d+)?])?|local-cluster\\[\\d+,\\s*\\d+,\\s*\\d+]|(spark|k8s|mesos)://\\S+|yarn")) {
+            throw invalid("spark.master", "must be local, local[N], local[*], spark://host:port (several: spark://h1:p1,h2:p2), yarn or k8s://…");
+        }
+        return m;
+    }
+
     /** The resolved configuration as JSON, for provenance. */
     public String toJson() {
         return config().root().render(ConfigRenderOptions.concise().setFormatted(true));
@@ -77,6 +90,27 @@ public final class Settings extends ConfigReader {
 
     public Map<String, Object> toMap() {
         return config().root().unwrapped();
+    }
+
+    /**
+     * A bare comma list on the command line (HOCON refuses {@code evaluation.mode=sound,certified}) as the key's type
+     * wants it: {@code [sound, certified]} for a list key ({@code evaluation.attacks=fgs,deepfool}), a quoted string for a
+     * string key ({@code evaluation.mode}). Values with quotes, brackets or braces are left as written.
+     */
+    static String bareList(Config schema, String key, String value) {
+        if (!value.contains(",") || value.matches(".*[\"\\[\\]{}].*") || schema == null) {
+            return value;
+        }
+        com.typesafe.config.ConfigValueType type;
+        try {
+            type = schema.hasPath(key) ? schema.getValue(key).valueType() : null;
+        } catch (com.typesafe.config.ConfigException e) {
+            return value;
+        }
+        if (type == com.typesafe.config.ConfigValueType.LIST) {
+            return "[" + value + "]";
+        }
+        return type == com.typesafe.config.ConfigValueType.STRING ? "\"" + value + "\"" : value;
     }
 
     /** "#" or "//" where HOCON reads it as a comment (outside a double-quoted string) in an override's value, else null. */

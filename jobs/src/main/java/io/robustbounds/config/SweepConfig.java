@@ -164,7 +164,7 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
         return new SweepConfig(s.getString("sweep.name"), seed, perUnit, Math.min(perStack, perUnit), partitions,
                 s.getBoolean("sweep.write-models"), precision, s.getDouble("evaluation.jacobian-tolerance", 0, 1),
                 s.getInt("evaluation.max-lanczos-steps", 1), s.getDouble("evaluation.fgs-tolerance", 0, 1), List.copyOf(cells),
-                s.getString("run.output"), runId, s.getString("spark.master"),
+                s.getString("run.output"), runId, s.sparkMaster(),
                 s.getIntOr("sweep.test-fail-after-units", 0, 0), EvaluationSettings.batchMemory(certified), EvaluationSettings.certification(certified),
                 EvaluationSettings.attacks(certified));
     }

@@ -56,4 +56,16 @@ class CompareCommandTest {
         assertEquals(List.of(), CompareCommand.differences(a, rows(row(1, Math.nextUp(0.5), 1, 2), row(2, Double.NaN, 3), row(3, 0.0)), none, 1e-12),
                 "within a relative tolerance");
     }
+
+    /** Without --key: a result row is (model, id, bound_mode), an aggregate row (model, bound_mode); a missing key is bad input. */
+    @Test
+    void keysDefaultToTheOutputsOwnAndMustBeColumns() {
+        assertEquals(List.of("model", "id", "bound_mode"), CompareCommand.keys(null, new String[] {"id", "model", "bound", "bound_mode"}));
+        assertEquals(List.of("model", "bound_mode"), CompareCommand.keys(List.of(), new String[] {"model", "bound_mode", "n", "mean"}));
+        assertEquals(List.of("x"), CompareCommand.keys(List.of("x"), new String[] {"x", "y"}));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> CompareCommand.keys(List.of("id"), new String[] {"model", "bound_mode", "n"}));
+        assertEquals("compare: --key id is not a column of the outputs (columns: model, bound_mode, n)", e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> CompareCommand.keys(null, new String[] {"a", "b"}));
+    }
 }

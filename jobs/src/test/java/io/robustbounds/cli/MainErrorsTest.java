@@ -50,6 +50,27 @@ class MainErrorsTest {
         return run("import-csv", "-c", CONF, "--set", "import-csv.input=\"" + input + "\"", "--set", "import-csv.output=\"" + out + "\"");
     }
 
+    /**
+     * Two inputs that reached Spark (a stack trace, exit 3): a spark.master Spark cannot parse, and aggregate of a run
+     * that has no evaluate results. Each is one line naming the key, exit 2, before Spark starts.
+     */
+    @Test
+    void sparkMasterAndMissingResultsAreInputErrors(@TempDir Path dir) {
+        Run master = run("evaluate", "-c", CONF, "--set", "spark.master=foo");
+        assertEquals(2, master.code(), master.err().toString());
+        assertEquals(1, master.err().size(), master.err().toString());
+        assertTrue(master.err().get(0).endsWith("spark.master must be local, local[N], local[*], spark://host:port (several: "
+                + "spark://h1:p1,h2:p2), yarn or k8s://…, got \"foo\""), master.err().toString());
+        Run none = run("aggregate", "-c", CONF, "--set", "run.output=\"" + dir + "\"", "--set", "run.id=nonexistent");
+        assertEquals(new Run(2, List.of("error: " + CONF + " with --set {run.output=\"" + dir + "\", run.id=nonexistent}: run.id has no "
+                + "evaluate results (" + dir.resolve("nonexistent/evaluate/results") + "): run evaluate first, or name result folders in "
+                + "aggregate.results, got \"nonexistent\"")), none);
+        for (String ok : List.of("local", "local[2]", "local[*]", "local[4,2]", "spark://127.0.0.1:7077", "yarn")) {
+            assertEquals(ok, io.robustbounds.config.Settings.load(Path.of(CONF), List.of("spark.master=\"" + ok + "\""),
+                    io.robustbounds.config.ConfigSchemas.main()).sparkMaster());
+        }
+    }
+
     @Test
     void binaryFileGivenAsCsv(@TempDir Path dir) throws Exception {
         byte[] bytes = new byte[64];

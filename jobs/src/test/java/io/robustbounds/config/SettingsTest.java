@@ -43,6 +43,22 @@ class SettingsTest {
     }
 
     /** Every configuration file under conf/ holds only known keys, and its values validate, so the examples never drift. */
+    /** A bare comma list on the command line, which HOCON refuses, is read as the key's type wants it. */
+    @Test
+    void bareCommaListsFromSet() {
+        Settings s = Settings.load(CONF.resolve("robustbounds.conf"), List.of("evaluation.mode=sound,certified",
+                "evaluation.attacks=fgs,deepfool"), ConfigSchemas.main());
+        assertEquals("sound,certified", s.getString("evaluation.mode"));
+        assertEquals(List.of("fgs", "deepfool"), s.getStringList("evaluation.attacks"));
+        assertEquals(List.of(io.robustbounds.bounds.BoundMode.SOUND, io.robustbounds.bounds.BoundMode.CERTIFIED),
+                EvaluationSettings.read(s).modes());
+        // as written where they are already HOCON
+        assertEquals("sound,certified", Settings.load(CONF.resolve("robustbounds.conf"), List.of("evaluation.mode=\"sound,certified\""),
+                ConfigSchemas.main()).getString("evaluation.mode"));
+        assertEquals(List.of("fgs", "l2-search"), Settings.load(CONF.resolve("robustbounds.conf"), List.of("evaluation.attacks=[fgs, l2-search]"),
+                ConfigSchemas.main()).getStringList("evaluation.attacks"));
+    }
+
     @Test
     void everyConfFileLoads() throws IOException {
         List<Path> files;
