@@ -21,7 +21,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The command line: one jar, one entry point, a subcommand per job. */
-@Command(name = "robustbounds", mixinStandardHelpOptions = true, version = "robustbounds 0.1.0",
+@Command(name = "robustbounds", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Lower bounds on the robustness to adversarial perturbations (Peck et al., NIPS 2017), "
                 + "checked against fast-gradient-sign attacks.",
         subcommands = {JobCommands.Pipeline.class, JobCommands.ImportCsv.class, JobCommands.ImportIdx.class, ImportUciCommand.class, ImportCifarCommand.class, ImportCaffeCommand.class, JobCommands.Evaluate.class, JobCommands.Aggregate.class,
@@ -65,6 +65,8 @@ public final class Main {
     /** Runs the command line and returns the exit code; every error is one line on standard error ({@link #report}). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        // every subcommand's -V / --version says the same (they printed nothing)
+        cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new Version()));
         ConfigHelp.install(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, commandLine.getErr()));
         try {
@@ -157,5 +159,13 @@ public final class Main {
             out.add(t);
         }
         return out;
+    }
+
+    /** The build's version (its Maven descriptor), as provenance records it. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"robustbounds " + io.robustbounds.spark.Provenance.version()};
+        }
     }
 }

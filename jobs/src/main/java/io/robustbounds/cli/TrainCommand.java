@@ -51,6 +51,13 @@ final class TrainCommand implements Callable<Integer> {
     /** Trains, checks the export, writes the model; returns it. */
     static Model run(Settings s, PrintStream out) throws IOException {
         TrainConfig c = TrainConfig.from(s);
+        for (String part : List.of("train", "test", "validation")) {
+            java.nio.file.Path p = part.equals("train") ? c.trainData() : part.equals("test") ? c.testData() : c.validationData();
+            if (p != null && !java.nio.file.Files.isDirectory(p)) {
+                throw s.invalid("train.data." + part, "names no test-set folder: import the data first (import-uci --out DIR writes "
+                        + "DIR/train, DIR/test and DIR/validation)");
+            }
+        }
         // claimed before training: a folder that is not a model is refused now, not after the training
         try (OutputFolder output = OutputFolder.claim(c.output(), OutputFolder.Kind.MODEL)) {
             return train(s, c, out);
@@ -143,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         provenance.put("accuracy", accuracy);
         provenance.put("export_check", check);
-        provenance.put("nd4j", nd4jVersion());
+        provenance.put("nd4j", io.robustbounds.spark.Provenance.nd4jVersion());
         provenance.put("java", System.getProperty("java.version"));
         provenance.put("platform", System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
                 + Runtime.getRuntime().availableProcessors() + " cores");
@@ -186,17 +193,4 @@ final class TrainCommand implements Callable<Integer> {
         return String.join(" → ", parts);
     }
 
-    /** nd4j-api's Maven version (its jar manifest has none). */
-    static String nd4jVersion() {
-        try (InputStream in = Nd4j.class.getResourceAsStream("/META-INF/maven/org.nd4j/nd4j-api/pom.properties")) {
-            if (in == null) {
-                return "unknown";
-            }
-            Properties p = new Properties();
-            p.load(in);
-            return p.getProperty("version", "unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 }

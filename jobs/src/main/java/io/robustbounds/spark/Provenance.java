@@ -26,7 +26,7 @@ public record Provenance(String tool, String created, String gitCommit, String j
         return new Provenance("robustbounds " + version(), Instant.now().toString(), currentGitCommit(),
                 System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")",
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-                implementationVersion(org.nd4j.linalg.factory.Nd4j.class), SparkInternals.sparkVersion(),
+                nd4jVersion(), SparkInternals.sparkVersion(),
                 // the kernel decides whether results are independent of batching (scripts/openblas-env); null: OpenBLAS chose
                 kernel.inUse(), kernel.chosen(), settings.source(), settings.toMap());
     }
@@ -62,13 +62,26 @@ public record Provenance(String tool, String created, String gitCommit, String j
     }
 
     public static String version() {
-        String v = implementationVersion(Provenance.class);
-        return v == null ? "dev" : v;
+        return mavenVersion(Provenance.class, "io.robustbounds/robustbounds-jobs", "dev");
     }
 
-    private static String implementationVersion(Class<?> c) {
-        Package p = c.getPackage();
-        return p == null ? null : p.getImplementationVersion();
+    /** nd4j-api's version (its jar manifest has none). */
+    public static String nd4jVersion() {
+        return mavenVersion(org.nd4j.linalg.factory.Nd4j.class, "org.nd4j/nd4j-api", "unknown");
+    }
+
+    /** The version in a jar's Maven descriptor (META-INF/maven/group/artifact/pom.properties), or {@code otherwise}. */
+    private static String mavenVersion(Class<?> inJar, String groupAndArtifact, String otherwise) {
+        try (InputStream in = inJar.getResourceAsStream("/META-INF/maven/" + groupAndArtifact + "/pom.properties")) {
+            if (in == null) {
+                return otherwise;
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", otherwise);
+        } catch (java.io.IOException e) {
+            return otherwise;
+        }
     }
 
     /** The commit recorded at build time (git.properties), else the working directory's checkout, else "unknown". */

@@ -37,6 +37,9 @@ class ProvenanceTest {
         // a clone of the project (CI's too) is a git checkout: the commit is known, as 40 hex digits (+ "-dirty")
         assertTrue(j.get("git_commit").asText().matches("[0-9a-f]{40}(-dirty)?"), j.get("git_commit").toString());
         assertTrue(j.get("tool").asText().startsWith("robustbounds "), j.get("tool").toString());
+        // versions from the jars' Maven descriptors (nd4j-api's manifest has none: it was null)
+        assertTrue(j.get("nd4j").asText().matches("\\d+\\.\\d+\\.\\d+.*"), j.get("nd4j").toString());
+        assertTrue(j.get("spark").asText().matches("\\d+\\.\\d+\\.\\d+.*"), j.get("spark").toString());
         assertTrue(j.get("java").asText().startsWith(System.getProperty("java.version")), j.get("java").toString());
         OpenblasKernel k = OpenblasKernel.current();
         assertEquals(String.valueOf(k.inUse()), j.get("openblas_coretype").asText());
