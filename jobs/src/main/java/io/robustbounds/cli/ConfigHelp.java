@@ -83,10 +83,74 @@ final class ConfigHelp {
         width = Math.min(width, 56);
         for (Map.Entry<String, ConfigValue> e : entries) {
             String line = e.getKey() + " = " + value(e.getValue());
-            String comment = String.join(" ", e.getValue().origin().comments().stream().map(String::strip).toList());
+            String comment = comment(e.getValue());
             out.append("  ").append(comment.isEmpty() ? line : String.format("%-" + width + "s  %s", line, comment)).append('\n');
         }
         return out.toString();
+    }
+
+    /**
+     * A key's comment as the file lays it out: the comment beside it and the comment-only lines below aligned with it
+     * (its continuation); without one, the comment lines above it that continue no other key's. Typesafe's own
+     * attachment gives a continuation line to the next key instead. Falls back to Typesafe's where the file cannot be read.
+     */
+    static String comment(ConfigValue v) {
+        List<String> lines = v.origin().url() == null ? null : LINES.computeIfAbsent(v.origin().url().toString(), ConfigHelp::read);
+        int at = v.origin().lineNumber() - 1;
+        if (lines == null || at < 0 || at >= lines.size()) {
+            return String.join(" ", v.origin().comments().stream().map(String::strip).toList());
+        }
+        List<String> parts = new ArrayList<>();
+        int col = hash(lines.get(at));
+        if (col >= 0) {
+            parts.add(lines.get(at).substring(col + 1).strip());
+            for (int j = at + 1; j < lines.size() && lines.get(j).strip().startsWith("#") && lines.get(j).indexOf('#') == col; j++) {
+                parts.add(lines.get(j).substring(col + 1).strip());
+            }
+            return String.join(" ", parts);
+        }
+        int top = at;
+        while (top > 0 && lines.get(top - 1).strip().startsWith("#")) {
+            top--;
+        }
+        int above = top > 0 ? hash(lines.get(top - 1)) : -1;        // the line before the block: a key with its own comment?
+        for (int j = top; j < at; j++) {
+            if (above >= 0 && lines.get(j).indexOf('#') == above) {
+                continue;                                           // that key's continuation
+            }
+            above = -1;
+            parts.add(lines.get(j).strip().substring(1).strip());
+        }
+        return String.join(" ", parts);
+    }
+
+    private static final Map<String, List<String>> LINES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static List<String> read(String url) {
+        try (java.io.InputStream in = new java.net.URL(url).openStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** The column of a line's comment after some content ('#' outside double quotes), or −1. */
+    private static int hash(String line) {
+        if (line.strip().startsWith("#")) {
+            return -1;
+        }
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '\\' && quoted) {
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '#' && !quoted) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static int block(Keys keys, String key) {

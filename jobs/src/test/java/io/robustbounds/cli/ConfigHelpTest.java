@@ -39,6 +39,10 @@ class ConfigHelpTest {
         assertTrue(h.lines().anyMatch(l -> l.strip().startsWith("evaluate.batch-size = 8192") && l.contains("rows per batch")), "with its comment");
         assertTrue(h.contains("--limit=N") && h.contains("--fraction=F") && h.contains("--seed=S"), h);
         assertTrue(!h.contains("import-csv.input"), "only the keys evaluate reads");
+        // a comment continued on the next line belongs to its key, not to the key after it
+        assertTrue(h.lines().anyMatch(l -> l.strip().startsWith("evaluation.mode = \"paper\"") && l.contains("| certified (proven")), h);
+        assertTrue(h.lines().anyMatch(l -> l.strip().equals("evaluation.jacobian-tolerance = 1.0E-4")), h);
+        assertTrue(h.lines().anyMatch(l -> l.strip().startsWith("aggregate.summaries-on-driver-mb") && l.endsWith("reach the driver)")), h);
     }
 
     @Test
