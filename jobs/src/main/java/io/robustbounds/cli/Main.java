@@ -69,6 +69,13 @@ public final class Main {
         cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new Version()));
         ConfigHelp.install(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, commandLine.getErr()));
+        // a wrong option: the error and where to look, not the whole help with its configuration keys
+        cli.setParameterExceptionHandler((e, ignored) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("error: " + e.getMessage());
+            c.getErr().println("(" + c.getCommandSpec().qualifiedName() + " --help lists the options and configuration keys)");
+            return BAD_INPUT;
+        });
         try {
             return cli.execute(args);
         } catch (RuntimeException | Error e) { // what escapes picocli's handler (an Error such as a native library that cannot load)

@@ -71,6 +71,13 @@ class MainErrorsTest {
         }
     }
 
+    /** A wrong option is one error line and a pointer to --help (it printed the whole help, configuration keys and all). */
+    @Test
+    void aWrongOptionIsOneErrorAndAPointer() {
+        assertEquals(new Run(2, List.of("error: Unknown option: '--bogus'", "(robustbounds evaluate --help lists the options and configuration keys)")),
+                run("evaluate", "--bogus"));
+    }
+
     @Test
     void binaryFileGivenAsCsv(@TempDir Path dir) throws Exception {
         byte[] bytes = new byte[64];
