@@ -60,7 +60,7 @@ final class ReportCommand implements Callable<Integer> {
             o = ReportJob.run(spark, c, Provenance.of(s));
         }
         out.printf(Locale.ROOT, "%nreport: %d rows of %d model(s), %d figures, %.1f s → %s%n%s", o.rows(), o.models().size(), o.figures().size(),
-                o.seconds(), o.html(), io.robustbounds.report.ConsoleSummary.ofModes(o.totals()));
+                o.seconds(), o.html(), io.robustbounds.report.ConsoleSummary.ofModes(o.totals(), o.models().size()));
         return o;
     }
 

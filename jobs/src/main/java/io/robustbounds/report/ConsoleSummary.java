@@ -18,11 +18,15 @@ public final class ConsoleSummary {
     private ConsoleSummary() {
     }
 
-    /** One line per mode over every model of a report. */
-    public static String ofModes(List<ModeTotal> totals) {
+    /** One line per mode over every model of a report; with several models the lines say they pool them. */
+    public static String ofModes(List<ModeTotal> totals, int models) {
         StringBuilder b = new StringBuilder();
         for (ModeTotal t : totals) {
-            b.append(line("  " + Format.mode(t.mode()), t.n(), t.violations(), t.boundMedian(), t.tightnessMedian(), null));
+            b.append(line("  " + Format.mode(t.mode()) + (models > 1 ? ", " + models + " models pooled" : ""), t.n(), t.violations(),
+                    t.boundMedian(), t.tightnessMedian(), null));
+        }
+        if (models > 1) {
+            b.append("  (per model: the report's summary table)\n");
         }
         return b.toString();
     }

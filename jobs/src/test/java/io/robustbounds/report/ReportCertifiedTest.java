@@ -102,10 +102,14 @@ class ReportCertifiedTest {
         for (ModeTotal t : totals) {
             assertEquals(400, t.n());
         }
-        String console = ConsoleSummary.ofModes(totals);
+        String console = ConsoleSummary.ofModes(totals, 1);
         assertEquals(3, console.lines().count(), console);
         assertTrue(console.lines().allMatch(l -> l.matches("  (certified|paper \\(not a guarantee\\)|sound): 400 samples, \\d+ violations?, "
                 + "median bound [0-9.e-]+, median tightness [0-9.e-]+")), console);
+        // several models: the lines say they pool them
+        String pooled = ConsoleSummary.ofModes(totals, 2);
+        assertTrue(pooled.lines().limit(3).allMatch(l -> l.contains(", 2 models pooled: 400 samples")), pooled);
+        assertTrue(pooled.contains("(per model: the report's summary table)"), pooled);
     }
 
     @Test
