@@ -70,6 +70,15 @@ public final class CertifiedRadius {
      * @param upper per sample an upper end for the search (e.g. the smallest adversarial norm found), NaN or null for none
      */
     public static Result search(LinearBoundNetwork net, double[] x, int n, double[] lower, double[] upper, Settings settings) {
+        return search(net, x, n, lower, upper, settings, null);
+    }
+
+    /**
+     * {@link #search(LinearBoundNetwork, double[], int, double[], double[], Settings)} telling {@code finished} (on the
+     * calling thread; null: nobody) how many samples' searches ended after each step, for progress lines.
+     */
+    public static Result search(LinearBoundNetwork net, double[] x, int n, double[] lower, double[] upper, Settings settings,
+            java.util.function.IntConsumer finished) {
         int[] predicted = net.predict(x, n);
         double[] radius = new double[n];
         int[] steps = new int[n];
@@ -83,7 +92,7 @@ public final class CertifiedRadius {
             double[] xs = java.util.Arrays.copyOfRange(x, from * d, (from + m) * d);
             int[] cls = java.util.Arrays.copyOfRange(predicted, from, from + m);
             LinearBoundNetwork.Session session = net.session(xs, m, cls, perSample <= 0 ? settings.batchMemory() : settings.batchMemory() / 2);
-            searchGroup(session, m, from, lower, upper, settings, radius, steps, hiOut);
+            searchGroup(session, m, from, lower, upper, settings, radius, steps, hiOut, finished);
         }
         return new Result(predicted, radius, steps, hiOut);
     }
@@ -98,7 +107,7 @@ public final class CertifiedRadius {
      * the same ε is propagated again, afresh.
      */
     private static void searchGroup(LinearBoundNetwork.Session session, int m, int from, double[] lower, double[] upper, Settings settings,
-            double[] radius, int[] steps, double[] hiOut) {
+            double[] radius, int[] steps, double[] hiOut, java.util.function.IntConsumer finished) {
         double[] lo = new double[m];
         double[] hi = new double[m];
         double[] cap = new double[m];
@@ -135,6 +144,7 @@ public final class CertifiedRadius {
                 }
             }
             LinearBoundNetwork.Step r = session.propagate(rows, e);
+            int ended = 0;
             for (int j = 0; j < active; j++) {
                 int k = rows[j];
                 steps[from + k]++;
@@ -156,6 +166,7 @@ public final class CertifiedRadius {
                 if (top <= lo[k] || Double.isFinite(top) && top - lo[k] <= settings.relativeTolerance() * top
                         || Double.isNaN(hi[k]) && !(4 * e[j] < Double.MAX_VALUE / 4)) {
                     done[k] = true;
+                    ended++;
                     continue;
                 }
                 if (Double.isNaN(hi[k])) {
@@ -171,10 +182,18 @@ public final class CertifiedRadius {
                     }
                 }
             }
+            if (finished != null && ended > 0) {
+                finished.accept(ended);
+            }
         }
+        int left = 0;
         for (int k = 0; k < m; k++) {
             radius[from + k] = lo[k];
             hiOut[from + k] = hi[k];
+            left += done[k] ? 0 : 1;                 // out of steps
+        }
+        if (finished != null && left > 0) {
+            finished.accept(left);
         }
     }
 

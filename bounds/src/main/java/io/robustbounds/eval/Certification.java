@@ -29,6 +29,12 @@ public final class Certification {
     }
 
     /** For the models of a batch, in the order of their samples (one architecture: the batch's rows share a method). */
+    /**
+     * Set by a caller that shows progress (the evaluate job's tasks): told, on the calling thread, how many samples'
+     * certified searches ended, while {@link #apply} runs (a LeNet-5 batch takes minutes). Null: nobody.
+     */
+    public static final ThreadLocal<java.util.function.IntConsumer> FINISHED = new ThreadLocal<>();
+
     public static Certification of(List<Model> models, EvalSettings settings) {
         int branching = settings.certification().branching();
         // radii of the model as the evaluator and the attacks compute it (settings' type), not only of the exact one
@@ -66,8 +72,12 @@ public final class Certification {
             double[] x = Arrays.copyOfRange(samples, from * d, (from + perModel) * d);
             double[] lower = sound == null || c.fixedRadius() ? null : Arrays.copyOfRange(sound, from, from + perModel);
             double[] upper = Arrays.copyOfRange(r.attackNorm(), from, from + perModel);
+            java.util.function.IntConsumer finished = FINISHED.get();
             CertifiedRadius.Result found = c.fixedRadius() ? atRadius(net, x, perModel, c.radius(), settings.batchMemory())
-                    : CertifiedRadius.search(net, x, perModel, lower, upper, search);
+                    : CertifiedRadius.search(net, x, perModel, lower, upper, search, finished);
+            if (finished != null && c.fixedRadius()) {
+                finished.accept(perModel);
+            }
             for (int i = 0; i < perModel; i++) {
                 int s = from + i;
                 bound[s] = found.predicted()[i] == r.predicted()[s] ? found.radius()[i] : 0;

@@ -127,4 +127,23 @@ class CertifiedSearchTest {
         }
         assertEquals(roots.length, r.steps().length);
     }
+
+    /** The progress callback hears of every sample once, as its search ends: the total is n, in more than one step. */
+    @Test
+    void progressHearsOfEachSampleAsItsSearchEnds() {
+        double[] roots = {0.5, 3, 12.2, 17.9, 40};
+        Curve net = new Curve(roots, false, true);
+        java.util.List<Integer> calls = new java.util.ArrayList<>();
+        CertifiedRadius.Result r = CertifiedRadius.search(net, new double[] {0, 1, 2, 3, 4}, roots.length, null, null,
+                CertifiedRadius.Settings.defaults(), calls::add);
+        assertEquals(roots.length, calls.stream().mapToInt(Integer::intValue).sum(), calls.toString());
+        int most = java.util.Arrays.stream(r.steps()).max().orElseThrow();
+        int least = java.util.Arrays.stream(r.steps()).min().orElseThrow();
+        assertTrue(least == most || calls.size() >= 2, "samples ending at different steps are told apart: " + calls);
+        // out of steps: told at the end
+        java.util.List<Integer> capped = new java.util.ArrayList<>();
+        CertifiedRadius.search(net, new double[] {0, 1, 2, 3, 4}, roots.length, null, null,
+                new CertifiedRadius.Settings(1e-2, 1, 1.0, 256L << 20), capped::add);
+        assertEquals(roots.length, capped.stream().mapToInt(Integer::intValue).sum(), capped.toString());
+    }
 }
