@@ -29,6 +29,8 @@ public final class HadoopFiles {
 
     /** Writes {@code bytes} next to {@code target} and renames it into place (the rename is the commit). */
     public static void commitBytes(FileSystem fs, Path target, byte[] bytes) throws IOException {
+        // the local file system without its checksum layer: small outputs (tables, provenance) get no .NAME.crc beside them
+        fs = fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fs;
         Path tmp = aside(target);
         try (FSDataOutputStream out = fs.create(tmp, true)) {
             out.write(bytes);
