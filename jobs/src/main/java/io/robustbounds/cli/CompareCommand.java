@@ -110,6 +110,9 @@ final class CompareCommand implements Callable<Integer> {
         if (unmatched > 0) {
             report.add(unmatched + " rows have no partner");
         }
+        // every column's count of differing rows in one pass over the join (a pass per column took minutes at 10⁵ rows)
+        List<String> names = new ArrayList<>();
+        List<Column> counts = new ArrayList<>();
         for (StructField f : a.schema().fields()) {
             if (keys.contains(f.name())) {
                 continue;
@@ -122,9 +125,16 @@ final class CompareCommand implements Callable<Integer> {
                             .gt(org.apache.spark.sql.functions.greatest(org.apache.spark.sql.functions.abs(x), org.apache.spark.sql.functions.abs(y)).multiply(tolerance)))
                     : floating ? x.cast("string").eqNullSafe(y.cast("string")).unary_$bang()
                     : x.eqNullSafe(y).unary_$bang();
-            long n = joined.where(differs).count();
-            if (n > 0) {
-                report.add(f.name() + ": " + n + " rows differ");
+            names.add(f.name());
+            counts.add(org.apache.spark.sql.functions.sum(org.apache.spark.sql.functions.when(differs, 1L).otherwise(0L)));
+        }
+        if (!counts.isEmpty()) {
+            Row n = joined.agg(counts.get(0), counts.subList(1, counts.size()).toArray(new Column[0])).first();
+            for (int i = 0; i < names.size(); i++) {
+                long differing = n.isNullAt(i) ? 0 : n.getLong(i);
+                if (differing > 0) {
+                    report.add(names.get(i) + ": " + differing + " rows differ");
+                }
             }
         }
         return report;
