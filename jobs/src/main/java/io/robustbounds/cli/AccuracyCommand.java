@@ -17,10 +17,10 @@ final class AccuracyCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
 
-    @Option(names = "--model", required = true, description = "model folder or zip")
+    @Option(names = "--model", description = "model folder or zip (default: the configuration's evaluate.model)")
     String model;
 
-    @Option(names = "--test-set", required = true, description = "Parquet test set (folder of part files)")
+    @Option(names = "--test-set", description = "Parquet test set, a folder of part files (default: the configuration's evaluate.test-set)")
     String testSet;
 
     @Option(names = "--batch", defaultValue = "1024", description = "samples per forward batch (default: ${DEFAULT-VALUE})")
@@ -36,6 +36,9 @@ final class AccuracyCommand implements Callable<Integer> {
         }
         AccuracyJob.Outcome o;
         Settings s = options.load();
+        // without the options, the model and test set evaluate would use (the demo's, by default)
+        String model = this.model != null ? this.model : s.getInputPath("evaluate.model");
+        String testSet = this.testSet != null ? this.testSet : s.getInputPath("evaluate.test-set");
         boolean allowClassMismatch = SparkCommands.allowClassMismatch(s);
         try (SparkSession spark = Sessions.create("robustbounds accuracy", s.sparkMaster())) {
             o = AccuracyJob.run(spark, model, testSet, batch, allowClassMismatch);

@@ -29,9 +29,10 @@ final class GenerateCommands {
         int units;
         @Option(names = "--classes", defaultValue = "5", description = "classes (default: ${DEFAULT-VALUE})")
         int classes;
-        @Option(names = "--activation", defaultValue = "tanh", description = "tanh | sigmoid | softplus | relu | identity")
+        @Option(names = "--activation", defaultValue = "tanh", description = "tanh | sigmoid | softplus | relu | identity (default: ${DEFAULT-VALUE})")
         String activation;
-        @Option(names = "--seed", defaultValue = "1")
+        @Option(names = "--seed", defaultValue = "1", description = "the generator's seed: the same seed and shape give the same model "
+                + "and samples (default: ${DEFAULT-VALUE})")
         long seed;
 
         RandomMlp spec() {
@@ -43,9 +44,9 @@ final class GenerateCommands {
     static final class RandomModel implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Shape shape;
-        @Option(names = "--index", defaultValue = "0", description = "model index within the seed")
+        @Option(names = "--index", defaultValue = "0", description = "model index within the seed (default: ${DEFAULT-VALUE})")
         long index;
-        @Option(names = "--out", required = true)
+        @Option(names = "--out", required = true, description = "the model folder to write (absent, empty or a model)")
         Path out;
 
         @Override
@@ -63,11 +64,12 @@ final class GenerateCommands {
     static final class RandomTestSet implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Shape shape;
-        @Option(names = "--rows", required = true)
+        @Option(names = "--rows", required = true, description = "samples to write")
         long rows;
-        @Option(names = "--rows-per-file", defaultValue = "125000")
+        @Option(names = "--rows-per-file", defaultValue = "125000", description = "rows per Parquet file (default: ${DEFAULT-VALUE})")
         long rowsPerFile;
-        @Option(names = "--out", required = true)
+        @Option(names = "--out", required = true, description = "the test-set folder to write (absent, empty or a test set); only "
+                + "--input-size and --seed decide the samples, the other shape options match random-model's")
         Path out;
 
         @Override

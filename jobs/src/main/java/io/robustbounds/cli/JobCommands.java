@@ -38,8 +38,21 @@ final class JobCommands {
         @Mixin
         ConfigOptions options;
 
+        @picocli.CommandLine.Option(names = "--images", paramLabel = "FILE", description = "the IDX images file: import-idx.images")
+        String images;
+
+        @picocli.CommandLine.Option(names = "--labels", paramLabel = "FILE", description = "the IDX labels file: import-idx.labels")
+        String labels;
+
+        @picocli.CommandLine.Option(names = "--out", paramLabel = "DIR", description = "the test set to write: import-idx.output")
+        String out;
+
         @Override
         public Integer call() throws Exception {
+            // shorthands of the keys, as import-uci's and import-caffe's options are
+            Shorthands.set(options, "import-idx.images", images);
+            Shorthands.set(options, "import-idx.labels", labels);
+            Shorthands.set(options, "import-idx.output", out);
             importIdx(options.load(), System.out);
             return 0;
         }

@@ -111,6 +111,9 @@ class MainErrorsTest {
         Path images = dir.resolve("images.idx");
         assertEquals(new Run(2, List.of("error: " + images + ": no such file or folder")), run("import-idx", "-c", CONF, "--set",
                 "import-idx.images=\"" + images + "\"", "--set", "import-idx.labels=\"\"", "--set", "import-idx.output=\"" + dir.resolve("set") + "\""));
+        // the same through import-idx's options, shorthands of those keys
+        assertEquals(new Run(2, List.of("error: " + images + ": no such file or folder")), run("import-idx", "-c", CONF, "--images",
+                images.toString(), "--labels", "", "--out", dir.resolve("set").toString()));
         Path conf = dir.resolve("none.conf");
         assertEquals(new Run(2, List.of("error: " + conf + ": configuration file not found")), run("import-csv", "-c", conf.toString()));
     }
