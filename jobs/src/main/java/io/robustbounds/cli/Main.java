@@ -155,7 +155,22 @@ public final class Main {
             m = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getName() : t.getMessage();
         }
         // Spark's error class and SQL state ("[FAILED_READ_FILE.NO_HINT] ... SQLSTATE: KD001") say nothing to a user
-        return m.strip().lines().findFirst().orElse(m).replaceFirst("^\\[[A-Z0-9_.]+\\] ", "").replaceFirst("\\s*SQLSTATE: \\w+\\s*$", "");
+        m = m.strip().lines().findFirst().orElse(m).replaceFirst("^\\[[A-Z0-9_.]+\\] ", "").replaceFirst("\\s*SQLSTATE: \\w+\\s*$", "");
+        return m + lookedIn(m);
+    }
+
+    /**
+     * Where a missing conf/… or ../… input was looked for (the working folder, then the installation: {@link
+     * io.robustbounds.config.Installation#input}), for a message that starts with such a path and says it is missing.
+     */
+    static String lookedIn(String message) {
+        java.nio.file.Path home = io.robustbounds.config.Installation.home();
+        boolean missing = message.contains(": no such file");
+        if (home == null || !missing || !(message.startsWith("../") || message.startsWith("conf/"))) {
+            return "";
+        }
+        return " (looked for in " + java.nio.file.Path.of("").toAbsolutePath() + " and in the installation " + home
+                + "; ../shared is the data folder beside the project)";
     }
 
     /** The exception and its causes, each once. */

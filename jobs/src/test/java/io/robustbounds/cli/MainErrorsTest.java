@@ -71,6 +71,24 @@ class MainErrorsTest {
         }
     }
 
+    /** A missing ../… or conf/… input says where it was looked for: the working folder and the installation. */
+    @Test
+    void aMissingSharedInputSaysWhereItWasLookedFor(@TempDir Path dir) {
+        String old = System.getProperty(io.robustbounds.config.Installation.HOME);
+        System.setProperty(io.robustbounds.config.Installation.HOME, dir.toString());
+        try {
+            assertEquals("../shared/x.data: no such file (looked for in " + Path.of("").toAbsolutePath() + " and in the installation " + dir
+                    + "; ../shared is the data folder beside the project)", Main.message(new IllegalArgumentException("../shared/x.data: no such file")));
+            assertEquals("/data/x.data: no such file", Main.message(new IllegalArgumentException("/data/x.data: no such file")), "an absolute path: as it is");
+        } finally {
+            if (old == null) {
+                System.clearProperty(io.robustbounds.config.Installation.HOME);
+            } else {
+                System.setProperty(io.robustbounds.config.Installation.HOME, old);
+            }
+        }
+    }
+
     /** A wrong option is one error line and a pointer to --help (it printed the whole help, configuration keys and all). */
     @Test
     void aWrongOptionIsOneErrorAndAPointer() {
