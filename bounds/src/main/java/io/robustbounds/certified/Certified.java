@@ -69,7 +69,7 @@ public final class Certified {
         List<TrunkLayer> prefix = layers.subList(0, cut + 1).stream().map(TrunkLayer.class::cast).toList();
         CrownNetwork rest = CrownNetwork.of(model.name(), shape, layers.subList(cut + 1, layers.size()), model);
         return new LipschitzPrefix(prefix, model.input().shape(), rest,
-                "crown+lipschitz(layers 0-" + cut + ", cut at " + layers.get(cut).kind() + ")");
+                "crown+lipschitz(layers 0-" + cut + ", cut at " + layers.get(cut).kind() + ")", 0);
     }
 
     /** A Lipschitz prefix then CROWN (the explicitly labelled fallback). */
@@ -85,10 +85,6 @@ public final class Certified {
         /** The evaluator's unit roundoff (0: the exact network only) and its rounding of each prefix layer. */
         private final double evaluationRoundoff;
         private final io.robustbounds.bounds.Rounding.Layer[] evaluationRounding;
-
-        LipschitzPrefix(List<TrunkLayer> prefix, long[] inputShape, CrownNetwork rest, String description) {
-            this(prefix, inputShape, rest, description, 0);
-        }
 
         LipschitzPrefix(List<TrunkLayer> prefix, long[] inputShape, CrownNetwork rest, String description, double evaluationRoundoff) {
             this.evaluationRoundoff = evaluationRoundoff;

@@ -77,7 +77,7 @@ public final class CertifiedBench {
                     // -Dcertified.branching=8,16,...: the ReLU MLPs again with at most that many subdomains (same attacks)
                     for (String b : System.getProperty("certified.branching", "").split(",")) {
                         if (!b.isBlank() && a == Activation.RELU) {
-                            out.put(key + "-bab" + b.trim(), run(m, ((CrownNetwork) Certified.of(m, Integer.parseInt(b.trim()), EVALUATION)),
+                            out.put(key + "-bab" + b.trim(), run(m, Certified.of(m, Integer.parseInt(b.trim()), EVALUATION),
                                     x, mlpSamples, false));
                         }
                     }

@@ -151,28 +151,7 @@ final class Propagation {
     private double[] evaluationError(int s, double[] e, double u) {
         Stage st = stages.get(s);
         if (st instanceof LinearStage lin) {
-            double[] m = new double[e.length];
-            for (int i = 0; i < e.length; i++) {
-                m[i] = Rounding.up(magnitude(s, i) + e[i]);
-            }
-            double[] t = lin.absForward(e, samples);
-            double[] w = lin.absForward(m, samples);
-            long terms = lin instanceof AffineStage ? 8 : lin.forwardTerms();   // batch norm: (x − E)·γ/sqrt(Var + ε) + β
-            double g = Rounding.up(io.robustbounds.bounds.Rounding.gamma(terms, u) * (1 + u) + u);
-            double sums = Rounding.up(1 + 2 * Rounding.gamma(lin.forwardTerms() + 2));  // absForward's own rounding
-            double[] b = lin instanceof AffineStage a ? a.evaluationMagnitude() : lin.bias();
-            double[] be = lin.biasError();
-            double ee = Rounding.up(1 + lin.entryError());                             // |M| ≤ (1 + e)|M̂|
-            int out = lin.out;
-            double[] next = new double[samples * out];
-            for (int n = 0; n < samples; n++) {
-                for (int j = 0; j < out; j++) {
-                    int at = n * out + j;
-                    double bias = Math.abs(b[j]) + (be == null ? 0 : be[j]);
-                    next[at] = Rounding.inflate(sums * (ee * (t[at] + g * w[at]) + g * bias));
-                }
-            }
-            return next;
+            return productError(lin, s, e, u);
         }
         if (st instanceof ActivationStage a) {
             if (a.g == Activation.RELU || a.g == Activation.IDENTITY) {
@@ -190,32 +169,38 @@ final class Propagation {
         return ((MaxPoolStage) st).forward(e, samples);             // |max ṽ − max v| ≤ max |ṽᵢ − vᵢ|
     }
 
-    /** Per (sample, class), an upper end over the ball of |the evaluator's logit − the exact one|, or null. */
-    private double[] logitError() {
-        if (evaluationError == null) {
-            return null;
+    /**
+     * The product M v + b of {@code lin}, whose input is value {@code s}, as the evaluator computes it: from e at its input,
+     * |M|e + (γₙ(1 + u) + u)(|M|(|v| + e) + |b|) at its output ({@link #evaluationError}).
+     */
+    private double[] productError(LinearStage lin, int s, double[] e, double u) {
+        double[] m = new double[e.length];
+        for (int i = 0; i < e.length; i++) {
+            m[i] = Rounding.up(magnitude(s, i) + e[i]);
         }
-        double u = net.settings.evaluationRoundoff();
-        int in = net.head.in;
-        int k = net.classes();
-        double[] hw = net.head.weight.values;
-        double g = Rounding.up(io.robustbounds.bounds.Rounding.gamma(in + 1, u) * (1 + u) + u);
-        double sums = Rounding.up(1 + 2 * Rounding.gamma(in + 2));
-        double[] out = new double[samples * k];
+        double[] t = lin.absForward(e, samples);
+        double[] w = lin.absForward(m, samples);
+        long terms = lin instanceof AffineStage ? 8 : lin.forwardTerms();   // batch norm: (x − E)·γ/sqrt(Var + ε) + β
+        double g = Rounding.up(io.robustbounds.bounds.Rounding.gamma(terms, u) * (1 + u) + u);
+        double sums = Rounding.up(1 + 2 * Rounding.gamma(lin.forwardTerms() + 2));  // absForward's own rounding
+        double[] b = lin instanceof AffineStage a ? a.evaluationMagnitude() : lin.bias();
+        double[] be = lin.biasError();
+        double ee = Rounding.up(1 + lin.entryError());                             // |M| ≤ (1 + e)|M̂|
+        int out = lin.out;
+        double[] next = new double[samples * out];
         for (int n = 0; n < samples; n++) {
-            for (int c = 0; c < k; c++) {
-                double t = 0;
-                double w = 0;
-                for (int i = 0; i < in; i++) {
-                    double h = Math.abs(hw[c * in + i]);
-                    double e = evaluationError[n * in + i];
-                    t += h * e;
-                    w += h * (magnitude(depth, n * in + i) + e);
-                }
-                out[n * k + c] = Rounding.inflate(sums * (t + g * (w + Math.abs(net.head.b[c]))));
+            for (int j = 0; j < out; j++) {
+                int at = n * out + j;
+                double bias = Math.abs(b[j]) + (be == null ? 0 : be[j]);
+                next[at] = Rounding.inflate(sums * (ee * (t[at] + g * w[at]) + g * bias));
             }
         }
-        return out;
+        return next;
+    }
+
+    /** Per (sample, class), an upper end over the ball of |the evaluator's logit − the exact one| (the head's product), or null. */
+    private double[] logitError() {
+        return evaluationError == null ? null : productError(net.head, depth, evaluationError, net.settings.evaluationRoundoff());
     }
 
     /**

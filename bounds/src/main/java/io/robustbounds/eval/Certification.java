@@ -28,13 +28,13 @@ public final class Certification {
         this.settings = settings;
     }
 
-    /** For the models of a batch, in the order of their samples (one architecture: the batch's rows share a method). */
     /**
      * Set by a caller that shows progress (the evaluate job's tasks): told, on the calling thread, how many samples'
      * certified searches ended, while {@link #apply} runs (a LeNet-5 batch takes minutes). Null: nobody.
      */
     public static final ThreadLocal<java.util.function.IntConsumer> FINISHED = new ThreadLocal<>();
 
+    /** For the models of a batch, in the order of their samples (one architecture: the batch's rows share a method). */
     public static Certification of(List<Model> models, EvalSettings settings) {
         int branching = settings.certification().branching();
         // radii of the model as the evaluator and the attacks compute it (settings' type), not only of the exact one

@@ -153,8 +153,8 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     static void refuseUnread(Settings s) {
         com.typesafe.config.Config shipped = ConfigSchemas.main();
-        for (java.util.Map.Entry<String, com.typesafe.config.ConfigValue> kv : new java.util.TreeMap<>(
-                s.config().entrySet().stream().collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue))).entrySet()) {
+        for (java.util.Map.Entry<String, com.typesafe.config.ConfigValue> kv : s.config().entrySet().stream()
+                .sorted(java.util.Map.Entry.comparingByKey()).toList()) {
             String key = kv.getKey();
             for (java.util.Map.Entry<String, String> nr : NOT_READ.entrySet()) {
                 if ((key.equals(nr.getKey()) || key.startsWith(nr.getKey() + "."))

@@ -134,23 +134,9 @@ final class ConfigHelp {
         }
     }
 
-    /** The column of a line's comment after some content ('#' outside double quotes), or −1. */
+    /** The column of a line's comment after some content (HOCON's, outside double quotes), or −1. */
     private static int hash(String line) {
-        if (line.strip().startsWith("#")) {
-            return -1;
-        }
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c == '\\' && quoted) {
-                i++;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (c == '#' && !quoted) {
-                return i;
-            }
-        }
-        return -1;
+        return line.strip().startsWith("#") ? -1 : io.robustbounds.config.Settings.commentAt(line);
     }
 
     private static int block(Keys keys, String key) {

@@ -115,19 +115,25 @@ public final class Settings extends ConfigReader {
 
     /** "#" or "//" where HOCON reads it as a comment (outside a double-quoted string) in an override's value, else null. */
     static String commentOutsideQuotes(String value) {
+        int at = commentAt(value);
+        return at < 0 ? null : value.charAt(at) == '#' ? "#" : "//";
+    }
+
+    /** Where HOCON's comment starts in a line or value: the first "#" or "//" outside a double-quoted string; −1: none. */
+    public static int commentAt(String text) {
         boolean quoted = false;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             if (quoted && c == '\\') {
                 i++;                                   // an escaped character inside quotes
             } else if (c == '"') {
                 quoted = !quoted;
             } else if (!quoted && c == '#') {
-                return "#";
-            } else if (!quoted && c == '/' && i + 1 < value.length() && value.charAt(i + 1) == '/') {
-                return "//";
+                return i;
+            } else if (!quoted && c == '/' && i + 1 < text.length() && text.charAt(i + 1) == '/') {
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 }

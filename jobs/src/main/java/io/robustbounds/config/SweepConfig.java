@@ -269,11 +269,6 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
                 batchMemory, attacks, certification);
     }
 
-    /** Attacks beyond FGS: the units then attack each model's samples on that model. */
-    public boolean strongAttacks() {
-        return attacks.stream().anyMatch(a -> !a.equals("fgs"));
-    }
-
     /**
      * SHA-256 of everything that decides the committed units: the seed, the unit size, the evaluation settings and
      * every cell, the certified search's settings when a cell has that mode, and the attacks when there are more than FGS. Partitions, stack size, write-models,
@@ -291,8 +286,9 @@ public record SweepConfig(String name, long seed, int modelsPerUnit, int modelsP
             b.append("certified|").append(hex(certification.tolerance())).append('|').append(certification.maxSteps()).append('|')
                     .append(hex(certification.radius())).append('|').append(certification.branching()).append('\n');
         }
-        if (strongAttacks()) {
-            b.append("attacks|").append(String.join(",", attacks)).append('\n');
+        EvalSettings any = evalSettings(cells.get(0));       // the attacks as every cell runs them: FGS first, each once
+        if (any.strongAttacks()) {
+            b.append("attacks|").append(String.join(",", any.attacks())).append('\n');
         }
         return Checksums.sha256(b.toString().getBytes(StandardCharsets.UTF_8));
     }

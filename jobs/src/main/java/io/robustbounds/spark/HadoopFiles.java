@@ -29,13 +29,17 @@ public final class HadoopFiles {
 
     /** Writes {@code bytes} next to {@code target} and renames it into place (the rename is the commit). */
     public static void commitBytes(FileSystem fs, Path target, byte[] bytes) throws IOException {
-        // the local file system without its checksum layer: small outputs (tables, provenance) get no .NAME.crc beside them
-        fs = fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fs;
+        fs = withoutChecksums(fs);
         Path tmp = aside(target);
         try (FSDataOutputStream out = fs.create(tmp, true)) {
             out.write(bytes);
         }
         moveIntoPlace(fs, tmp, target);
+    }
+
+    /** The local file system without its checksum layer, so small outputs (tables, provenance) get no .NAME.crc beside them; others as they are. */
+    public static FileSystem withoutChecksums(FileSystem fs) {
+        return fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fs;
     }
 
     /** A fresh hidden name beside {@code target} to write it under first: {@code .NAME.tmp-UUID} (readers skip it). */

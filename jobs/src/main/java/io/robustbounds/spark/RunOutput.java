@@ -102,9 +102,7 @@ public final class RunOutput {
     }
 
     public void writeText(String part, String text) {
-        // the local file system without its checksum layer: no .NAME.crc beside the table and provenance files
-        FileSystem plain = fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fs;
-        try (FSDataOutputStream out = plain.create(new Path(staging, part), true)) {
+        try (FSDataOutputStream out = HadoopFiles.withoutChecksums(fs).create(new Path(staging, part), true)) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + part + " under " + staging, e);

@@ -116,7 +116,7 @@ public record SweepUnit(int cell, long first, int count) implements Serializable
         MlpEvaluator evaluator = new MlpEvaluator(settings);
         List<BoundMode> modes = cell.modes();
         boolean certified = settings.wants(BoundMode.CERTIFIED); // per model, after FGS: needs the Model objects
-        boolean attacked = c.strongAttacks();                    // so do the attacks after FGS
+        boolean attacked = settings.strongAttacks();             // so do the attacks after FGS
         int[] successes = new int[count];
         int[] nonFinite = new int[count];
         ExactSum eps = new ExactSum();
